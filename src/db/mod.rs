@@ -1,0 +1,203 @@
+//! Every SQL statement Folio runs lives under this module, one submodule per aggregate.
+//!
+//! [`Db`] is an enum over sqlx's native SQLite and PostgreSQL pools. Queries are written once, in
+//! SQL both dialects accept (`$N` placeholders, `RETURNING`, epoch-second integers), and the
+//! [`on_pool!`] / [`in_tx!`] macros compile each body once per backend, so rows decode through the
+//! native drivers (real NULLs, booleans) with no `Any` layer in between.
+
+pub mod content;
+pub mod pages;
+pub mod posts;
+pub mod taxonomy;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Runs `$body` with `$pool` bound to the backend's native pool; the body is compiled for each.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it; an early return (`?`)
+/// rolls back. SQLite write transactions start with `BEGIN IMMEDIATE`: a deferred one that reads
+/// first cannot later upgrade to a write under concurrent writers.
+macro_rules! in_tx {
+    ($db:expr, |$tx:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use in_tx;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A connection pool to whichever database the configured URL names.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The `databases.folio` table of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DbConfig {
+    pub url: String,
+    /// Pool size; defaults to 8 for SQLite (readers run in parallel under WAL) and 16 for PostgreSQL.
+    pub max_connections: Option<u32>,
+    /// Seconds to wait for a free connection before answering 503.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    5
+}
+
+/// Why the database could not be opened; each message is one line for the operator.
+#[derive(Debug)]
+pub enum DbError {
+    UnknownScheme(String),
+    Connect(sqlx::Error),
+    Migrate(sqlx::migrate::MigrateError),
+    Config(rocket::figment::Error),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::UnknownScheme(url) => write!(
+                f,
+                "unsupported database URL `{url}`: use sqlite://FILE or postgres://USER@HOST/DB"
+            ),
+            DbError::Connect(e) => write!(f, "cannot open the database: {e}"),
+            DbError::Migrate(e) => write!(f, "cannot migrate the database: {e}"),
+            DbError::Config(e) => write!(f, "bad database configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl Db {
+    /// Opens a pool for `config.url`. SQLite files are created on first use and run in WAL mode
+    /// with foreign keys on, a busy timeout, and `synchronous=FULL` so an acknowledged write
+    /// survives a power cut, not only a crash of the process.
+    pub async fn connect(config: &DbConfig) -> Result<Db, DbError> {
+        let url = config.url.as_str();
+        let timeout = Duration::from_secs(config.connect_timeout);
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(DbError::Connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(config.max_connections.unwrap_or(8))
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(DbError::Connect)?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections.unwrap_or(16))
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(DbError::Connect)?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::UnknownScheme(redact(url)))
+        }
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .map_err(DbError::Migrate)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Hides a password in a URL before it is printed.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The database as Rocket sees it: `Connection<FolioDb>` in a handler derefs to a [`Db`].
+#[derive(rocket_db_pools::Database)]
+#[database("folio")]
+pub struct FolioDb(Db);
+
+#[rocket::async_trait]
+impl rocket_db_pools::Pool for Db {
+    /// sqlx pools hand out connections per query, so a request holds a cheap clone of the pool.
+    type Connection = Db;
+    type Error = DbError;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let config: DbConfig = figment.extract().map_err(DbError::Config)?;
+        let db = Db::connect(&config).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        Ok(self.clone())
+    }
+
+    async fn close(&self) {
+        Db::close(self).await;
+    }
+}

@@ -1,0 +1,317 @@
+//! Reading published posts for the public site. Every query here filters on visibility
+//! (`status = 'published' AND published_at <= now`), so drafts and scheduled posts cannot leak.
+
+use sqlx::FromRow;
+
+use super::{Db, on_pool};
+use crate::domain::Timestamp;
+
+/// A tag as shown on a post: its name and where it links.
+#[derive(Debug, Clone, FromRow)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// One post in a listing.
+#[derive(Debug, Clone)]
+pub struct PostCard {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub published_at: Timestamp,
+    pub reading_minutes: i64,
+    pub cover_image: Option<String>,
+    pub cover_alt: String,
+    pub author_name: String,
+    pub author_slug: String,
+    pub tags: Vec<TagRef>,
+}
+
+/// A listing row: a post joined with one of its tags (or none), folded into [`PostCard`]s.
+#[derive(FromRow)]
+struct CardRow {
+    id: i64,
+    slug: String,
+    title: String,
+    excerpt: String,
+    published_at: Timestamp,
+    reading_minutes: i64,
+    cover_image: Option<String>,
+    cover_alt: String,
+    author_name: String,
+    author_slug: String,
+    tag_slug: Option<String>,
+    tag_name: Option<String>,
+}
+
+/// Which posts a listing shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing {
+    All,
+    Tag(i64),
+    Author(i64),
+}
+
+/// The body of every listing: the page of post ids comes from the CTE, each bound to one index.
+const CARD_SELECT: &str = "
+SELECT p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes, p.cover_image,
+       p.cover_alt, u.display_name AS author_name, u.slug AS author_slug,
+       t.slug AS tag_slug, t.name AS tag_name
+FROM page
+JOIN posts p ON p.id = page.id
+JOIN users u ON u.id = p.author_id
+LEFT JOIN post_tags pt ON pt.post_id = p.id
+LEFT JOIN tags t ON t.id = pt.tag_id
+ORDER BY p.published_at DESC, p.id DESC, pt.position";
+
+fn listing_sql(listing: Listing) -> &'static str {
+    use std::sync::LazyLock;
+    static ALL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH page AS (SELECT id FROM posts WHERE status = 'published' AND published_at <= $1
+             ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+        )
+    });
+    static TAG: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH page AS (SELECT post_id AS id FROM post_tags WHERE tag_id = $4 AND visible_at <= $1
+             ORDER BY visible_at DESC, post_id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+        )
+    });
+    static AUTHOR: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH page AS (SELECT id FROM posts WHERE author_id = $4 AND status = 'published'
+             AND published_at <= $1 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+        )
+    });
+    match listing {
+        Listing::All => &ALL,
+        Listing::Tag(_) => &TAG,
+        Listing::Author(_) => &AUTHOR,
+    }
+}
+
+/// Up to `limit` visible posts of `listing`, newest first, skipping `offset`.
+pub async fn list(
+    db: &Db,
+    listing: Listing,
+    now: Timestamp,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<PostCard>> {
+    let filter = match listing {
+        Listing::All => 0,
+        Listing::Tag(id) | Listing::Author(id) => id,
+    };
+    let sql = listing_sql(listing);
+    let rows: Vec<CardRow> = on_pool!(db, |pool| {
+        let query = sqlx::query_as(sql).bind(now).bind(limit).bind(offset);
+        let query = if matches!(listing, Listing::All) { query } else { query.bind(filter) };
+        query.fetch_all(pool).await?
+    });
+    Ok(fold_cards(rows))
+}
+
+/// Folds the post × tag rows of a listing (already ordered by post) into one card per post.
+fn fold_cards(rows: Vec<CardRow>) -> Vec<PostCard> {
+    let mut cards: Vec<PostCard> = Vec::new();
+    for row in rows {
+        let tag = match (row.tag_slug, row.tag_name) {
+            (Some(slug), Some(name)) => Some(TagRef { slug, name }),
+            _ => None,
+        };
+        match cards.last_mut() {
+            Some(card) if card.id == row.id => card.tags.extend(tag),
+            _ => cards.push(PostCard {
+                id: row.id,
+                slug: row.slug,
+                title: row.title,
+                excerpt: row.excerpt,
+                published_at: row.published_at,
+                reading_minutes: row.reading_minutes,
+                cover_image: row.cover_image,
+                cover_alt: row.cover_alt,
+                author_name: row.author_name,
+                author_slug: row.author_slug,
+                tags: tag.into_iter().collect(),
+            }),
+        }
+    }
+    cards
+}
+
+/// A published post with everything its page shows.
+#[derive(Debug, Clone, FromRow)]
+pub struct PostPage {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub cover_image: Option<String>,
+    pub cover_alt: String,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub reading_minutes: i64,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    pub author_name: String,
+    pub author_slug: String,
+    pub author_bio: String,
+    pub series_id: Option<i64>,
+    pub series_slug: Option<String>,
+    pub series_title: Option<String>,
+    pub series_position: Option<i64>,
+    pub series_count: i64,
+}
+
+/// The visible post at `slug`, if any.
+pub async fn find_visible(db: &Db, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
+    const SQL: &str = "
+SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt, p.published_at,
+       p.updated_at, p.reading_minutes, p.seo_title, p.seo_description,
+       u.display_name AS author_name, u.slug AS author_slug, u.bio AS author_bio,
+       s.id AS series_id, s.slug AS series_slug, s.title AS series_title, p.series_position,
+       (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
+        AND q.published_at <= $2) AS series_count
+FROM posts p
+JOIN users u ON u.id = p.author_id
+LEFT JOIN series s ON s.id = p.series_id
+WHERE p.slug = $1 AND p.status = 'published' AND p.published_at <= $2";
+    on_pool!(db, |pool| sqlx::query_as(SQL).bind(slug).bind(now).fetch_optional(pool).await)
+}
+
+/// The tags of a post, primary tag first, with their ids (for finding related posts).
+pub async fn tags_of(db: &Db, post_id: i64) -> sqlx::Result<Vec<(i64, TagRef)>> {
+    const SQL: &str = "SELECT t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                       WHERE pt.post_id = $1 ORDER BY pt.position, t.id";
+    let rows: Vec<(i64, String, String)> =
+        on_pool!(db, |pool| sqlx::query_as(SQL).bind(post_id).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(|(id, slug, name)| (id, TagRef { slug, name })).collect())
+}
+
+/// A link to another post.
+#[derive(Debug, Clone, FromRow)]
+pub struct PostLink {
+    pub slug: String,
+    pub title: String,
+    pub published_at: Timestamp,
+}
+
+/// The posts around one: by date across the site, and by position within its series.
+#[derive(Debug, Clone, Default)]
+pub struct Neighbours {
+    pub newer: Option<PostLink>,
+    pub older: Option<PostLink>,
+    pub series_previous: Option<PostLink>,
+    pub series_next: Option<PostLink>,
+}
+
+/// Finds all four neighbours of `post` in one round trip; each branch reads one index range.
+pub async fn neighbours(db: &Db, post: &PostPage, now: Timestamp) -> sqlx::Result<Neighbours> {
+    const SQL: &str = "
+SELECT * FROM (SELECT 'newer' AS rel, slug, title, published_at FROM posts
+  WHERE status = 'published' AND published_at <= $1 AND (published_at, id) > ($2, $3)
+  ORDER BY published_at ASC, id ASC LIMIT 1) a
+UNION ALL
+SELECT * FROM (SELECT 'older' AS rel, slug, title, published_at FROM posts
+  WHERE status = 'published' AND (published_at, id) < ($2, $3)
+  ORDER BY published_at DESC, id DESC LIMIT 1) b
+UNION ALL
+SELECT * FROM (SELECT 'series_previous' AS rel, slug, title, published_at FROM posts
+  WHERE series_id = $4 AND status = 'published' AND published_at <= $1 AND series_position < $5
+  ORDER BY series_position DESC LIMIT 1) c
+UNION ALL
+SELECT * FROM (SELECT 'series_next' AS rel, slug, title, published_at FROM posts
+  WHERE series_id = $4 AND status = 'published' AND published_at <= $1 AND series_position > $5
+  ORDER BY series_position ASC LIMIT 1) d";
+    let rows: Vec<(String, String, String, Timestamp)> = on_pool!(db, |pool| {
+        sqlx::query_as(SQL)
+            .bind(now)
+            .bind(post.published_at)
+            .bind(post.id)
+            .bind(post.series_id)
+            .bind(post.series_position)
+            .fetch_all(pool)
+            .await?
+    });
+    let mut found = Neighbours::default();
+    for (rel, slug, title, published_at) in rows {
+        let link = Some(PostLink { slug, title, published_at });
+        match rel.as_str() {
+            "newer" => found.newer = link,
+            "older" => found.older = link,
+            "series_previous" => found.series_previous = link,
+            _ => found.series_next = link,
+        }
+    }
+    Ok(found)
+}
+
+/// Tags considered when looking for related posts, and recent posts considered per tag: both
+/// bounded, so the cost of a post page does not grow with the number of posts.
+const RELATED_TAGS: usize = 4;
+const RELATED_PER_TAG: i64 = 40;
+
+/// Up to `limit` other visible posts sharing the most tags with `post_id`, newest first on ties.
+pub async fn related(
+    db: &Db,
+    post_id: i64,
+    tag_ids: &[i64],
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<PostLink>> {
+    let tag_ids = &tag_ids[..tag_ids.len().min(RELATED_TAGS)];
+    if tag_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = related_sql(tag_ids.len());
+    on_pool!(db, |pool| {
+        let mut query = sqlx::query_as(&sql).bind(now).bind(post_id).bind(RELATED_PER_TAG).bind(limit);
+        for id in tag_ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await
+    })
+}
+
+/// One branch per tag (`$5`, `$6`, …); at most [`RELATED_TAGS`] distinct statements exist.
+fn related_sql(tags: usize) -> String {
+    let branches: Vec<String> = (0..tags)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT post_id FROM post_tags WHERE tag_id = ${} AND visible_at <= $1
+                 AND post_id <> $2 ORDER BY visible_at DESC, post_id DESC LIMIT $3) t{i}",
+                i + 5
+            )
+        })
+        .collect();
+    format!(
+        "SELECT p.slug, p.title, p.published_at FROM
+           (SELECT post_id, COUNT(*) AS shared FROM ({}) c GROUP BY post_id) cand
+         JOIN posts p ON p.id = cand.post_id
+         ORDER BY cand.shared DESC, p.published_at DESC, p.id DESC LIMIT $4",
+        branches.join(" UNION ALL ")
+    )
+}
+
+/// Every visible post of a series, in reading order (bounded: a series is a course, not a feed).
+pub async fn in_series(db: &Db, series_id: i64, now: Timestamp) -> sqlx::Result<Vec<PostCard>> {
+    const SQL: &str = "
+WITH page AS (SELECT id FROM posts WHERE series_id = $2 AND status = 'published'
+              AND published_at <= $1 ORDER BY series_position, id LIMIT 500)
+SELECT p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes, p.cover_image,
+       p.cover_alt, u.display_name AS author_name, u.slug AS author_slug,
+       t.slug AS tag_slug, t.name AS tag_name
+FROM page
+JOIN posts p ON p.id = page.id
+JOIN users u ON u.id = p.author_id
+LEFT JOIN post_tags pt ON pt.post_id = p.id
+LEFT JOIN tags t ON t.id = pt.tag_id
+ORDER BY p.series_position, p.id, pt.position";
+    let rows: Vec<CardRow> =
+        on_pool!(db, |pool| sqlx::query_as(SQL).bind(now).bind(series_id).fetch_all(pool).await?);
+    Ok(fold_cards(rows))
+}

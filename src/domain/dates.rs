@@ -1,0 +1,32 @@
+//! Presenting timestamps: human dates for readers, RFC 3339 for machines.
+
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, macros::format_description};
+
+use super::Timestamp;
+
+fn to_datetime(ts: Timestamp) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// "23 November 2026".
+pub fn human(ts: Timestamp) -> String {
+    let format = format_description!("[day padding:none] [month repr:long] [year]");
+    to_datetime(ts).format(format).unwrap_or_default()
+}
+
+/// "2026-11-23T09:30:00Z", for `<time datetime>`, JSON-LD and OpenGraph.
+pub fn iso(ts: Timestamp) -> String {
+    to_datetime(ts).format(&Rfc3339).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_both_ways() {
+        assert_eq!(human(1_795_430_400), "23 November 2026");
+        assert_eq!(iso(1_795_430_400), "2026-11-23T08:00:00Z");
+    }
+}

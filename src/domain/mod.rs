@@ -1,0 +1,32 @@
+//! Plain-Rust domain: content types, validation rules and Markdown rendering. No Rocket, no sqlx.
+
+pub mod content;
+pub mod dates;
+pub mod markdown;
+pub mod pagination;
+pub mod slug;
+
+/// Seconds since the Unix epoch: the one time representation stored in the database.
+pub type Timestamp = i64;
+
+/// The current time as a [`Timestamp`].
+pub fn now() -> Timestamp {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Publication state of a post or page. A published post whose `published_at` lies in the future is
+/// *scheduled*: it becomes visible on its own when that moment passes, with no background job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! URL slugs: the only shape of identifier that appears in public URLs.
+
+use std::fmt;
+
+/// Longest slug accepted, in bytes (all slug characters are ASCII).
+pub const MAX_LEN: usize = 96;
+
+/// Paths at the site root that belong to Folio itself, so a static page may not take them.
+pub const RESERVED: &[&str] = &[
+    "account", "admin", "api", "assets", "atom", "authors", "feed", "feeds", "healthz", "login",
+    "logout", "media", "page", "pages", "posts", "robots-txt", "rss", "search", "series", "setup",
+    "signin", "signout", "signup", "sitemap", "static", "tags", "uploads",
+];
+
+/// A validated slug: lowercase ASCII letters and digits in runs joined by single hyphens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Slug(String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlugError {
+    Empty,
+    TooLong,
+    BadCharacters,
+    Reserved,
+}
+
+impl fmt::Display for SlugError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SlugError::Empty => "A slug cannot be empty.",
+            SlugError::TooLong => "A slug can be at most 96 characters long.",
+            SlugError::BadCharacters => {
+                "Use only lowercase letters, digits and single hyphens between them."
+            }
+            SlugError::Reserved => "This address is used by Folio itself; choose another.",
+        })
+    }
+}
+
+impl Slug {
+    /// Accepts `input` only if it already is a well-formed slug.
+    pub fn parse(input: &str) -> Result<Slug, SlugError> {
+        if input.is_empty() {
+            return Err(SlugError::Empty);
+        }
+        if input.len() > MAX_LEN {
+            return Err(SlugError::TooLong);
+        }
+        let well_formed = input
+            .split('-')
+            .all(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if !well_formed {
+            return Err(SlugError::BadCharacters);
+        }
+        Ok(Slug(input.to_owned()))
+    }
+
+    /// Like [`Slug::parse`], and also refuses the root paths Folio serves itself.
+    pub fn parse_page(input: &str) -> Result<Slug, SlugError> {
+        let slug = Slug::parse(input)?;
+        if RESERVED.contains(&slug.as_str()) {
+            return Err(SlugError::Reserved);
+        }
+        Ok(slug)
+    }
+
+    /// Derives a slug from free text ("Ünïcode & Rust!" → "unicode-rust"); `None` when nothing usable
+    /// remains (a title of only punctuation, say).
+    pub fn from_title(title: &str) -> Option<Slug> {
+        let ascii = deunicode::deunicode(title).to_ascii_lowercase();
+        let mut out = String::with_capacity(ascii.len());
+        for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+            if out.len() + word.len() + 1 > MAX_LEN {
+                break;
+            }
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push_str(word);
+        }
+        if out.is_empty() {
+            // A single over-long word: cut it rather than give up.
+            out = ascii.chars().filter(char::is_ascii_alphanumeric).take(MAX_LEN).collect();
+        }
+        Slug::parse(&out).ok()
+    }
+
+    /// This slug with a numeric suffix, for resolving a clash ("post" → "post-2").
+    pub fn with_suffix(&self, n: u32) -> Slug {
+        let suffix = format!("-{n}");
+        let keep = self.0.len().min(MAX_LEN - suffix.len());
+        let base = self.0[..keep].trim_end_matches('-');
+        Slug(format!("{base}{suffix}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_only_canonical_slugs() {
+        assert!(Slug::parse("hello-world-2").is_ok());
+        assert_eq!(Slug::parse(""), Err(SlugError::Empty));
+        for bad in ["Hello", "a--b", "-a", "a-", "a b", "a_b", "é", "../etc", "a/b"] {
+            assert_eq!(Slug::parse(bad), Err(SlugError::BadCharacters), "{bad}");
+        }
+        assert_eq!(Slug::parse(&"a".repeat(97)), Err(SlugError::TooLong));
+    }
+
+    #[test]
+    fn page_slugs_cannot_shadow_folio_routes() {
+        assert_eq!(Slug::parse_page("admin"), Err(SlugError::Reserved));
+        assert!(Slug::parse_page("about").is_ok());
+    }
+
+    #[test]
+    fn from_title_transliterates_and_joins_words() {
+        let slug = Slug::from_title("  Ünïcode & Rust: a <script> story!  ");
+        assert_eq!(slug.map(Slug::into_string).as_deref(), Some("unicode-rust-a-script-story"));
+        assert_eq!(Slug::from_title("!!!"), None);
+        let long = Slug::from_title(&"word ".repeat(50)).expect("slug");
+        assert!(long.as_str().len() <= MAX_LEN);
+        let one_word = Slug::from_title(&"x".repeat(200)).expect("slug");
+        assert_eq!(one_word.as_str().len(), MAX_LEN);
+    }
+
+    #[test]
+    fn suffix_keeps_the_slug_within_bounds() {
+        let slug = Slug::parse(&"a".repeat(96)).expect("slug");
+        let suffixed = slug.with_suffix(12);
+        assert_eq!(suffixed.as_str().len(), 96);
+        assert!(suffixed.as_str().ends_with("-12"));
+        assert!(Slug::parse(suffixed.as_str()).is_ok());
+    }
+}

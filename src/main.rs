@@ -1,0 +1,74 @@
+//! The `folio` command line: serve, migrate, demo. Nothing else lives here.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use folio::config::Config;
+use folio::db::Db;
+
+#[derive(Parser)]
+#[command(name = "folio", version, about = "Folio: a publishing platform in one binary.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the site (the default command).
+    Serve {
+        /// Fill the database with demo content first, if it is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill an empty database with realistic demo content (authors, tags, series, pages, posts).
+    Demo {
+        /// How many posts to create.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=200_000))]
+        posts: u32,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = rocket::execute(run(cli.command.unwrap_or(Command::Serve { demo: false })));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("folio: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let figment = folio::figment();
+    let config = Config::from_figment(&figment)?;
+    let db = Db::connect(&config.database).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let outcome = match command {
+        Command::Migrate => {
+            println!("Database is up to date ({}).", db.backend());
+            db.close().await;
+            return Ok(());
+        }
+        Command::Demo { posts } => folio::demo::seed(&db, posts).await.map(|summary| println!("{summary}")),
+        Command::Serve { demo: true } => match folio::demo::seed_if_empty(&db, 60).await {
+            Ok(Some(summary)) => Ok(println!("{summary}")),
+            Ok(None) => Ok(println!("The database already has content; no demo content added.")),
+            Err(e) => Err(e),
+        },
+        Command::Serve { demo: false } => Ok(()),
+    };
+    db.close().await;
+    outcome.map_err(|e| e.to_string())?;
+    if matches!(command, Command::Demo { .. }) {
+        return Ok(());
+    }
+    match folio::rocket(figment).launch().await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("could not serve: {}", e.kind())),
+    }
+}

@@ -1,0 +1,72 @@
+//! Full page or fragment: one guard to tell them apart, one responder that renders either and
+//! always sends `Vary: HX-Request` so caches keep the two apart.
+
+use askama::Template;
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{self, FromRequest, Request};
+use rocket::response::{self, Responder, Response};
+
+use crate::error::AppResult;
+
+/// Whether the request came from htmx (`HX-Request: true`).
+#[derive(Debug, Clone, Copy)]
+pub struct HxRequest(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for HxRequest {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        request::Outcome::Success(HxRequest(req.headers().get_one("HX-Request") == Some("true")))
+    }
+}
+
+/// A page template with a block that htmx requests on its own (askama's `blocks = [...]`).
+pub trait Fragment: Template {
+    fn render_fragment(&self) -> askama::Result<String>;
+}
+
+/// A rendered HTML document or fragment.
+#[derive(Debug)]
+pub struct Html {
+    status: Status,
+    body: String,
+}
+
+impl Html {
+    /// Renders a whole page.
+    pub fn page<T: Template>(template: &T) -> AppResult<Html> {
+        Ok(Html { status: Status::Ok, body: template.render()? })
+    }
+
+    /// Renders the whole page for a plain request, or just its fragment for an htmx one.
+    pub fn page_or_fragment<T: Fragment>(hx: HxRequest, view: &T) -> AppResult<Html> {
+        let body = if hx.0 { view.render_fragment()? } else { view.render()? };
+        Ok(Html { status: Status::Ok, body })
+    }
+
+    /// Wraps an already rendered body.
+    pub fn plain(body: String) -> Html {
+        Html { status: Status::Ok, body }
+    }
+
+    pub fn with_status(mut self, status: Status) -> Html {
+        self.status = status;
+        self
+    }
+
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Html {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build()
+            .status(self.status)
+            .header(ContentType::HTML)
+            .header(Header::new("Vary", "HX-Request"))
+            .sized_body(self.body.len(), std::io::Cursor::new(self.body))
+            .ok()
+    }
+}

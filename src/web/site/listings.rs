@@ -1,0 +1,180 @@
+//! Paged lists of posts: the home page, a tag, an author. Plain `?page=N` links that htmx turns
+//! into "load more" by fetching the same route as a fragment.
+
+use askama::Template;
+use rocket::{State, get};
+use rocket_db_pools::Connection;
+use serde_json::json;
+
+use super::MAX_SLUG;
+use crate::db::posts::{self, Listing, PostCard};
+use crate::db::taxonomy::{self, Author, Tag};
+use crate::db::{Db, FolioDb};
+use crate::domain::{self, pagination::PageNumber};
+use crate::error::{AppError, AppResult};
+use crate::web::htmx::{Fragment, HxRequest, Html};
+use crate::web::view::{Dated, Meta, Site, breadcrumbs};
+
+/// What the top of a listing introduces.
+pub enum Intro {
+    Home,
+    Tag(Tag),
+    Author(Author),
+}
+
+#[derive(Template)]
+#[template(path = "site/listing.html", blocks = ["entries"])]
+pub struct ListingPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    intro: Intro,
+    page: u32,
+    posts: Vec<PostCard>,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    /// Rendering the "load more" fragment rather than the page.
+    fragment: bool,
+}
+
+/// One page of `listing` at `path`; a page past the end is not found.
+async fn load(
+    db: &Db,
+    site: &Site,
+    listing: Listing,
+    page: PageNumber,
+    path: &str,
+) -> AppResult<(Vec<PostCard>, Option<String>, Option<String>)> {
+    let per_page = site.posts_per_page;
+    let mut posts =
+        posts::list(db, listing, domain::now(), i64::from(per_page) + 1, page.offset(per_page)).await?;
+    if posts.is_empty() && page != PageNumber::FIRST {
+        return Err(AppError::not_found());
+    }
+    let has_next = posts.len() > per_page as usize;
+    posts.truncate(per_page as usize);
+    let page_url = |p: PageNumber| if p == PageNumber::FIRST { path.to_owned() } else { format!("{path}?page={}", p.get()) };
+    let prev = page.previous().map(page_url);
+    let next = has_next.then(|| page_url(page.next()));
+    Ok((posts, prev, next))
+}
+
+fn render(
+    site: &Site,
+    hx: HxRequest,
+    intro: Intro,
+    page: PageNumber,
+    (posts, prev_url, next_url): (Vec<PostCard>, Option<String>, Option<String>),
+    mut meta: Meta,
+    path: &str,
+) -> AppResult<Html> {
+    if page != PageNumber::FIRST {
+        meta.title = format!("{} — Page {}", meta.title, page.get());
+        meta.canonical = site.url(&format!("{path}?page={}", page.get()));
+    }
+    meta.prev = prev_url.as_deref().map(|p| site.url(p));
+    meta.next = next_url.as_deref().map(|p| site.url(p));
+    let view = ListingPage { site, meta, intro, page: page.get(), posts, prev_url, next_url, fragment: hx.0 };
+    Html::page_or_fragment(hx, &view)
+}
+
+#[get("/?<page>")]
+pub async fn index(db: Connection<FolioDb>, site: &State<Site>, hx: HxRequest, page: Option<&str>) -> AppResult<Html> {
+    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
+    let data = load(&db, site, Listing::All, page, "/").await?;
+    let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": site.title,
+        "description": site.description,
+        "url": site.url("/"),
+        "inLanguage": site.language,
+    }));
+    render(site, hx, Intro::Home, page, data, meta, "/")
+}
+
+#[get("/tags/<slug>?<page>")]
+pub async fn tag(
+    db: Connection<FolioDb>,
+    site: &State<Site>,
+    hx: HxRequest,
+    slug: &str,
+    page: Option<&str>,
+) -> AppResult<Html> {
+    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
+    if slug.len() > MAX_SLUG {
+        return Err(AppError::not_found());
+    }
+    let tag = taxonomy::tag_by_slug(&db, slug).await?.ok_or_else(AppError::not_found)?;
+    let path = format!("/tags/{}", tag.slug);
+    let data = load(&db, site, Listing::Tag(tag.id), page, &path).await?;
+    let description = if tag.description.is_empty() {
+        format!("Posts tagged “{}” on {}.", tag.name, site.title)
+    } else {
+        tag.description.clone()
+    };
+    let meta = collection_meta(site, &tag.name, &description, &path);
+    render(site, hx, Intro::Tag(tag), page, data, meta, &path)
+}
+
+#[get("/authors/<slug>?<page>")]
+pub async fn author(
+    db: Connection<FolioDb>,
+    site: &State<Site>,
+    hx: HxRequest,
+    slug: &str,
+    page: Option<&str>,
+) -> AppResult<Html> {
+    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
+    if slug.len() > MAX_SLUG {
+        return Err(AppError::not_found());
+    }
+    let author = taxonomy::author_by_slug(&db, slug).await?.ok_or_else(AppError::not_found)?;
+    let path = format!("/authors/{}", author.slug);
+    let data = load(&db, site, Listing::Author(author.id), page, &path).await?;
+    let description = if author.bio.is_empty() {
+        format!("Posts by {} on {}.", author.display_name, site.title)
+    } else {
+        author.bio.clone()
+    };
+    let mut meta = Meta::new(site, &author.display_name, &description, &path);
+    meta.og_type = "profile";
+    let meta = meta.with_json_ld(json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "ProfilePage", "url": site.url(&path),
+             "mainEntity": {"@type": "Person", "name": author.display_name, "description": author.bio}},
+            breadcrumbs(site, &[(&author.display_name, &path)]),
+        ],
+    }));
+    render(site, hx, Intro::Author(author), page, data, meta, &path)
+}
+
+/// Head metadata of a page that collects posts (a tag, a series).
+pub(super) fn collection_meta(site: &Site, name: &str, description: &str, path: &str) -> Meta {
+    Meta::new(site, name, description, path).with_json_ld(json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "CollectionPage", "name": name, "description": description, "url": site.url(path)},
+            breadcrumbs(site, &[(name, path)]),
+        ],
+    }))
+}
+
+impl Fragment for ListingPage<'_> {
+    /// The next posts and the pager that loads the ones after them.
+    fn render_fragment(&self) -> askama::Result<String> {
+        self.as_entries().render()
+    }
+}
+
+impl ListingPage<'_> {
+    /// The `<h1>` of the page.
+    fn heading(&self) -> String {
+        let base = match &self.intro {
+            Intro::Home => self.site.title.clone(),
+            Intro::Tag(tag) => tag.name.clone(),
+            Intro::Author(author) => author.display_name.clone(),
+        };
+        if self.page > 1 { format!("{base} — page {}", self.page) } else { base }
+    }
+}

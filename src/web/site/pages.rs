@@ -1,0 +1,41 @@
+//! Static pages at the site root (`/about`). Ranked last, so every other route wins.
+
+use askama::Template;
+use rocket::{State, get};
+use rocket_db_pools::Connection;
+use serde_json::json;
+
+use super::MAX_SLUG;
+use crate::db::pages::{self, Page};
+use crate::db::FolioDb;
+use crate::error::{AppError, AppResult};
+use crate::web::htmx::Html;
+use crate::web::view::{Meta, Site, breadcrumbs};
+
+#[derive(Template)]
+#[template(path = "site/page.html")]
+pub struct PageView<'a> {
+    site: &'a Site,
+    meta: Meta,
+    page: Page,
+}
+
+#[get("/<slug>", rank = 20)]
+pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> AppResult<Html> {
+    if slug.len() > MAX_SLUG {
+        return Err(AppError::not_found());
+    }
+    let page = pages::find_published(&db, slug).await?.ok_or_else(AppError::not_found)?;
+    let path = format!("/{}", page.slug);
+    let headline = page.seo_title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| page.title.clone());
+    let description =
+        page.seo_description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| site.description.clone());
+    let meta = Meta::new(site, &headline, &description, &path).with_json_ld(json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebPage", "name": page.title, "url": site.url(&path)},
+            breadcrumbs(site, &[(&page.title, &path)]),
+        ],
+    }));
+    Html::page(&PageView { site, meta, page })
+}

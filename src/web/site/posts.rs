@@ -1,0 +1,81 @@
+//! The article page.
+
+use askama::Template;
+use rocket::tokio::try_join;
+use rocket::{State, get};
+use rocket_db_pools::Connection;
+use serde_json::json;
+
+use super::MAX_SLUG;
+use crate::db::FolioDb;
+use crate::db::posts::{self, Neighbours, PostLink, PostPage, TagRef};
+use crate::domain::{self, dates};
+use crate::error::{AppError, AppResult};
+use crate::web::htmx::Html;
+use crate::web::view::{Dated, Meta, Site, breadcrumbs};
+
+/// Related posts shown under an article.
+const RELATED: i64 = 3;
+
+#[derive(Template)]
+#[template(path = "site/post.html")]
+pub struct PostView<'a> {
+    site: &'a Site,
+    meta: Meta,
+    post: PostPage,
+    tags: Vec<TagRef>,
+    neighbours: Neighbours,
+    related: Vec<PostLink>,
+}
+
+#[get("/posts/<slug>")]
+pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> AppResult<Html> {
+    if slug.len() > MAX_SLUG {
+        return Err(AppError::not_found());
+    }
+    let now = domain::now();
+    let post = posts::find_visible(&db, slug, now).await?.ok_or_else(AppError::not_found)?;
+    let (tags, neighbours) = try_join!(posts::tags_of(&db, post.id), posts::neighbours(&db, &post, now))?;
+    let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
+    let related = posts::related(&db, post.id, &tag_ids, now, RELATED).await?;
+    let tags: Vec<TagRef> = tags.into_iter().map(|(_, tag)| tag).collect();
+    let meta = post_meta(site, &post, &tags);
+    Html::page(&PostView { site, meta, post, tags, neighbours, related })
+}
+
+fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
+    let path = format!("/posts/{}", post.slug);
+    let headline = post.seo_title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&post.title);
+    let description = post.seo_description.as_deref().filter(|d| !d.is_empty()).unwrap_or(&post.excerpt);
+    let mut meta = Meta::new(site, headline, description, &path);
+    meta.og_type = "article";
+    meta.image = post.cover_image.as_deref().map(|src| site.absolute(src));
+    meta.published_time = Some(post.iso_date());
+    meta.modified_time = Some(dates::iso(post.updated_at));
+    let author_path = format!("/authors/{}", post.author_slug);
+    let mut trail: Vec<(&str, String)> = Vec::new();
+    if let Some(tag) = tags.first() {
+        trail.push((&tag.name, format!("/tags/{}", tag.slug)));
+    }
+    trail.push((&post.title, path.clone()));
+    let trail: Vec<(&str, &str)> = trail.iter().map(|(n, p)| (*n, p.as_str())).collect();
+    let article = json!({
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": description,
+        "url": site.url(&path),
+        "mainEntityOfPage": site.url(&path),
+        "datePublished": post.iso_date(),
+        "dateModified": dates::iso(post.updated_at),
+        "inLanguage": site.language,
+        "keywords": tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "author": {"@type": "Person", "name": post.author_name, "url": site.url(&author_path)},
+        "publisher": {"@type": "Organization", "name": site.title, "url": site.url("/")},
+        "image": meta.image,
+        "timeRequired": format!("PT{}M", post.reading_minutes),
+    });
+    meta.with_json_ld(json!({
+        "@context": "https://schema.org",
+        "@graph": [article, breadcrumbs(site, &trail)],
+    }))
+}

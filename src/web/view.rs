@@ -1,0 +1,143 @@
+//! What every template shares: the site (title, navigation, asset URLs) and the page's head
+//! metadata for browsers, social cards and crawlers (canonical URL, OpenGraph, JSON-LD).
+
+use serde_json::{Value, json};
+
+use crate::config::{NavLink, Settings};
+use crate::db::posts::{PostCard, PostLink, PostPage};
+use crate::domain::dates;
+use crate::web::assets;
+
+/// Site-wide values for templates, built once at start-up and managed by Rocket.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub language: String,
+    pub og_locale: String,
+    pub posts_per_page: u32,
+    pub nav: Vec<NavLink>,
+    pub css_url: String,
+    pub js_url: String,
+}
+
+impl Site {
+    pub fn new(settings: &Settings) -> Site {
+        Site {
+            title: settings.site_title.clone(),
+            description: settings.site_description.clone(),
+            base_url: settings.base_url.clone(),
+            language: settings.language.clone(),
+            og_locale: settings.language.replace('-', "_"),
+            posts_per_page: settings.posts_per_page,
+            nav: settings.nav.clone(),
+            css_url: assets::url("css/site.css"),
+            js_url: assets::url("js/htmx.min.js"),
+        }
+    }
+
+    /// The absolute URL of a site path (`/posts/x` → `https://example.org/posts/x`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// An absolute URL for `src`, which may already be absolute.
+    pub fn absolute(&self, src: &str) -> String {
+        if src.starts_with("http://") || src.starts_with("https://") { src.to_owned() } else { self.url(src) }
+    }
+}
+
+/// The `<head>` of one page.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The document title, including the site name.
+    pub title: String,
+    /// The title for social cards, without the site name.
+    pub headline: String,
+    pub description: String,
+    pub canonical: String,
+    pub og_type: &'static str,
+    pub image: Option<String>,
+    pub published_time: Option<String>,
+    pub modified_time: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub noindex: bool,
+    /// JSON-LD, already escaped for embedding in `<script type="application/ld+json">`.
+    pub json_ld: String,
+}
+
+impl Meta {
+    pub fn new(site: &Site, headline: &str, description: &str, path: &str) -> Meta {
+        let title =
+            if headline == site.title { headline.to_owned() } else { format!("{headline} — {}", site.title) };
+        Meta {
+            title,
+            headline: headline.to_owned(),
+            description: description.to_owned(),
+            canonical: site.url(path),
+            og_type: "website",
+            image: None,
+            published_time: None,
+            modified_time: None,
+            prev: None,
+            next: None,
+            noindex: false,
+            json_ld: String::new(),
+        }
+    }
+
+    pub fn with_json_ld(mut self, value: Value) -> Meta {
+        self.json_ld = json_for_script(&value);
+        self
+    }
+}
+
+/// Serialises JSON so that it cannot close the `<script>` element it sits in.
+pub fn json_for_script(value: &Value) -> String {
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// schema.org `BreadcrumbList` from (name, path) pairs, starting at the home page.
+pub fn breadcrumbs(site: &Site, trail: &[(&str, &str)]) -> Value {
+    let items: Vec<Value> = std::iter::once((site.title.as_str(), "/"))
+        .chain(trail.iter().copied())
+        .enumerate()
+        .map(|(i, (name, path))| {
+            json!({"@type": "ListItem", "position": i + 1, "name": name, "item": site.url(path)})
+        })
+        .collect();
+    json!({"@type": "BreadcrumbList", "itemListElement": items})
+}
+
+/// Dates as templates show them.
+pub trait Dated {
+    fn timestamp(&self) -> i64;
+
+    fn date(&self) -> String {
+        dates::human(self.timestamp())
+    }
+
+    fn iso_date(&self) -> String {
+        dates::iso(self.timestamp())
+    }
+}
+
+impl Dated for PostCard {
+    fn timestamp(&self) -> i64 {
+        self.published_at
+    }
+}
+
+impl Dated for PostPage {
+    fn timestamp(&self) -> i64 {
+        self.published_at
+    }
+}
+
+impl Dated for PostLink {
+    fn timestamp(&self) -> i64 {
+        self.published_at
+    }
+}
