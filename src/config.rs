@@ -49,14 +49,16 @@ pub struct Config {
 impl Config {
     /// Extracts and checks the configuration; the error is one line for the operator.
     pub fn from_figment(figment: &Figment) -> Result<Config, String> {
-        let mut settings: Settings =
-            figment.extract().map_err(|e| format!("invalid configuration: {e}"))?;
+        let mut settings: Settings = figment.extract().map_err(|e| format!("invalid configuration: {e}"))?;
         let database: DbConfig = figment
             .extract_inner("databases.folio")
             .map_err(|e| format!("invalid database configuration (databases.folio): {e}"))?;
         settings.validate()?;
         settings.base_url = settings.base_url.trim_end_matches('/').to_owned();
-        if figment.profile() == "release" && !figment.contains("secret_key") {
+        // Rocket's defaults supply an all-zero key, so "set" means present and non-zero.
+        let key_set =
+            figment.extract_inner::<rocket::config::SecretKey>("secret_key").is_ok_and(|key| !key.is_zero());
+        if figment.profile() == "release" && !key_set {
             return Err("secret_key must be set in the release profile: generate one with \
                         `openssl rand -base64 32` and set ROCKET_SECRET_KEY"
                 .into());
@@ -80,9 +82,15 @@ impl Settings {
         }
         let lang_ok = !self.language.is_empty()
             && self.language.len() <= 35
-            && self.language.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+            && self
+                .language
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !lang_ok {
-            return Err(format!("language `{}` is not a language tag such as `en` or `pt-BR`", self.language));
+            return Err(format!(
+                "language `{}` is not a language tag such as `en` or `pt-BR`",
+                self.language
+            ));
         }
         Ok(())
     }

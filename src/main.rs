@@ -47,28 +47,33 @@ async fn run(command: Command) -> Result<(), String> {
     let figment = folio::figment();
     let config = Config::from_figment(&figment)?;
     let db = Db::connect(&config.database).await.map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
-    let outcome = match command {
-        Command::Migrate => {
-            println!("Database is up to date ({}).", db.backend());
-            db.close().await;
-            return Ok(());
-        }
-        Command::Demo { posts } => folio::demo::seed(&db, posts).await.map(|summary| println!("{summary}")),
-        Command::Serve { demo: true } => match folio::demo::seed_if_empty(&db, 60).await {
-            Ok(Some(summary)) => Ok(println!("{summary}")),
-            Ok(None) => Ok(println!("The database already has content; no demo content added.")),
-            Err(e) => Err(e),
-        },
-        Command::Serve { demo: false } => Ok(()),
-    };
+    let prepared = prepare(&db, &command).await;
     db.close().await;
-    outcome.map_err(|e| e.to_string())?;
-    if matches!(command, Command::Demo { .. }) {
+    prepared?;
+    if !matches!(command, Command::Serve { .. }) {
         return Ok(());
     }
     match folio::rocket(figment).launch().await {
         Ok(_) => Ok(()),
         Err(e) => Err(format!("could not serve: {}", e.kind())),
     }
+}
+
+/// Everything a command does before serving (or instead of it): migrate, then add demo content.
+async fn prepare(db: &Db, command: &Command) -> Result<(), String> {
+    db.migrate().await.map_err(|e| e.to_string())?;
+    match *command {
+        Command::Migrate => println!("Database is up to date ({}).", db.backend()),
+        Command::Demo { posts } => {
+            let summary = folio::demo::seed(db, posts).await.map_err(|e| e.to_string())?;
+            println!("{summary}");
+        }
+        Command::Serve { demo: true } => match folio::demo::seed_if_empty(db, 60).await {
+            Ok(Some(summary)) => println!("{summary}"),
+            Ok(None) => println!("The database already has content; no demo content added."),
+            Err(e) => return Err(e.to_string()),
+        },
+        Command::Serve { demo: false } => {}
+    }
+    Ok(())
 }

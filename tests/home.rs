@@ -67,7 +67,16 @@ async fn bad_page_numbers_are_not_found(backend: Backend) {
     let mut content = fixtures::base();
     content.posts = fixtures::numbered_posts(4);
     let app = TestApp::with_config(backend, content, three_per_page()).await;
-    for path in ["/?page=0", "/?page=-1", "/?page=x", "/?page=", "/?page=3", "/?page=100000", "/?page=99999999999999999999999", "/?page=1.5"] {
+    for path in [
+        "/?page=0",
+        "/?page=-1",
+        "/?page=x",
+        "/?page=",
+        "/?page=3",
+        "/?page=100000",
+        "/?page=99999999999999999999999",
+        "/?page=1.5",
+    ] {
         let page = app.get(path).await;
         assert_eq!(page.status, Status::NotFound, "{path}");
         page.assert_contains("Page not found");

@@ -32,9 +32,7 @@ impl std::fmt::Display for ImportError {
 impl std::error::Error for ImportError {}
 
 fn lookup(ids: &HashMap<String, i64>, kind: &str, slug: &Slug) -> Result<i64, ImportError> {
-    ids.get(slug.as_str())
-        .copied()
-        .ok_or_else(|| ImportError::UnknownReference(format!("{kind} `{slug}`")))
+    ids.get(slug.as_str()).copied().ok_or_else(|| ImportError::UnknownReference(format!("{kind} `{slug}`")))
 }
 
 /// Whether the database holds any authors, posts or pages.

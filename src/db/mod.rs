@@ -16,7 +16,9 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Runs `$body` with `$pool` bound to the backend's native pool; the body is compiled for each.
 macro_rules! on_pool {
@@ -89,10 +91,9 @@ pub enum DbError {
 impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DbError::UnknownScheme(url) => write!(
-                f,
-                "unsupported database URL `{url}`: use sqlite://FILE or postgres://USER@HOST/DB"
-            ),
+            DbError::UnknownScheme(url) => {
+                write!(f, "unsupported database URL `{url}`: use sqlite://FILE or postgres://USER@HOST/DB")
+            }
             DbError::Connect(e) => write!(f, "cannot open the database: {e}"),
             DbError::Migrate(e) => write!(f, "cannot migrate the database: {e}"),
             DbError::Config(e) => write!(f, "bad database configuration: {e}"),

@@ -96,11 +96,19 @@ pub fn bundle(posts: usize, now: Timestamp) -> ContentBundle {
         .collect();
     let tags: Vec<NewTag> = text::TAGS
         .iter()
-        .map(|(name, description)| NewTag { slug: slug(name), name: (*name).to_owned(), description: (*description).to_owned() })
+        .map(|(name, description)| NewTag {
+            slug: slug(name),
+            name: (*name).to_owned(),
+            description: (*description).to_owned(),
+        })
         .collect();
     let series: Vec<NewSeries> = text::SERIES
         .iter()
-        .map(|s| NewSeries { slug: slug(s.title), title: s.title.to_owned(), description: s.description.to_owned() })
+        .map(|s| NewSeries {
+            slug: slug(s.title),
+            title: s.title.to_owned(),
+            description: s.description.to_owned(),
+        })
         .collect();
     let pages = vec![
         NewPage::published(slug("about"), "About", text::ABOUT),
@@ -132,7 +140,13 @@ struct PostSpec {
     cover: Option<(String, String)>,
 }
 
-fn post_specs(rng: &mut SmallRng, n: usize, now: Timestamp, authors: &[NewAuthor], tags: &[NewTag]) -> Vec<PostSpec> {
+fn post_specs(
+    rng: &mut SmallRng,
+    n: usize,
+    now: Timestamp,
+    authors: &[NewAuthor],
+    tags: &[NewTag],
+) -> Vec<PostSpec> {
     let step = (ARCHIVE_SECONDS / n.max(1) as i64).max(60);
     let mut titles = std::collections::HashSet::new();
     let mut chapters: Vec<(usize, usize)> = (0..text::SERIES.len())
@@ -150,7 +164,8 @@ fn post_specs(rng: &mut SmallRng, n: usize, now: Timestamp, authors: &[NewAuthor
             now - 2 * 3600 - age * step - rng.random_range(0..step.max(2) / 2)
         };
         // Series chapters go to the oldest posts first, so each series reads forward in time.
-        let series_chapter = if i >= n.saturating_sub(chapters.len() * 3) && i % 3 == 0 { chapters.pop() } else { None };
+        let series_chapter =
+            if i >= n.saturating_sub(chapters.len() * 3) && i % 3 == 0 { chapters.pop() } else { None };
         let (title, series) = match series_chapter {
             Some((s, c)) => {
                 let def = &text::SERIES[s];

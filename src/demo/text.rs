@@ -4,11 +4,31 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 
 pub const AUTHORS: &[(&str, &str, &str)] = &[
-    ("Maya Okafor", "editor", "Maya edits the site and writes about the craft of publishing on the web. Before Folio she ran the night desk of a regional newspaper."),
-    ("Tomás Lindqvist", "author", "Tomás writes about databases, performance and the quiet joy of software that answers before you blink."),
-    ("Priya Raman", "author", "Priya teaches programming and writes the site's learning series. She believes every concept fits on one page."),
-    ("Jonah Whitfield", "author", "Jonah covers design, typography and accessibility, and keeps a collection of beautifully set railway timetables."),
-    ("Lena Hoffmann", "contributor", "Lena writes about open-source communities and the people who keep them running."),
+    (
+        "Maya Okafor",
+        "editor",
+        "Maya edits the site and writes about the craft of publishing on the web. Before Folio she ran the night desk of a regional newspaper.",
+    ),
+    (
+        "Tomás Lindqvist",
+        "author",
+        "Tomás writes about databases, performance and the quiet joy of software that answers before you blink.",
+    ),
+    (
+        "Priya Raman",
+        "author",
+        "Priya teaches programming and writes the site's learning series. She believes every concept fits on one page.",
+    ),
+    (
+        "Jonah Whitfield",
+        "author",
+        "Jonah covers design, typography and accessibility, and keeps a collection of beautifully set railway timetables.",
+    ),
+    (
+        "Lena Hoffmann",
+        "contributor",
+        "Lena writes about open-source communities and the people who keep them running.",
+    ),
 ];
 
 pub const TAGS: &[(&str, &str)] = &[
@@ -40,49 +60,131 @@ pub const SERIES: &[SeriesDef] = &[
     SeriesDef {
         title: "Rust from Scratch",
         description: "A gentle course in Rust for people who already program in another language.",
-        chapters: &["Installing the toolchain", "Ownership in plain words", "Structs and enums", "Errors with Result", "Traits and generics", "Async without fear"],
+        chapters: &[
+            "Installing the toolchain",
+            "Ownership in plain words",
+            "Structs and enums",
+            "Errors with Result",
+            "Traits and generics",
+            "Async without fear",
+        ],
     },
     SeriesDef {
         title: "SQL for Writers",
         description: "Enough SQL to answer your own questions about your own archive.",
-        chapters: &["Your first SELECT", "Filtering and sorting", "Joining tables", "Counting and grouping", "Indexes, briefly"],
+        chapters: &[
+            "Your first SELECT",
+            "Filtering and sorting",
+            "Joining tables",
+            "Counting and grouping",
+            "Indexes, briefly",
+        ],
     },
     SeriesDef {
         title: "Designing for Reading",
         description: "Typography and layout for long-form text on the web, one decision at a time.",
-        chapters: &["Choosing a measure", "Line height and rhythm", "Type scales", "Colour and contrast", "Dark mode done right"],
+        chapters: &[
+            "Choosing a measure",
+            "Line height and rhythm",
+            "Type scales",
+            "Colour and contrast",
+            "Dark mode done right",
+        ],
     },
     SeriesDef {
         title: "Running a Publication",
         description: "From the first post to a thousand subscribers: the operational side of publishing.",
-        chapters: &["Picking a cadence", "An editorial calendar", "Newsletters that get read", "Measuring what matters"],
+        chapters: &[
+            "Picking a cadence",
+            "An editorial calendar",
+            "Newsletters that get read",
+            "Measuring what matters",
+        ],
     },
 ];
 
 const TOPICS: &[&str] = &[
-    "incremental builds", "connection pooling", "full-text search", "server-side rendering",
-    "accessible forms", "readable typography", "dark mode", "database indexes", "write-ahead logging",
-    "content security policies", "image optimisation", "editorial workflows", "newsletter design",
-    "caching strategies", "error handling", "integration testing", "Markdown", "RSS feeds",
-    "structured data", "semantic HTML", "async Rust", "schema migrations", "rate limiting",
-    "password hashing", "progressive enhancement", "performance budgets", "code review",
-    "technical writing", "open-source maintenance", "on-call rotations", "remote editing",
-    "headline writing", "long-form layout", "query planning",
+    "incremental builds",
+    "connection pooling",
+    "full-text search",
+    "server-side rendering",
+    "accessible forms",
+    "readable typography",
+    "dark mode",
+    "database indexes",
+    "write-ahead logging",
+    "content security policies",
+    "image optimisation",
+    "editorial workflows",
+    "newsletter design",
+    "caching strategies",
+    "error handling",
+    "integration testing",
+    "Markdown",
+    "RSS feeds",
+    "structured data",
+    "semantic HTML",
+    "async Rust",
+    "schema migrations",
+    "rate limiting",
+    "password hashing",
+    "progressive enhancement",
+    "performance budgets",
+    "code review",
+    "technical writing",
+    "open-source maintenance",
+    "on-call rotations",
+    "remote editing",
+    "headline writing",
+    "long-form layout",
+    "query planning",
 ];
 
 const PATTERNS: &[&str] = &[
-    "A practical guide to {t}", "What we learned from {t}", "{T}, explained", "Five mistakes we made with {t}",
-    "Why {t} matters more than you think", "Notes on {t}", "How we think about {t}", "The case for boring {t}",
-    "Getting started with {t}", "{T} in practice", "A field guide to {t}", "Rethinking {t}",
-    "Ten questions about {t}", "Lessons from a year of {t}", "The hidden cost of {t}",
+    "A practical guide to {t}",
+    "What we learned from {t}",
+    "{T}, explained",
+    "Five mistakes we made with {t}",
+    "Why {t} matters more than you think",
+    "Notes on {t}",
+    "How we think about {t}",
+    "The case for boring {t}",
+    "Getting started with {t}",
+    "{T} in practice",
+    "A field guide to {t}",
+    "Rethinking {t}",
+    "Ten questions about {t}",
+    "Lessons from a year of {t}",
+    "The hidden cost of {t}",
 ];
 
-const SUFFIXES: &[&str] = &["", "", "", " for small teams", " at scale", " on a budget", " without the hype", " for writers", " in 2026"];
+const SUFFIXES: &[&str] = &[
+    "",
+    "",
+    "",
+    " for small teams",
+    " at scale",
+    " on a budget",
+    " without the hype",
+    " for writers",
+    " in 2026",
+];
 
 const HEADINGS: &[&str] = &[
-    "Where it starts", "The problem", "What we tried first", "A better approach", "Measuring the result",
-    "Trade-offs", "What we would do differently", "Putting it together", "A worked example",
-    "Common pitfalls", "When not to use it", "The numbers", "Why this matters", "Next steps",
+    "Where it starts",
+    "The problem",
+    "What we tried first",
+    "A better approach",
+    "Measuring the result",
+    "Trade-offs",
+    "What we would do differently",
+    "Putting it together",
+    "A worked example",
+    "Common pitfalls",
+    "When not to use it",
+    "The numbers",
+    "Why this matters",
+    "Next steps",
 ];
 
 const SENTENCES: &[&str] = &[
@@ -127,10 +229,19 @@ const LINKS: &[(&str, &str)] = &[
 
 const CODE: &[(&str, &str)] = &[
     ("rust", "fn reading_minutes(words: usize) -> usize {\n    words.div_ceil(230).max(1)\n}"),
-    ("sql", "SELECT title, published_at\nFROM posts\nWHERE status = 'published'\nORDER BY published_at DESC\nLIMIT 10;"),
+    (
+        "sql",
+        "SELECT title, published_at\nFROM posts\nWHERE status = 'published'\nORDER BY published_at DESC\nLIMIT 10;",
+    ),
     ("toml", "[default]\nsite_title = \"Field Notes\"\nposts_per_page = 10"),
-    ("python", "def slugify(title: str) -> str:\n    words = ''.join(c if c.isalnum() else ' ' for c in title.lower()).split()\n    return '-'.join(words)"),
-    ("html", "<article>\n  <h1>Headline</h1>\n  <p class=\"byline\">By <a href=\"/authors/maya\">Maya</a></p>\n</article>"),
+    (
+        "python",
+        "def slugify(title: str) -> str:\n    words = ''.join(c if c.isalnum() else ' ' for c in title.lower()).split()\n    return '-'.join(words)",
+    ),
+    (
+        "html",
+        "<article>\n  <h1>Headline</h1>\n  <p class=\"byline\">By <a href=\"/authors/maya\">Maya</a></p>\n</article>",
+    ),
     ("bash", "folio demo --posts 60\nfolio serve"),
 ];
 
@@ -185,7 +296,11 @@ fn paragraph(rng: &mut SmallRng, topic: &str) -> String {
 /// A Markdown article about `title`: intro, sections with headings, and a mix of lists, code,
 /// quotes, images, tables and footnotes, from about 200 to 2,000 words.
 pub fn body(rng: &mut SmallRng, title: &str) -> String {
-    let topic = TOPICS.iter().find(|t| title.to_lowercase().contains(&t.to_lowercase())).copied().unwrap_or("the craft");
+    let topic = TOPICS
+        .iter()
+        .find(|t| title.to_lowercase().contains(&t.to_lowercase()))
+        .copied()
+        .unwrap_or("the craft");
     let mut md = String::new();
     for _ in 0..rng.random_range(1..=2) {
         md.push_str(&paragraph(rng, topic));

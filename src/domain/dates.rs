@@ -26,7 +26,7 @@ mod tests {
 
     #[test]
     fn formats_both_ways() {
-        assert_eq!(human(1_795_430_400), "23 November 2026");
-        assert_eq!(iso(1_795_430_400), "2026-11-23T08:00:00Z");
+        assert_eq!(human(1_795_420_800), "23 November 2026");
+        assert_eq!(iso(1_795_420_800), "2026-11-23T08:00:00Z");
     }
 }

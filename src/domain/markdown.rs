@@ -150,7 +150,9 @@ mod tests {
 
     #[test]
     fn renders_extensions_and_anchors() {
-        let r = render("# Intro\n\n## Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n");
+        let r = render(
+            "# Intro\n\n## Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n",
+        );
         assert!(r.html.contains("<h1 id=\"intro\">Intro <a class=\"anchor\" href=\"#intro\""), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"intro-2\">"), "{}", r.html);
         assert!(r.html.contains("<table>"));

@@ -7,9 +7,33 @@ pub const MAX_LEN: usize = 96;
 
 /// Paths at the site root that belong to Folio itself, so a static page may not take them.
 pub const RESERVED: &[&str] = &[
-    "account", "admin", "api", "assets", "atom", "authors", "feed", "feeds", "healthz", "login",
-    "logout", "media", "page", "pages", "posts", "robots-txt", "rss", "search", "series", "setup",
-    "signin", "signout", "signup", "sitemap", "static", "tags", "uploads",
+    "account",
+    "admin",
+    "api",
+    "assets",
+    "atom",
+    "authors",
+    "feed",
+    "feeds",
+    "healthz",
+    "login",
+    "logout",
+    "media",
+    "page",
+    "pages",
+    "posts",
+    "robots-txt",
+    "rss",
+    "search",
+    "series",
+    "setup",
+    "signin",
+    "signout",
+    "signup",
+    "sitemap",
+    "static",
+    "tags",
+    "uploads",
 ];
 
 /// A validated slug: lowercase ASCII letters and digits in runs joined by single hyphens.
@@ -29,9 +53,7 @@ impl fmt::Display for SlugError {
         f.write_str(match self {
             SlugError::Empty => "A slug cannot be empty.",
             SlugError::TooLong => "A slug can be at most 96 characters long.",
-            SlugError::BadCharacters => {
-                "Use only lowercase letters, digits and single hyphens between them."
-            }
+            SlugError::BadCharacters => "Use only lowercase letters, digits and single hyphens between them.",
             SlugError::Reserved => "This address is used by Folio itself; choose another.",
         })
     }

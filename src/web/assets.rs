@@ -37,15 +37,14 @@ pub struct StaticFile {
 
 impl<'r> Responder<'r, 'static> for StaticFile {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let cache = if self.immutable { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
+        let cache =
+            if self.immutable { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
         let mut res = Response::build();
         res.header(Header::new("Cache-Control", cache)).header(Header::new("ETag", self.etag));
         if self.not_modified {
             return res.status(Status::NotModified).ok();
         }
-        res.header(self.content_type)
-            .sized_body(self.body.len(), std::io::Cursor::new(self.body))
-            .ok()
+        res.header(self.content_type).sized_body(self.body.len(), std::io::Cursor::new(self.body)).ok()
     }
 }
 
@@ -57,7 +56,9 @@ impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
-        rocket::request::Outcome::Success(IfNoneMatch(req.headers().get_one("If-None-Match").map(str::to_owned)))
+        rocket::request::Outcome::Success(IfNoneMatch(
+            req.headers().get_one("If-None-Match").map(str::to_owned),
+        ))
     }
 }
 

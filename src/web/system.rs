@@ -15,7 +15,9 @@ fn robots() -> (ContentType, String) {
 #[get("/healthz")]
 async fn healthz(db: Connection<FolioDb>) -> (Status, (ContentType, String)) {
     match db.ping().await {
-        Ok(()) => (Status::Ok, (ContentType::JSON, format!(r#"{{"status":"ok","database":"{}"}}"#, db.backend()))),
+        Ok(()) => {
+            (Status::Ok, (ContentType::JSON, format!(r#"{{"status":"ok","database":"{}"}}"#, db.backend())))
+        }
         Err(e) => {
             rocket::warn!("health check failed: {e}");
             (Status::ServiceUnavailable, (ContentType::JSON, r#"{"status":"unavailable"}"#.to_owned()))

@@ -70,8 +70,11 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(site: &Site, headline: &str, description: &str, path: &str) -> Meta {
-        let title =
-            if headline == site.title { headline.to_owned() } else { format!("{headline} — {}", site.title) };
+        let title = if headline == site.title {
+            headline.to_owned()
+        } else {
+            format!("{headline} — {}", site.title)
+        };
         Meta {
             title,
             headline: headline.to_owned(),

@@ -46,7 +46,12 @@ fn capitalise(s: &str) -> String {
 
 /// A published post by Ada, `age` seconds old, with the given tags.
 pub fn post(title: &str, age: Timestamp, tags: &[&str]) -> NewPost {
-    let mut p = NewPost::published(title, &format!("Body of *{title}*.\n\n## Section\n\nMore text."), slug("ada"), now() - age);
+    let mut p = NewPost::published(
+        title,
+        &format!("Body of *{title}*.\n\n## Section\n\nMore text."),
+        slug("ada"),
+        now() - age,
+    );
     p.tags = tags.iter().map(|t| slug(t)).collect();
     p
 }

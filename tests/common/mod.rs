@@ -78,9 +78,10 @@ impl TestDb {
 
     /// A migrated pool on this database.
     pub async fn connect(&self) -> Db {
-        let db = Db::connect(&DbConfig { url: self.url.clone(), max_connections: Some(4), connect_timeout: 5 })
-            .await
-            .unwrap();
+        let db =
+            Db::connect(&DbConfig { url: self.url.clone(), max_connections: Some(4), connect_timeout: 5 })
+                .await
+                .unwrap();
         db.migrate().await.unwrap();
         db
     }
@@ -175,7 +176,8 @@ impl TestApp {
 
     /// A GET as htmx sends it.
     pub async fn get_hx(&self, path: &str) -> Page {
-        read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await).await
+        read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await)
+            .await
     }
 }
 

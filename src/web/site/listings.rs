@@ -12,7 +12,7 @@ use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
 use crate::domain::{self, pagination::PageNumber};
 use crate::error::{AppError, AppResult};
-use crate::web::htmx::{Fragment, HxRequest, Html};
+use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::view::{Dated, Meta, Site, breadcrumbs};
 
 /// What the top of a listing introduces.
@@ -52,7 +52,9 @@ async fn load(
     }
     let has_next = posts.len() > per_page as usize;
     posts.truncate(per_page as usize);
-    let page_url = |p: PageNumber| if p == PageNumber::FIRST { path.to_owned() } else { format!("{path}?page={}", p.get()) };
+    let page_url = |p: PageNumber| {
+        if p == PageNumber::FIRST { path.to_owned() } else { format!("{path}?page={}", p.get()) }
+    };
     let prev = page.previous().map(page_url);
     let next = has_next.then(|| page_url(page.next()));
     Ok((posts, prev, next))
@@ -78,7 +80,12 @@ fn render(
 }
 
 #[get("/?<page>")]
-pub async fn index(db: Connection<FolioDb>, site: &State<Site>, hx: HxRequest, page: Option<&str>) -> AppResult<Html> {
+pub async fn index(
+    db: Connection<FolioDb>,
+    site: &State<Site>,
+    hx: HxRequest,
+    page: Option<&str>,
+) -> AppResult<Html> {
     let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
     let data = load(&db, site, Listing::All, page, "/").await?;
     let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({

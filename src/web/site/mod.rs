@@ -8,14 +8,7 @@ mod series;
 use rocket::{Route, routes};
 
 pub fn routes() -> Vec<Route> {
-    routes![
-        listings::index,
-        listings::tag,
-        listings::author,
-        posts::show,
-        series::show,
-        pages::show,
-    ]
+    routes![listings::index, listings::tag, listings::author, posts::show, series::show, pages::show,]
 }
 
 /// Longest slug looked up at all; longer ones cannot exist, so they 404 without a query.

@@ -6,8 +6,8 @@ use rocket_db_pools::Connection;
 use serde_json::json;
 
 use super::MAX_SLUG;
-use crate::db::pages::{self, Page};
 use crate::db::FolioDb;
+use crate::db::pages::{self, Page};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site, breadcrumbs};

@@ -6,9 +6,9 @@ use rocket_db_pools::Connection;
 
 use super::MAX_SLUG;
 use super::listings::collection_meta;
+use crate::db::FolioDb;
 use crate::db::posts::{self, PostCard};
 use crate::db::taxonomy::{self, Series};
-use crate::db::FolioDb;
 use crate::domain;
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
