@@ -50,7 +50,7 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_by_date   ON posts (status, published_at DESC, id DESC);
 CREATE INDEX posts_by_author ON posts (author_id, status, published_at DESC, id DESC);
-CREATE INDEX posts_by_series ON posts (series_id, series_position);
+CREATE INDEX posts_by_series ON posts (series_id, status, series_position);
 
 -- visible_at mirrors posts.published_at while the post is published (NULL otherwise), so a tag
 -- page walks one index in date order instead of sorting every post carrying the tag.

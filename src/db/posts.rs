@@ -29,7 +29,7 @@ pub struct PostCard {
     pub tags: Vec<TagRef>,
 }
 
-/// A listing row: a post joined with one of its tags (or none), folded into [`PostCard`]s.
+/// A listing row: a post with its tags folded into one column (see [`TAGS_OF_P`]).
 #[derive(FromRow)]
 struct CardRow {
     id: i64,
@@ -42,8 +42,45 @@ struct CardRow {
     cover_alt: String,
     author_name: String,
     author_slug: String,
-    tag_slug: Option<String>,
-    tag_name: Option<String>,
+    tag_list: Option<String>,
+}
+
+impl From<CardRow> for PostCard {
+    fn from(row: CardRow) -> PostCard {
+        PostCard {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            excerpt: row.excerpt,
+            published_at: row.published_at,
+            reading_minutes: row.reading_minutes,
+            cover_image: row.cover_image,
+            cover_alt: row.cover_alt,
+            author_name: row.author_name,
+            author_slug: row.author_slug,
+            tags: parse_tags(row.tag_list.as_deref()).into_iter().map(|(_, tag)| tag).collect(),
+        }
+    }
+}
+
+/// A post's tags as one string, `id US slug US name` joined by RS (ASCII unit and record
+/// separators, which slugs cannot contain and tag names must not), primary tag first. One row per
+/// post instead of one per post and tag: rows are what SQLite hands across threads one by one.
+/// `string_agg … ORDER BY` is standard in PostgreSQL and in SQLite since 3.44.
+const TAGS_OF_P: &str = "(SELECT string_agg(CAST(t.id AS TEXT) || '\u{1f}' || t.slug || '\u{1f}' || t.name,
+     '\u{1e}' ORDER BY pt.position, t.id)
+   FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tag_list";
+
+/// Splits a [`TAGS_OF_P`] column into (id, tag) pairs.
+fn parse_tags(list: Option<&str>) -> Vec<(i64, TagRef)> {
+    list.unwrap_or_default()
+        .split('\u{1e}')
+        .filter_map(|entry| {
+            let mut parts = entry.splitn(3, '\u{1f}');
+            let id = parts.next()?.parse().ok()?;
+            Some((id, TagRef { slug: parts.next()?.to_owned(), name: parts.next()?.to_owned() }))
+        })
+        .collect()
 }
 
 /// Which posts a listing shows.
@@ -55,35 +92,39 @@ pub enum Listing {
 }
 
 /// The body of every listing: the page of post ids comes from the CTE, each bound to one index.
-const CARD_SELECT: &str = "
-SELECT p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes, p.cover_image,
-       p.cover_alt, u.display_name AS author_name, u.slug AS author_slug,
-       t.slug AS tag_slug, t.name AS tag_name
-FROM page
-JOIN posts p ON p.id = page.id
-JOIN users u ON u.id = p.author_id
-LEFT JOIN post_tags pt ON pt.post_id = p.id
-LEFT JOIN tags t ON t.id = pt.tag_id
-ORDER BY p.published_at DESC, p.id DESC, pt.position";
+const CARD_COLUMNS: &str = "p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes,
+       p.cover_image, p.cover_alt, u.display_name AS author_name, u.slug AS author_slug";
+
+fn card_select(order: &str) -> String {
+    format!(
+        "SELECT {CARD_COLUMNS}, {TAGS_OF_P} FROM page JOIN posts p ON p.id = page.id
+         JOIN users u ON u.id = p.author_id ORDER BY {order}"
+    )
+}
+
+const NEWEST_FIRST: &str = "p.published_at DESC, p.id DESC";
 
 fn listing_sql(listing: Listing) -> &'static str {
     use std::sync::LazyLock;
     static ALL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "WITH page AS (SELECT id FROM posts WHERE status = 'published' AND published_at <= $1
-             ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+             ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {}",
+            card_select(NEWEST_FIRST)
         )
     });
     static TAG: LazyLock<String> = LazyLock::new(|| {
         format!(
             "WITH page AS (SELECT post_id AS id FROM post_tags WHERE tag_id = $4 AND visible_at <= $1
-             ORDER BY visible_at DESC, post_id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+             ORDER BY visible_at DESC, post_id DESC LIMIT $2 OFFSET $3) {}",
+            card_select(NEWEST_FIRST)
         )
     });
     static AUTHOR: LazyLock<String> = LazyLock::new(|| {
         format!(
             "WITH page AS (SELECT id FROM posts WHERE author_id = $4 AND status = 'published'
-             AND published_at <= $1 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {CARD_SELECT}"
+             AND published_at <= $1 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) {}",
+            card_select(NEWEST_FIRST)
         )
     });
     match listing {
@@ -111,35 +152,7 @@ pub async fn list(
         let query = if matches!(listing, Listing::All) { query } else { query.bind(filter) };
         query.fetch_all(pool).await?
     });
-    Ok(fold_cards(rows))
-}
-
-/// Folds the post × tag rows of a listing (already ordered by post) into one card per post.
-fn fold_cards(rows: Vec<CardRow>) -> Vec<PostCard> {
-    let mut cards: Vec<PostCard> = Vec::new();
-    for row in rows {
-        let tag = match (row.tag_slug, row.tag_name) {
-            (Some(slug), Some(name)) => Some(TagRef { slug, name }),
-            _ => None,
-        };
-        match cards.last_mut() {
-            Some(card) if card.id == row.id => card.tags.extend(tag),
-            _ => cards.push(PostCard {
-                id: row.id,
-                slug: row.slug,
-                title: row.title,
-                excerpt: row.excerpt,
-                published_at: row.published_at,
-                reading_minutes: row.reading_minutes,
-                cover_image: row.cover_image,
-                cover_alt: row.cover_alt,
-                author_name: row.author_name,
-                author_slug: row.author_slug,
-                tags: tag.into_iter().collect(),
-            }),
-        }
-    }
-    cards
+    Ok(rows.into_iter().map(PostCard::from).collect())
 }
 
 /// A published post with everything its page shows.
@@ -165,31 +178,34 @@ pub struct PostPage {
     pub series_title: Option<String>,
     pub series_position: Option<i64>,
     pub series_count: i64,
+    tag_list: Option<String>,
+}
+
+impl PostPage {
+    /// The post's tags with their ids, primary tag first.
+    pub fn tags(&self) -> Vec<(i64, TagRef)> {
+        parse_tags(self.tag_list.as_deref())
+    }
 }
 
 /// The visible post at `slug`, if any.
 pub async fn find_visible(db: &Db, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
-    const SQL: &str = "
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "
 SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt, p.published_at,
        p.updated_at, p.reading_minutes, p.seo_title, p.seo_description,
        u.display_name AS author_name, u.slug AS author_slug, u.bio AS author_bio,
        s.id AS series_id, s.slug AS series_slug, s.title AS series_title, p.series_position,
        (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
-        AND q.published_at <= $2) AS series_count
+        AND q.published_at + 0 <= $2) AS series_count, {TAGS_OF_P}
 FROM posts p
 JOIN users u ON u.id = p.author_id
 LEFT JOIN series s ON s.id = p.series_id
-WHERE p.slug = $1 AND p.status = 'published' AND p.published_at <= $2";
-    on_pool!(db, |pool| sqlx::query_as(SQL).bind(slug).bind(now).fetch_optional(pool).await)
-}
-
-/// The tags of a post, primary tag first, with their ids (for finding related posts).
-pub async fn tags_of(db: &Db, post_id: i64) -> sqlx::Result<Vec<(i64, TagRef)>> {
-    const SQL: &str = "SELECT t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
-                       WHERE pt.post_id = $1 ORDER BY pt.position, t.id";
-    let rows: Vec<(i64, String, String)> =
-        on_pool!(db, |pool| sqlx::query_as(SQL).bind(post_id).fetch_all(pool).await?);
-    Ok(rows.into_iter().map(|(id, slug, name)| (id, TagRef { slug, name })).collect())
+WHERE p.slug = $1 AND p.status = 'published' AND p.published_at <= $2"
+        )
+    });
+    on_pool!(db, |pool| sqlx::query_as(SQL.as_str()).bind(slug).bind(now).fetch_optional(pool).await)
 }
 
 /// A link to another post.
@@ -210,6 +226,8 @@ pub struct Neighbours {
 }
 
 /// Finds all four neighbours of `post` in one round trip; each branch reads one index range.
+/// In series queries `published_at + 0` keeps SQLite's planner off the date index (which would
+/// scan every published post) and on `posts_by_series`; a series is small, so filtering is cheap.
 pub async fn neighbours(db: &Db, post: &PostPage, now: Timestamp) -> sqlx::Result<Neighbours> {
     const SQL: &str = "
 SELECT * FROM (SELECT 'newer' AS rel, slug, title, published_at FROM posts
@@ -221,11 +239,11 @@ SELECT * FROM (SELECT 'older' AS rel, slug, title, published_at FROM posts
   ORDER BY published_at DESC, id DESC LIMIT 1) b
 UNION ALL
 SELECT * FROM (SELECT 'series_previous' AS rel, slug, title, published_at FROM posts
-  WHERE series_id = $4 AND status = 'published' AND published_at <= $1 AND series_position < $5
+  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position < $5
   ORDER BY series_position DESC LIMIT 1) c
 UNION ALL
 SELECT * FROM (SELECT 'series_next' AS rel, slug, title, published_at FROM posts
-  WHERE series_id = $4 AND status = 'published' AND published_at <= $1 AND series_position > $5
+  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position > $5
   ORDER BY series_position ASC LIMIT 1) d";
     let rows: Vec<(String, String, String, Timestamp)> = on_pool!(db, |pool| {
         sqlx::query_as(SQL)
@@ -299,19 +317,14 @@ fn related_sql(tags: usize) -> String {
 
 /// Every visible post of a series, in reading order (bounded: a series is a course, not a feed).
 pub async fn in_series(db: &Db, series_id: i64, now: Timestamp) -> sqlx::Result<Vec<PostCard>> {
-    const SQL: &str = "
-WITH page AS (SELECT id FROM posts WHERE series_id = $2 AND status = 'published'
-              AND published_at <= $1 ORDER BY series_position, id LIMIT 500)
-SELECT p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes, p.cover_image,
-       p.cover_alt, u.display_name AS author_name, u.slug AS author_slug,
-       t.slug AS tag_slug, t.name AS tag_name
-FROM page
-JOIN posts p ON p.id = page.id
-JOIN users u ON u.id = p.author_id
-LEFT JOIN post_tags pt ON pt.post_id = p.id
-LEFT JOIN tags t ON t.id = pt.tag_id
-ORDER BY p.series_position, p.id, pt.position";
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH page AS (SELECT id FROM posts WHERE series_id = $2 AND status = 'published'
+             AND published_at + 0 <= $1 ORDER BY series_position, id LIMIT 500) {}",
+            card_select("p.series_position, p.id")
+        )
+    });
     let rows: Vec<CardRow> =
-        on_pool!(db, |pool| sqlx::query_as(SQL).bind(now).bind(series_id).fetch_all(pool).await?);
-    Ok(fold_cards(rows))
+        on_pool!(db, |pool| sqlx::query_as(SQL.as_str()).bind(now).bind(series_id).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(PostCard::from).collect())
 }

@@ -113,20 +113,23 @@ fn plain_text_summary(source: &str) -> (usize, String) {
     let mut words = 0;
     let mut excerpt = String::new();
     let mut in_heading_or_code = false;
+    let mut excerpt_done = false;
     for event in Parser::new_ext(source, options()) {
         match event {
             Event::Start(Tag::Heading { .. } | Tag::CodeBlock(_)) => in_heading_or_code = true,
             Event::End(TagEnd::Heading(_) | TagEnd::CodeBlock) => in_heading_or_code = false,
             Event::Text(t) | Event::Code(t) => {
                 words += t.split_whitespace().count();
-                if !in_heading_or_code && excerpt.len() < EXCERPT_CHARS * 2 {
+                if !in_heading_or_code && !excerpt_done && excerpt.len() < EXCERPT_CHARS * 2 {
                     if !excerpt.is_empty() && !excerpt.ends_with(' ') {
                         excerpt.push(' ');
                     }
                     excerpt.push_str(t.trim());
                 }
             }
-            Event::SoftBreak | Event::HardBreak => excerpt.push(' '),
+            Event::SoftBreak | Event::HardBreak if !excerpt_done => excerpt.push(' '),
+            // One paragraph makes a better excerpt than the seam between two.
+            Event::End(TagEnd::Paragraph) if excerpt.len() >= EXCERPT_CHARS / 2 => excerpt_done = true,
             Event::End(TagEnd::Paragraph) => excerpt.push(' '),
             _ => {}
         }

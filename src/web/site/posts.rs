@@ -35,10 +35,9 @@ pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> Ap
     }
     let now = domain::now();
     let post = posts::find_visible(&db, slug, now).await?.ok_or_else(AppError::not_found)?;
-    let (tags, neighbours) = try_join!(posts::tags_of(&db, post.id), posts::neighbours(&db, &post, now))?;
-    let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
-    let related = posts::related(&db, post.id, &tag_ids, now, RELATED).await?;
-    let tags: Vec<TagRef> = tags.into_iter().map(|(_, tag)| tag).collect();
+    let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
+    let (neighbours, related) =
+        try_join!(posts::neighbours(&db, &post, now), posts::related(&db, post.id, &tag_ids, now, RELATED))?;
     let meta = post_meta(site, &post, &tags);
     Html::page(&PostView { site, meta, post, tags, neighbours, related })
 }

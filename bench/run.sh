@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Folio's page benchmark: release build, `folio demo --posts N` into a fresh SQLite database, then
+# wrk (one thread, 32 connections, 10 s) against the home page, a post and a tag page, all on
+# loopback. Runs N=1000 and N=10000 by default to show that latency does not grow with the archive.
+#
+#   bench/run.sh                 # both sizes
+#   POSTS="10000" bench/run.sh   # one size
+#   DURATION=30s bench/run.sh    # longer runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+POSTS="${POSTS:-1000 10000}"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+PORT="${PORT:-8199}"
+
+if ! command -v wrk >/dev/null; then
+  echo "Installing wrk (Debian package)…"
+  apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --locked --quiet
+BIN="$PWD/target/release/folio"
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+export ROCKET_PROFILE=release ROCKET_PORT="$PORT" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off
+export ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
+BASE="http://127.0.0.1:$PORT"
+
+# wrk's summary → "req/s p99"
+measure() {
+  local out rps p99
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$1")"
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx responses for $1" >&2; echo "$out" >&2; exit 1; fi
+  printf '%s %s' "$rps" "$p99"
+}
+
+printf '\n%-8s %-30s %12s %10s\n' "posts" "page" "req/s" "p99"
+for n in $POSTS; do
+  export DATABASE_URL="sqlite://$WORK/bench-$n.db"
+  start=$(date +%s.%N)
+  (cd "$WORK" && "$BIN" demo --posts "$n" >/dev/null)
+  seeded=$(echo "$(date +%s.%N) - $start" | bc)
+  (cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+  for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  # A post from deep in the archive (page 50 exists at both sizes), and the busiest tag.
+  post="$(curl -fs "$BASE/?page=50" | grep -o 'href="/posts/[^"]*"' | head -n1 | cut -d'"' -f2)"
+  for path in "/" "$post" "/tags/rust"; do
+    curl -fs -o /dev/null "$BASE$path" || { echo "GET $path failed" >&2; exit 1; }
+    read -r rps p99 <<<"$(measure "$BASE$path")"
+    printf '%-8s %-30.30s %12s %10s\n' "$n" "$path" "$rps" "$p99"
+  done
+  printf '%-8s %-30s %12s\n' "$n" "(demo load time, s)" "$(printf '%.1f' "$seeded")"
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+done
