@@ -216,103 +216,109 @@ pub struct PostLink {
     pub published_at: Timestamp,
 }
 
-/// The posts around one: by date across the site, and by position within its series.
+/// The posts around one: by date across the site, by position within its series, and the
+/// posts sharing most of its tags.
 #[derive(Debug, Clone, Default)]
-pub struct Neighbours {
+pub struct Surroundings {
     pub newer: Option<PostLink>,
     pub older: Option<PostLink>,
     pub series_previous: Option<PostLink>,
     pub series_next: Option<PostLink>,
-}
-
-/// Finds all four neighbours of `post` in one round trip; each branch reads one index range.
-/// In series queries `published_at + 0` keeps SQLite's planner off the date index (which would
-/// scan every published post) and on `posts_by_series`; a series is small, so filtering is cheap.
-pub async fn neighbours(db: &Db, post: &PostPage, now: Timestamp) -> sqlx::Result<Neighbours> {
-    const SQL: &str = "
-SELECT * FROM (SELECT 'newer' AS rel, slug, title, published_at FROM posts
-  WHERE status = 'published' AND published_at <= $1 AND (published_at, id) > ($2, $3)
-  ORDER BY published_at ASC, id ASC LIMIT 1) a
-UNION ALL
-SELECT * FROM (SELECT 'older' AS rel, slug, title, published_at FROM posts
-  WHERE status = 'published' AND (published_at, id) < ($2, $3)
-  ORDER BY published_at DESC, id DESC LIMIT 1) b
-UNION ALL
-SELECT * FROM (SELECT 'series_previous' AS rel, slug, title, published_at FROM posts
-  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position < $5
-  ORDER BY series_position DESC LIMIT 1) c
-UNION ALL
-SELECT * FROM (SELECT 'series_next' AS rel, slug, title, published_at FROM posts
-  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position > $5
-  ORDER BY series_position ASC LIMIT 1) d";
-    let rows: Vec<(String, String, String, Timestamp)> = on_pool!(db, |pool| {
-        sqlx::query_as(SQL)
-            .bind(now)
-            .bind(post.published_at)
-            .bind(post.id)
-            .bind(post.series_id)
-            .bind(post.series_position)
-            .fetch_all(pool)
-            .await?
-    });
-    let mut found = Neighbours::default();
-    for (rel, slug, title, published_at) in rows {
-        let link = Some(PostLink { slug, title, published_at });
-        match rel.as_str() {
-            "newer" => found.newer = link,
-            "older" => found.older = link,
-            "series_previous" => found.series_previous = link,
-            _ => found.series_next = link,
-        }
-    }
-    Ok(found)
+    pub related: Vec<PostLink>,
 }
 
 /// Tags considered when looking for related posts, and recent posts considered per tag: both
 /// bounded, so the cost of a post page does not grow with the number of posts.
 const RELATED_TAGS: usize = 4;
-const RELATED_PER_TAG: i64 = 40;
+const RELATED_PER_TAG: usize = 40;
+/// Related posts shown under an article.
+const RELATED_SHOWN: usize = 3;
 
-/// Up to `limit` other visible posts sharing the most tags with `post_id`, newest first on ties.
-pub async fn related(
+/// Finds everything around `post` in one round trip; every branch reads one bounded index range.
+/// `tag_ids` are the post's tags, primary first.
+pub async fn surroundings(
     db: &Db,
-    post_id: i64,
+    post: &PostPage,
     tag_ids: &[i64],
     now: Timestamp,
-    limit: i64,
-) -> sqlx::Result<Vec<PostLink>> {
+) -> sqlx::Result<Surroundings> {
+    static SQL: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| (0..=RELATED_TAGS).map(surroundings_sql).collect());
     let tag_ids = &tag_ids[..tag_ids.len().min(RELATED_TAGS)];
-    if tag_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = related_sql(tag_ids.len());
-    on_pool!(db, |pool| {
-        let mut query = sqlx::query_as(&sql).bind(now).bind(post_id).bind(RELATED_PER_TAG).bind(limit);
+    let rows: Vec<(String, String, String, Timestamp, i64)> = on_pool!(db, |pool| {
+        let mut query = sqlx::query_as(SQL[tag_ids.len()].as_str())
+            .bind(now)
+            .bind(post.published_at)
+            .bind(post.id)
+            .bind(post.series_id)
+            .bind(post.series_position);
         for id in tag_ids {
             query = query.bind(*id);
         }
-        query.fetch_all(pool).await
-    })
+        query.fetch_all(pool).await?
+    });
+    let mut found = Surroundings::default();
+    let mut related = Vec::new();
+    for (rel, slug, title, published_at, shared) in rows {
+        let link = PostLink { slug, title, published_at };
+        match rel.as_str() {
+            "newer" => found.newer = Some(link),
+            "older" => found.older = Some(link),
+            "series_previous" => found.series_previous = Some(link),
+            "series_next" => found.series_next = Some(link),
+            _ => related.push((shared, link)),
+        }
+    }
+    // A UNION does not promise to keep a branch's order; restore it.
+    related.sort_by(|(a, x), (b, y)| b.cmp(a).then(y.published_at.cmp(&x.published_at)));
+    found.related = related.into_iter().map(|(_, link)| link).collect();
+    Ok(found)
 }
 
-/// One branch per tag (`$5`, `$6`, …); at most [`RELATED_TAGS`] distinct statements exist.
-fn related_sql(tags: usize) -> String {
-    let branches: Vec<String> = (0..tags)
-        .map(|i| {
-            format!(
-                "SELECT * FROM (SELECT post_id FROM post_tags WHERE tag_id = ${} AND visible_at <= $1
-                 AND post_id <> $2 ORDER BY visible_at DESC, post_id DESC LIMIT $3) t{i}",
-                i + 5
-            )
-        })
-        .collect();
-    format!(
-        "SELECT p.slug, p.title, p.published_at FROM
-           (SELECT post_id, COUNT(*) AS shared FROM ({}) c GROUP BY post_id) cand
-         JOIN posts p ON p.id = cand.post_id
-         ORDER BY cand.shared DESC, p.published_at DESC, p.id DESC LIMIT $4",
-        branches.join(" UNION ALL ")
-    )
+/// Binds: `$1` now, `$2`/`$3` the post's date and id, `$4`/`$5` its series and position, `$6…`
+/// one per tag (at most [`RELATED_TAGS`], so at most five statements exist).
+/// In series branches `published_at + 0` keeps SQLite's planner off the date index (which would
+/// scan every published post) and on `posts_by_series`; a series is small, so filtering is cheap.
+fn surroundings_sql(tags: usize) -> String {
+    let mut sql = String::from(
+        "
+SELECT * FROM (SELECT 'newer' AS rel, slug, title, published_at, CAST(0 AS BIGINT) AS shared FROM posts
+  WHERE status = 'published' AND published_at <= $1 AND (published_at, id) > ($2, $3)
+  ORDER BY published_at ASC, id ASC LIMIT 1) a
+UNION ALL
+SELECT * FROM (SELECT 'older', slug, title, published_at, 0 FROM posts
+  WHERE status = 'published' AND (published_at, id) < ($2, $3)
+  ORDER BY published_at DESC, id DESC LIMIT 1) b
+UNION ALL
+SELECT * FROM (SELECT 'series_previous', slug, title, published_at, 0 FROM posts
+  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position < $5
+  ORDER BY series_position DESC LIMIT 1) c
+UNION ALL
+SELECT * FROM (SELECT 'series_next', slug, title, published_at, 0 FROM posts
+  WHERE series_id = $4 AND status = 'published' AND published_at + 0 <= $1 AND series_position > $5
+  ORDER BY series_position ASC LIMIT 1) d",
+    );
+    if tags > 0 {
+        let per_tag: Vec<String> = (0..tags)
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT post_id FROM post_tags WHERE tag_id = ${} AND visible_at <= $1
+                     AND post_id <> $3 ORDER BY visible_at DESC, post_id DESC LIMIT {RELATED_PER_TAG}) t{i}",
+                    i + 6
+                )
+            })
+            .collect();
+        sql.push_str(&format!(
+            "
+UNION ALL
+SELECT * FROM (SELECT 'related', p.slug, p.title, p.published_at, cand.shared FROM
+    (SELECT post_id, COUNT(*) AS shared FROM ({}) c GROUP BY post_id) cand
+  JOIN posts p ON p.id = cand.post_id
+  ORDER BY cand.shared DESC, p.published_at DESC, p.id DESC LIMIT {RELATED_SHOWN}) r",
+            per_tag.join(" UNION ALL ")
+        ));
+    }
+    sql
 }
 
 /// Every visible post of a series, in reading order (bounded: a series is a course, not a feed).

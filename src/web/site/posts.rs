@@ -1,21 +1,17 @@
 //! The article page.
 
 use askama::Template;
-use rocket::tokio::try_join;
 use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
 use super::MAX_SLUG;
 use crate::db::FolioDb;
-use crate::db::posts::{self, Neighbours, PostLink, PostPage, TagRef};
+use crate::db::posts::{self, PostPage, Surroundings, TagRef};
 use crate::domain::{self, dates};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::view::{Dated, Meta, Site, breadcrumbs};
-
-/// Related posts shown under an article.
-const RELATED: i64 = 3;
 
 #[derive(Template)]
 #[template(path = "site/post.html")]
@@ -24,8 +20,7 @@ pub struct PostView<'a> {
     meta: Meta,
     post: PostPage,
     tags: Vec<TagRef>,
-    neighbours: Neighbours,
-    related: Vec<PostLink>,
+    around: Surroundings,
 }
 
 #[get("/posts/<slug>")]
@@ -36,10 +31,9 @@ pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> Ap
     let now = domain::now();
     let post = posts::find_visible(&db, slug, now).await?.ok_or_else(AppError::not_found)?;
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
-    let (neighbours, related) =
-        try_join!(posts::neighbours(&db, &post, now), posts::related(&db, post.id, &tag_ids, now, RELATED))?;
+    let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
     let meta = post_meta(site, &post, &tags);
-    Html::page(&PostView { site, meta, post, tags, neighbours, related })
+    Html::page(&PostView { site, meta, post, tags, around })
 }
 
 fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
