@@ -4,6 +4,7 @@ pub mod assets;
 pub mod errors;
 pub mod headers;
 pub mod htmx;
+pub mod params;
 pub mod site;
 pub mod system;
 pub mod view;

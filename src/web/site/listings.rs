@@ -6,13 +6,13 @@ use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
-use super::MAX_SLUG;
 use crate::db::posts::{self, Listing, PostCard};
 use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
 use crate::domain::{self, pagination::PageNumber};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
+use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, breadcrumbs};
 
 /// What the top of a listing introduces.
@@ -34,6 +34,11 @@ pub struct ListingPage<'a> {
     next_url: Option<String>,
     /// Rendering the "load more" fragment rather than the page.
     fragment: bool,
+}
+
+/// `?page=N`: absent means 1; anything but a page number that can exist is not found.
+fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
+    PageNumber::parse(raw).ok_or_else(AppError::not_found)
 }
 
 /// One page of `listing` at `path`; a page past the end is not found.
@@ -86,7 +91,7 @@ pub async fn index(
     hx: HxRequest,
     page: Option<&str>,
 ) -> AppResult<Html> {
-    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
+    let page = page_number(page)?;
     let data = load(&db, site, Listing::All, page, "/").await?;
     let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({
         "@context": "https://schema.org",
@@ -104,14 +109,11 @@ pub async fn tag(
     db: Connection<FolioDb>,
     site: &State<Site>,
     hx: HxRequest,
-    slug: &str,
+    slug: SlugParam,
     page: Option<&str>,
 ) -> AppResult<Html> {
-    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
-    if slug.len() > MAX_SLUG {
-        return Err(AppError::not_found());
-    }
-    let tag = taxonomy::tag_by_slug(&db, slug).await?.ok_or_else(AppError::not_found)?;
+    let page = page_number(page)?;
+    let tag = taxonomy::tag_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/tags/{}", tag.slug);
     let data = load(&db, site, Listing::Tag(tag.id), page, &path).await?;
     let description = if tag.description.is_empty() {
@@ -128,14 +130,11 @@ pub async fn author(
     db: Connection<FolioDb>,
     site: &State<Site>,
     hx: HxRequest,
-    slug: &str,
+    slug: SlugParam,
     page: Option<&str>,
 ) -> AppResult<Html> {
-    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
-    if slug.len() > MAX_SLUG {
-        return Err(AppError::not_found());
-    }
-    let author = taxonomy::author_by_slug(&db, slug).await?.ok_or_else(AppError::not_found)?;
+    let page = page_number(page)?;
+    let author = taxonomy::author_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/authors/{}", author.slug);
     let data = load(&db, site, Listing::Author(author.id), page, &path).await?;
     let description = if author.bio.is_empty() {

@@ -10,6 +10,3 @@ use rocket::{Route, routes};
 pub fn routes() -> Vec<Route> {
     routes![listings::index, listings::tag, listings::author, posts::show, series::show, pages::show,]
 }
-
-/// Longest slug looked up at all; longer ones cannot exist, so they 404 without a query.
-const MAX_SLUG: usize = crate::domain::slug::MAX_LEN;

@@ -5,11 +5,11 @@ use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
-use super::MAX_SLUG;
 use crate::db::FolioDb;
 use crate::db::pages::{self, Page};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
+use crate::web::params::SlugParam;
 use crate::web::view::{Meta, Site, breadcrumbs};
 
 #[derive(Template)]
@@ -21,11 +21,8 @@ pub struct PageView<'a> {
 }
 
 #[get("/<slug>", rank = 20)]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> AppResult<Html> {
-    if slug.len() > MAX_SLUG {
-        return Err(AppError::not_found());
-    }
-    let page = pages::find_published(&db, slug).await?.ok_or_else(AppError::not_found)?;
+pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
+    let page = pages::find_published(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/{}", page.slug);
     let headline = page.seo_title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| page.title.clone());
     let description =

@@ -5,12 +5,12 @@ use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
-use super::MAX_SLUG;
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostPage, Surroundings, TagRef};
 use crate::domain::{self, dates};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
+use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, breadcrumbs};
 
 #[derive(Template)]
@@ -24,12 +24,9 @@ pub struct PostView<'a> {
 }
 
 #[get("/posts/<slug>")]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> AppResult<Html> {
-    if slug.len() > MAX_SLUG {
-        return Err(AppError::not_found());
-    }
+pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
     let now = domain::now();
-    let post = posts::find_visible(&db, slug, now).await?.ok_or_else(AppError::not_found)?;
+    let post = posts::find_visible(&db, slug.get()?, now).await?.ok_or_else(AppError::not_found)?;
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
     let meta = post_meta(site, &post, &tags);

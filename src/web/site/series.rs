@@ -4,7 +4,6 @@ use askama::Template;
 use rocket::{State, get};
 use rocket_db_pools::Connection;
 
-use super::MAX_SLUG;
 use super::listings::collection_meta;
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostCard};
@@ -12,6 +11,7 @@ use crate::db::taxonomy::{self, Series};
 use crate::domain;
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
+use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site};
 
 #[derive(Template)]
@@ -24,11 +24,8 @@ pub struct SeriesView<'a> {
 }
 
 #[get("/series/<slug>")]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: &str) -> AppResult<Html> {
-    if slug.len() > MAX_SLUG {
-        return Err(AppError::not_found());
-    }
-    let series = taxonomy::series_by_slug(&db, slug).await?.ok_or_else(AppError::not_found)?;
+pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
+    let series = taxonomy::series_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let posts = posts::in_series(&db, series.id, domain::now()).await?;
     let description = if series.description.is_empty() {
         format!("A series of {} posts on {}.", posts.len(), site.title)
