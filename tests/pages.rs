@@ -37,7 +37,6 @@ async fn robots_and_health(backend: Backend) {
         Backend::Postgres => "postgres",
     };
     assert_eq!(health.body, format!(r#"{{"status":"ok","database":"{backend_name}"}}"#));
-    app.db.close().await;
 }
 
 async fn health_reports_an_unreachable_database(backend: Backend) {

@@ -7,7 +7,7 @@ use super::{Db, on_pool};
 use crate::domain::Timestamp;
 
 /// A tag as shown on a post: its name and where it links.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct TagRef {
     pub slug: String,
     pub name: String,
@@ -209,7 +209,7 @@ WHERE p.slug = $1 AND p.status = 'published' AND p.published_at <= $2"
 }
 
 /// A link to another post.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct PostLink {
     pub slug: String,
     pub title: String,

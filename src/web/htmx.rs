@@ -54,10 +54,6 @@ impl Html {
         self.status = status;
         self
     }
-
-    pub fn body(&self) -> &str {
-        &self.body
-    }
 }
 
 impl<'r> Responder<'r, 'static> for Html {

@@ -116,8 +116,6 @@ fn uuid_like() -> String {
 /// The application under test, over its own database.
 pub struct TestApp {
     pub client: Client,
-    pub db: Db,
-    pub backend: Backend,
     _test_db: TestDb,
 }
 
@@ -159,6 +157,7 @@ impl TestApp {
         let test_db = TestDb::new(backend).await;
         let db = test_db.connect().await;
         folio::db::content::import(&db, &bundle, folio::domain::now()).await.unwrap();
+        db.close().await;
         let figment = Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
             .merge(("databases.folio.url", test_db.url.clone()))
@@ -167,7 +166,7 @@ impl TestApp {
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);
         let client = Client::tracked(folio::rocket(figment)).await.unwrap();
-        TestApp { client, db, backend, _test_db: test_db }
+        TestApp { client, _test_db: test_db }
     }
 
     pub async fn get(&self, path: &str) -> Page {
