@@ -4,6 +4,10 @@ use rocket::figment::Figment;
 use serde::Deserialize;
 
 use crate::db::DbConfig;
+use crate::db::sessions::Lifetimes;
+use crate::domain::accounts::SignupMode;
+
+const DAY: i64 = 86_400;
 
 /// A link in the site's main navigation.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -24,6 +28,22 @@ pub struct Settings {
     pub language: String,
     pub posts_per_page: u32,
     pub nav: Vec<NavLink>,
+    /// Who may create a member account: `open`, `invite-only` or `closed`.
+    pub signup: SignupMode,
+    /// Staff must turn on two-factor sign-in before they can use the admin.
+    pub require_staff_two_factor: bool,
+    /// Seconds of inactivity after which a session ends.
+    pub session_idle_timeout: i64,
+    /// Seconds after sign-in after which a session ends, however active.
+    pub session_max_age: i64,
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
+    /// `X-Real-IP`, ...). Empty: use the connection's peer address and ignore such headers.
+    pub client_ip_header: String,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`. Empty: mail is
+    /// written to the log (and kept in the outbox) instead of sent.
+    pub smtp_url: String,
+    /// The From address of outgoing mail, e.g. `Folio <news@example.org>`.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -35,6 +55,13 @@ impl Default for Settings {
             language: "en".into(),
             posts_per_page: 10,
             nav: vec![NavLink { label: "Home".into(), url: "/".into() }],
+            signup: SignupMode::Open,
+            require_staff_two_factor: false,
+            session_idle_timeout: 7 * DAY,
+            session_max_age: 30 * DAY,
+            client_ip_header: String::new(),
+            smtp_url: String::new(),
+            mail_from: "Folio <folio@localhost>".into(),
         }
     }
 }
@@ -92,7 +119,28 @@ impl Settings {
                 self.language
             ));
         }
+        if !(60..=365 * DAY).contains(&self.session_idle_timeout)
+            || !(60..=365 * DAY).contains(&self.session_max_age)
+        {
+            return Err(
+                "session_idle_timeout and session_max_age must be between 60 seconds and a year".into()
+            );
+        }
+        let header_ok = self.client_ip_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !header_ok {
+            return Err(format!("client_ip_header `{}` is not a header name", self.client_ip_header));
+        }
+        crate::mail::check_config(&self.smtp_url, &self.mail_from)?;
         Ok(())
+    }
+
+    /// Whether the site is served over HTTPS (secure cookies, HSTS).
+    pub fn https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    pub fn session_lifetimes(&self) -> Lifetimes {
+        Lifetimes { idle: self.session_idle_timeout, absolute: self.session_max_age }
     }
 }
 
@@ -123,6 +171,11 @@ mod tests {
             ("base_url = 'ftp://example.org'", "base_url"),
             ("language = 'en us'", "language"),
             ("site_title = ' '", "site_title"),
+            ("signup = 'sometimes'", "signup"),
+            ("session_idle_timeout = 5", "session_idle_timeout"),
+            ("client_ip_header = 'X-Real-IP: 1'", "client_ip_header"),
+            ("smtp_url = 'http://mail.example.org'", "smtp_url"),
+            ("mail_from = 'not an address'", "mail_from"),
         ] {
             let err = parse(&format!("{toml}{db}")).expect_err(toml);
             assert!(err.contains(needle), "{err}");

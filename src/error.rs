@@ -1,6 +1,6 @@
 //! The one error type of the web layer and its single status table; error pages are templates.
 
-use rocket::http::Status;
+use rocket::http::{Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
@@ -9,8 +9,14 @@ use crate::web::errors::render_error_page;
 #[derive(Debug)]
 pub enum AppError {
     NotFound,
+    /// Signed in, but the role does not allow it.
+    Forbidden,
+    /// Too many attempts; try again after this many seconds.
+    TooManyRequests(u64),
     Database(sqlx::Error),
     Render(askama::Error),
+    /// Anything else that should not happen (a failed password hash, say), with its cause.
+    Internal(String),
 }
 
 impl AppError {
@@ -18,13 +24,25 @@ impl AppError {
         AppError::NotFound
     }
 
+    pub fn forbidden() -> AppError {
+        AppError::Forbidden
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        AppError::Internal(cause.to_string())
+    }
+
     pub fn status(&self) -> Status {
         match self {
             AppError::NotFound => Status::NotFound,
+            AppError::Forbidden => Status::Forbidden,
+            AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => {
                 Status::ServiceUnavailable
             }
-            AppError::Database(_) | AppError::Render(_) => Status::InternalServerError,
+            AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
+                Status::InternalServerError
+            }
         }
     }
 }
@@ -47,7 +65,11 @@ impl<'r> Responder<'r, 'static> for AppError {
         if status.class().is_server_error() {
             rocket::error!("{} {}: {:?}", req.method(), req.uri(), self);
         }
-        render_error_page(status, req).respond_to(req)
+        let mut response = render_error_page(status, req).respond_to(req)?;
+        if let AppError::TooManyRequests(seconds) = self {
+            response.set_header(Header::new("Retry-After", seconds.to_string()));
+        }
+        Ok(response)
     }
 }
 

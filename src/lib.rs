@@ -1,10 +1,13 @@
 //! Folio: a publishing platform in one binary. [`rocket`] is the one place routes are mounted.
 
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod mail;
+pub mod tasks;
 pub mod web;
 
 use rocket::fairing::AdHoc;
@@ -15,8 +18,10 @@ use rocket_db_pools::Database;
 
 use crate::config::Config;
 use crate::db::FolioDb;
+use crate::mail::Mailer;
+use crate::web::csrf::CsrfProtection;
 use crate::web::headers::SecurityHeaders;
-use crate::web::view::Site;
+use crate::web::view::LiveSite;
 
 /// The database used when none is configured: a file beside the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://folio.db";
@@ -24,7 +29,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://folio.db";
 /// Rocket's configuration sources (defaults, `Rocket.toml`, `ROCKET_*`), with `DATABASE_URL`
 /// overriding `databases.folio.url` when set.
 pub fn figment() -> Figment {
-    let figment = rocket::Config::figment().join(("databases.folio.url", DEFAULT_DATABASE_URL));
+    let figment = rocket::Config::figment()
+        .join(("databases.folio.url", DEFAULT_DATABASE_URL))
+        // Rocket trusts X-Real-IP by default, which any client can send; Folio reads the client's
+        // address from the header named by `client_ip_header` only.
+        .merge(("ip_header", false));
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => figment.merge(("databases.folio.url", url)),
         _ => figment,
@@ -35,10 +44,12 @@ pub fn figment() -> Figment {
 pub fn rocket(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("Folio configuration", |rocket| async {
-            match Config::from_figment(rocket.figment()) {
-                Ok(config) => {
-                    let site = Site::new(&config.settings);
-                    Ok(rocket.manage(site).manage(config))
+            let built = Config::from_figment(rocket.figment())
+                .and_then(|config| Ok((Mailer::new(&config.settings)?, config)));
+            match built {
+                Ok((mailer, config)) => {
+                    let site = LiveSite::new(&config.settings);
+                    Ok(rocket.manage(site).manage(config).manage(mailer))
                 }
                 Err(e) => {
                     rocket::error!("{e}");
@@ -47,10 +58,30 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
             }
         }))
         .attach(FolioDb::init())
+        .attach(AdHoc::try_on_ignite("Saved settings", |rocket| async {
+            let (Some(db), Some(live)) = (FolioDb::fetch(&rocket), rocket.state::<LiveSite>()) else {
+                return Err(rocket);
+            };
+            match db::settings::all(db).await {
+                Ok(saved) => {
+                    live.apply(&saved);
+                    Ok(rocket)
+                }
+                Err(e) => {
+                    rocket::error!("cannot read saved settings: {e}");
+                    Err(rocket)
+                }
+            }
+        }))
+        .attach(AdHoc::on_liftoff("Background tasks", |rocket| Box::pin(tasks::start(rocket))))
+        .attach(CsrfProtection)
         .attach(SecurityHeaders)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
         .attach(Shield::new())
         .mount("/", web::site::routes())
+        .mount("/", web::account::routes())
+        .mount("/", web::admin::routes())
+        .mount("/", web::csrf::routes())
         .mount("/", web::system::routes())
         .mount("/", web::assets::routes())
         .register("/", web::errors::catchers())

@@ -1,4 +1,4 @@
-//! The `folio` command line: serve, migrate, demo. Nothing else lives here.
+//! The `folio` command line: serve, migrate, demo, create-admin, check. Nothing else lives here.
 
 use std::process::ExitCode;
 
@@ -33,6 +33,20 @@ enum Command {
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=200_000))]
         posts: u32,
     },
+    /// Create the owner account (on a new site) or another administrator.
+    CreateAdmin {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// The name shown for the account (default: the part of the address before the @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a deployment checklist; exit with status 1 if anything fails.
+    Check,
 }
 
 fn main() -> ExitCode {
@@ -51,7 +65,10 @@ async fn run(command: Command) -> Result<(), String> {
     let figment = folio::figment();
     let config = Config::from_figment(&figment)?;
     let db = Db::connect(&config.database).await.map_err(|e| e.to_string())?;
-    let prepared = prepare(&db, &command).await;
+    let prepared = match &command {
+        Command::Check => check(&figment, &config).await,
+        _ => prepare(&db, &command).await,
+    };
     db.close().await;
     prepared?;
     if !matches!(command, Command::Serve { .. }) {
@@ -77,7 +94,43 @@ async fn prepare(db: &Db, command: &Command) -> Result<(), String> {
             Ok(None) => println!("The database already has content; no demo content added."),
             Err(e) => return Err(e.to_string()),
         },
-        Command::Serve { demo: false } => {}
+        Command::Serve { demo: false } | Command::Check => {}
+        Command::CreateAdmin { ref email, ref name, password_stdin } => {
+            let password = read_password(password_stdin)?;
+            let done = folio::commands::create_admin(db, email, name.as_deref(), &password).await?;
+            println!("{done}");
+        }
+    }
+    Ok(())
+}
+
+/// The new password: one line of standard input, or typed twice at a prompt that hides it.
+/// Never an argument, which would leave it in the shell history and the process list.
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first =
+        rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    let second = rpassword::prompt_password("Password (again): ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    if first != second {
+        return Err("the passwords do not match".into());
+    }
+    Ok(first)
+}
+
+/// `folio check`: prints the checklist; any failure makes the exit status 1.
+async fn check(figment: &rocket::figment::Figment, config: &Config) -> Result<(), String> {
+    let items = folio::commands::check(figment, config).await;
+    for item in &items {
+        println!("{item}");
+    }
+    let failed = items.iter().filter(|i| i.level == folio::commands::Level::Fail).count();
+    if failed > 0 {
+        return Err(format!("{failed} deployment check(s) failed"));
     }
     Ok(())
 }

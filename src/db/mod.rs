@@ -6,9 +6,15 @@
 //! native drivers (real NULLs, booleans) with no `Any` layer in between.
 
 pub mod content;
+pub mod outbox;
 pub mod pages;
 pub mod posts;
+pub mod sessions;
+pub mod settings;
 pub mod taxonomy;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -34,7 +34,8 @@ pub async fn tag_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<Tag>> {
 }
 
 pub async fn author_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<Author>> {
-    const SQL: &str = "SELECT id, slug, display_name, bio FROM users WHERE slug = $1";
+    const SQL: &str = "SELECT id, slug, display_name, bio FROM users
+                       WHERE slug = $1 AND role <> 'member' AND disabled_at IS NULL";
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(slug).fetch_optional(pool).await)
 }
 

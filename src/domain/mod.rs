@@ -1,10 +1,18 @@
 //! Plain-Rust domain: content types, validation rules and Markdown rendering. No Rocket, no sqlx.
 
+pub mod accounts;
 pub mod content;
 pub mod dates;
+pub mod email;
 pub mod markdown;
 pub mod pagination;
+pub mod password;
+pub mod roles;
+pub mod secrets;
 pub mod slug;
+pub mod throttle;
+pub mod totp;
+pub mod validation;
 
 /// Seconds since the Unix epoch: the one time representation stored in the database.
 pub type Timestamp = i64;

@@ -1,12 +1,15 @@
 //! Error pages: every error status is answered with a templated page, never Rocket's default.
+//! 401 and 428 are not pages but redirects: to sign in, and to set up two-factor sign-in.
 
 use askama::Template;
 use rocket::http::Status;
 use rocket::request::Request;
+use rocket::response::{Redirect, Responder};
 use rocket::{Catcher, catch, catchers};
 
+use crate::web::forms::next_param;
 use crate::web::htmx::Html;
-use crate::web::view::{Meta, Site};
+use crate::web::view::{LiveSite, Meta, Site};
 
 #[derive(Template)]
 #[template(path = "errors/404.html")]
@@ -28,27 +31,46 @@ struct ErrorPage<'a> {
     site: &'a Site,
     meta: Meta,
     code: u16,
-    reason: &'static str,
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// What a page for `status` says when the cause gives no detail.
+fn explain(status: Status) -> (&'static str, &'static str) {
+    match status.code {
+        403 => ("Not allowed", "Your account does not have permission to do this."),
+        422 => {
+            ("The form could not be read", "Some of what was sent is not valid. Go back and check the form.")
+        }
+        429 => ("Too many attempts", "Wait a while, then try again."),
+        503 => ("Temporarily unavailable", "The site is busy or under maintenance. Try again in a minute."),
+        _ => (status.reason_lossy(), "The request could not be completed."),
+    }
 }
 
 /// Renders the page for `status`. Falls back to plain text only if the site is not configured.
 pub fn render_error_page(status: Status, req: &Request<'_>) -> Html {
-    let Some(site) = req.rocket().state::<Site>() else {
-        return Html::plain(status.reason_lossy().to_owned()).with_status(status);
-    };
-    let reason = status.reason_lossy();
-    let mut meta = Meta::new(site, reason, reason, req.uri().path().as_str());
+    match req.rocket().state::<LiveSite>().map(LiveSite::get) {
+        Some(site) => render_error_page_with(status, req, &site, None),
+        None => Html::plain(status.reason_lossy().to_owned()).with_status(status),
+    }
+}
+
+/// Renders the page for `status`, with `detail` in place of the generic explanation.
+pub fn render_error_page_with(status: Status, req: &Request<'_>, site: &Site, detail: Option<&str>) -> Html {
+    let (title, generic) = explain(status);
+    let mut meta = Meta::new(site, title, title, req.uri().path().as_str());
     meta.noindex = true;
     let rendered = match status.code {
         404 => NotFoundPage { site, meta }.render(),
         500..=599 if status != Status::ServiceUnavailable => ServerErrorPage { site, meta }.render(),
-        code => ErrorPage { site, meta, code, reason }.render(),
+        code => ErrorPage { site, meta, code, title, detail: detail.unwrap_or(generic) }.render(),
     };
     match rendered {
         Ok(body) => Html::plain(body).with_status(status),
         Err(e) => {
             rocket::error!("rendering the {status} page failed: {e}");
-            Html::plain(reason.to_owned()).with_status(status)
+            Html::plain(title.to_owned()).with_status(status)
         }
     }
 }
@@ -58,6 +80,22 @@ fn any(status: Status, req: &Request<'_>) -> Html {
     render_error_page(status, req)
 }
 
+/// 401 → the sign-in page, coming back here afterwards (for a GET; a form post comes back to
+/// the page the form was on, which the browser names in `Referer` only for same-origin posts).
+fn sign_in_first<'r>(_: Status, req: &'r Request<'_>) -> rocket::catcher::BoxFuture<'r> {
+    let back = if req.method() == rocket::http::Method::Get { req.uri().to_string() } else { "/".into() };
+    let target = format!("/sign-in{}", next_param(&back));
+    Box::pin(async move { Redirect::to(target).respond_to(req) })
+}
+
+/// 428 → two-factor setup, which this site requires of staff before they may use the admin.
+fn two_factor_first<'r>(_: Status, req: &'r Request<'_>) -> rocket::catcher::BoxFuture<'r> {
+    Box::pin(async move { Redirect::to("/account/two-factor?required=1").respond_to(req) })
+}
+
 pub fn catchers() -> Vec<Catcher> {
-    catchers![any]
+    let mut all = catchers![any];
+    all.push(Catcher::new(401, sign_in_first));
+    all.push(Catcher::new(428, two_factor_first));
+    all
 }

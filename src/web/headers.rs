@@ -5,7 +5,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Request, Response};
 
-use crate::web::view::Site;
+use crate::config::Config;
 
 /// Content-Security-Policy for every page. `img-src https:` lets posts embed remote images.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -28,7 +28,7 @@ impl Fairing for SecurityHeaders {
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
         // HSTS only makes sense, and is only safe to send, when the site is served over HTTPS.
-        let https = req.rocket().state::<Site>().is_some_and(|site| site.base_url.starts_with("https://"));
+        let https = req.rocket().state::<Config>().is_some_and(|config| config.settings.https());
         if https {
             res.set_header(Header::new("Strict-Transport-Security", "max-age=63072000; includeSubDomains"));
         }

@@ -1,7 +1,12 @@
 //! The HTTP face of Folio: one module per area, each exporting `routes()`; `crate::rocket` mounts them.
 
+pub mod account;
+pub mod admin;
 pub mod assets;
+pub mod auth;
+pub mod csrf;
 pub mod errors;
+pub mod forms;
 pub mod headers;
 pub mod htmx;
 pub mod params;

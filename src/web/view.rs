@@ -1,6 +1,11 @@
 //! What every template shares: the site (title, navigation, asset URLs) and the page's head
 //! metadata for browsers, social cards and crawlers (canonical URL, OpenGraph, JSON-LD).
 
+use std::ops::Deref;
+use std::sync::{Arc, RwLock};
+
+use rocket::http::Status;
+use rocket::request::{self, FromRequest, Request};
 use serde_json::{Value, json};
 
 use crate::config::{NavLink, Settings};
@@ -45,6 +50,72 @@ impl Site {
     /// An absolute URL for `src`, which may already be absolute.
     pub fn absolute(&self, src: &str) -> String {
         if src.starts_with("http://") || src.starts_with("https://") { src.to_owned() } else { self.url(src) }
+    }
+}
+
+/// The site as it is now: `Rocket.toml` overlaid with the settings saved from the web (the title
+/// chosen at setup, later the admin's settings). Each process reloads the saved settings every
+/// few seconds, so a change made through one process reaches all of them.
+/// Clones share the same current value.
+#[derive(Debug, Clone)]
+pub struct LiveSite {
+    configured: Settings,
+    current: Arc<RwLock<Arc<Site>>>,
+}
+
+impl LiveSite {
+    pub fn new(configured: &Settings) -> LiveSite {
+        LiveSite {
+            configured: configured.clone(),
+            current: Arc::new(RwLock::new(Arc::new(Site::new(configured)))),
+        }
+    }
+
+    pub fn get(&self) -> Arc<Site> {
+        match self.current.read() {
+            Ok(site) => Arc::clone(&site),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Rebuilds the site from the configuration and `saved` (key, value) settings.
+    pub fn apply(&self, saved: &[(String, String)]) {
+        let mut settings = self.configured.clone();
+        for (key, value) in saved {
+            match key.as_str() {
+                "site_title" => settings.site_title.clone_from(value),
+                "site_description" => settings.site_description.clone_from(value),
+                _ => {}
+            }
+        }
+        let site = Arc::new(Site::new(&settings));
+        match self.current.write() {
+            Ok(mut current) => *current = site,
+            Err(poisoned) => *poisoned.into_inner() = site,
+        }
+    }
+}
+
+/// A request's view of the [`LiveSite`]; derefs to [`Site`].
+pub struct SiteRef(Arc<Site>);
+
+impl Deref for SiteRef {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SiteRef {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.rocket().state::<LiveSite>() {
+            Some(live) => request::Outcome::Success(SiteRef(live.get())),
+            None => request::Outcome::Error((Status::InternalServerError, ())),
+        }
     }
 }
 

@@ -3,9 +3,15 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fixtures;
+pub mod smtp;
 
+use std::sync::LazyLock;
+
+use folio::db::users::{self, NewUser};
 use folio::db::{Db, DbConfig};
 use folio::domain::content::ContentBundle;
+use folio::domain::email::Email;
+use folio::domain::roles::Role;
 use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
@@ -116,7 +122,22 @@ fn uuid_like() -> String {
 /// The application under test, over its own database.
 pub struct TestApp {
     pub client: Client,
+    /// A pool on the same database, to arrange and inspect state directly.
+    pub db: Db,
+    figment: Figment,
     _test_db: TestDb,
+}
+
+/// The password of every user [`TestApp::user`] creates.
+pub const PASSWORD: &str = "correct horse battery staple";
+static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| folio::domain::password::hash(PASSWORD).unwrap());
+
+/// A user created for a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
 }
 
 /// A response, read whole.
@@ -157,7 +178,6 @@ impl TestApp {
         let test_db = TestDb::new(backend).await;
         let db = test_db.connect().await;
         folio::db::content::import(&db, &bundle, folio::domain::now()).await.unwrap();
-        db.close().await;
         let figment = Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
             .merge(("databases.folio.url", test_db.url.clone()))
@@ -165,8 +185,108 @@ impl TestApp {
             .merge(extra)
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);
-        let client = Client::tracked(folio::rocket(figment)).await.unwrap();
-        TestApp { client, _test_db: test_db }
+        let client = Client::tracked(folio::rocket(figment.clone())).await.unwrap();
+        TestApp { client, db, figment, _test_db: test_db }
+    }
+
+    /// Another browser on the same site and database, with its own cookies.
+    pub async fn second_browser(&self) -> Client {
+        Client::tracked(folio::rocket(self.figment.clone())).await.unwrap()
+    }
+
+    /// The same database served again with `extra` configuration, as after a restart.
+    pub async fn restart(mut self, extra: Figment) -> TestApp {
+        self.figment = self.figment.merge(extra).select(rocket::Config::DEBUG_PROFILE);
+        self.client = Client::tracked(folio::rocket(self.figment.clone())).await.unwrap();
+        self
+    }
+
+    /// Creates an account with `role` and the password [`PASSWORD`]; members are confirmed.
+    pub async fn user(&self, role: Role, email: &str) -> TestUser {
+        let parsed = Email::parse(email).unwrap();
+        let name = email.split('@').next().unwrap();
+        let new = NewUser {
+            email: &parsed,
+            display_name: name,
+            role,
+            password_hash: &PASSWORD_HASH,
+            email_confirmed: true,
+        };
+        let id = users::create(&self.db, &new, folio::domain::now()).await.unwrap();
+        TestUser { id, email: parsed.into_string(), role }
+    }
+
+    /// Creates a user with `role` and signs this app's browser in as them.
+    pub async fn signed_in(&self, role: Role) -> TestUser {
+        let user = self.user(role, &format!("{}@example.org", role.as_str())).await;
+        let page = self.sign_in(&user.email, PASSWORD).await;
+        assert_eq!(page.status, Status::SeeOther, "sign-in failed: {}", page.body);
+        user
+    }
+
+    /// Signs the user made by [`TestApp::signed_in`] in again after their session ended.
+    pub async fn signed_in_again(&self) {
+        let email: String = match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT email FROM users ORDER BY id DESC LIMIT 1").fetch_one(pool).await
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar("SELECT email FROM users ORDER BY id DESC LIMIT 1").fetch_one(pool).await
+            }
+        }
+        .unwrap();
+        assert_eq!(self.sign_in(&email, PASSWORD).await.status, Status::SeeOther);
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit("/sign-in", &[("email", email), ("password", password), ("next", "")]).await
+    }
+
+    /// The CSRF token this browser's forms carry now.
+    pub async fn csrf(&self) -> String {
+        csrf_of(&self.get("/password-reset").await.body)
+    }
+
+    /// Posts a form as a browser would: the CSRF token first, then `fields`.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all, &[]).await
+    }
+
+    /// Posts exactly `fields`, urlencoded, with extra `headers`.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let mut req = self.client.post(path.to_owned()).header(rocket::http::ContentType::Form).body(body);
+        for (name, value) in headers {
+            req = req.header(Header::new(name.to_string(), value.to_string()));
+        }
+        read(req.dispatch().await).await
+    }
+
+    /// Posts a raw body with the form content type.
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let req = self.client.post(path.to_owned()).header(rocket::http::ContentType::Form).body(body);
+        read(req.dispatch().await).await
+    }
+
+    /// Runs a statement against the test database (to age sessions, say).
+    pub async fn sql(&self, statement: &str) {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+        }
+        .unwrap();
+    }
+
+    /// Runs a query returning one integer.
+    pub async fn count(&self, query: &str) -> i64 {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -178,6 +298,13 @@ impl TestApp {
         read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await)
             .await
     }
+}
+
+/// The value of the first `_csrf` field in `html`.
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find(r#"name="_csrf" value=""#).unwrap_or_else(|| panic!("no CSRF field in:\n{html}"));
+    let rest = &html[start + r#"name="_csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 async fn read(res: rocket::local::asynchronous::LocalResponse<'_>) -> Page {

@@ -2,7 +2,7 @@
 //! into "load more" by fetching the same route as a fragment.
 
 use askama::Template;
-use rocket::{State, get};
+use rocket::get;
 use rocket_db_pools::Connection;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use crate::domain::{self, pagination::PageNumber};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
-use crate::web::view::{Dated, Meta, Site, breadcrumbs};
+use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
 
 /// What the top of a listing introduces.
 pub enum Intro {
@@ -87,10 +87,11 @@ fn render(
 #[get("/?<page>")]
 pub async fn index(
     db: Connection<FolioDb>,
-    site: &State<Site>,
+    site: SiteRef,
     hx: HxRequest,
     page: Option<&str>,
 ) -> AppResult<Html> {
+    let site: &Site = &site;
     let page = page_number(page)?;
     let data = load(&db, site, Listing::All, page, "/").await?;
     let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({
@@ -107,11 +108,12 @@ pub async fn index(
 #[get("/tags/<slug>?<page>")]
 pub async fn tag(
     db: Connection<FolioDb>,
-    site: &State<Site>,
+    site: SiteRef,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
 ) -> AppResult<Html> {
+    let site: &Site = &site;
     let page = page_number(page)?;
     let tag = taxonomy::tag_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/tags/{}", tag.slug);
@@ -128,11 +130,12 @@ pub async fn tag(
 #[get("/authors/<slug>?<page>")]
 pub async fn author(
     db: Connection<FolioDb>,
-    site: &State<Site>,
+    site: SiteRef,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
 ) -> AppResult<Html> {
+    let site: &Site = &site;
     let page = page_number(page)?;
     let author = taxonomy::author_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/authors/{}", author.slug);

@@ -1,7 +1,7 @@
 //! Static pages at the site root (`/about`). Ranked last, so every other route wins.
 
 use askama::Template;
-use rocket::{State, get};
+use rocket::get;
 use rocket_db_pools::Connection;
 use serde_json::json;
 
@@ -10,7 +10,7 @@ use crate::db::pages::{self, Page};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
-use crate::web::view::{Meta, Site, breadcrumbs};
+use crate::web::view::{Meta, Site, SiteRef, breadcrumbs};
 
 #[derive(Template)]
 #[template(path = "site/page.html")]
@@ -21,7 +21,8 @@ pub struct PageView<'a> {
 }
 
 #[get("/<slug>", rank = 20)]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
+pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> AppResult<Html> {
+    let site: &Site = &site;
     let page = pages::find_published(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/{}", page.slug);
     let headline = page.seo_title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| page.title.clone());

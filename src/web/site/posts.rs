@@ -1,7 +1,7 @@
 //! The article page.
 
 use askama::Template;
-use rocket::{State, get};
+use rocket::get;
 use rocket_db_pools::Connection;
 use serde_json::json;
 
@@ -11,7 +11,7 @@ use crate::domain::{self, dates};
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
-use crate::web::view::{Dated, Meta, Site, breadcrumbs};
+use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
 
 #[derive(Template)]
 #[template(path = "site/post.html")]
@@ -24,7 +24,8 @@ pub struct PostView<'a> {
 }
 
 #[get("/posts/<slug>")]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
+pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> AppResult<Html> {
+    let site: &Site = &site;
     let now = domain::now();
     let post = posts::find_visible(&db, slug.get()?, now).await?.ok_or_else(AppError::not_found)?;
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();

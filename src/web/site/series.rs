@@ -1,7 +1,7 @@
 //! A series: its posts in reading order, like the chapters of a course.
 
 use askama::Template;
-use rocket::{State, get};
+use rocket::get;
 use rocket_db_pools::Connection;
 
 use super::listings::collection_meta;
@@ -12,7 +12,7 @@ use crate::domain;
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
-use crate::web::view::{Dated, Meta, Site};
+use crate::web::view::{Dated, Meta, Site, SiteRef};
 
 #[derive(Template)]
 #[template(path = "site/series.html")]
@@ -24,7 +24,8 @@ pub struct SeriesView<'a> {
 }
 
 #[get("/series/<slug>")]
-pub async fn show(db: Connection<FolioDb>, site: &State<Site>, slug: SlugParam) -> AppResult<Html> {
+pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> AppResult<Html> {
+    let site: &Site = &site;
     let series = taxonomy::series_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let posts = posts::in_series(&db, series.id, domain::now()).await?;
     let description = if series.description.is_empty() {

@@ -1,0 +1,152 @@
+//! What the command line does beyond serving: create an administrator from the shell, and the
+//! deployment checklist of `folio check`.
+
+use std::fmt;
+use std::time::Duration;
+
+use rocket::figment::Figment;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::users::{self, AccountError, NewUser};
+use crate::domain::accounts::display_name_rule;
+use crate::domain::email::Email;
+use crate::domain::roles::Role;
+use crate::domain::{now, password};
+
+/// Creates the owner (the same as `/setup`) or, once there is one, an administrator.
+/// Returns what was done, for the operator.
+pub async fn create_admin(db: &Db, email: &str, name: Option<&str>, secret: &str) -> Result<String, String> {
+    let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
+    let fallback = email.as_str().split('@').next().unwrap_or("Admin").to_owned();
+    let name = display_name_rule(name.unwrap_or(&fallback)).map_err(|e| format!("--name: {e}"))?;
+    password::check_new(secret).map_err(|e| format!("password: {e}"))?;
+    let hash = password::hash(secret).map_err(|e| format!("cannot hash the password: {e}"))?;
+    let mut user = NewUser {
+        email: &email,
+        display_name: &name,
+        role: Role::Owner,
+        password_hash: &hash,
+        email_confirmed: true,
+    };
+    let title = crate::config::Settings::default().site_title;
+    let created = match users::create_owner(db, &user, &title, now()).await {
+        Err(AccountError::SetupClosed) => {
+            user.role = Role::Admin;
+            users::create(db, &user, now()).await.map(|_| "an administrator")
+        }
+        other => other.map(|_| "the owner"),
+    };
+    match created {
+        Ok(what) => Ok(format!("Created {what}: {name} <{email}>. Sign in at /sign-in.")),
+        Err(AccountError::EmailTaken) => Err(format!("an account already uses {email}")),
+        Err(AccountError::Db(e)) => Err(format!("database error: {e}")),
+        Err(AccountError::SetupClosed) => Err("setup is closed".into()),
+    }
+}
+
+/// How one item of the checklist came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub level: Level,
+    pub text: String,
+}
+
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = match self.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "WARN",
+            Level::Fail => "FAIL",
+        };
+        write!(f, "[{mark}] {}", self.text)
+    }
+}
+
+fn item(level: Level, text: impl Into<String>) -> Item {
+    Item { level, text: text.into() }
+}
+
+/// The deployment checklist, like Django's `check --deploy`.
+pub async fn check(figment: &Figment, config: &Config) -> Vec<Item> {
+    let s = &config.settings;
+    let mut items = vec![secret_key(figment)];
+    items.push(if s.https() {
+        item(Level::Ok, format!("base_url is https ({})", s.base_url))
+    } else {
+        item(
+            Level::Fail,
+            format!("base_url is {}: serve the site over https and set base_url to match", s.base_url),
+        )
+    });
+    items.push(if s.https() {
+        item(Level::Ok, "cookies are Secure and __Host- prefixed (from the https base_url)")
+    } else {
+        item(Level::Fail, "cookies are not Secure: they follow base_url, which is not https")
+    });
+    let address: std::net::IpAddr =
+        figment.extract_inner("address").unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    items.push(match (s.client_ip_header.is_empty(), address.is_loopback()) {
+        (false, _) => {
+            item(Level::Ok, format!("client addresses come from the proxy's {} header", s.client_ip_header))
+        }
+        (true, true) => item(
+            Level::Fail,
+            "client_ip_header is not set, yet Folio listens on loopback behind a proxy: every visitor \
+             looks like the proxy, and sign-in throttling would lock everyone out together",
+        ),
+        (true, false) => item(
+            Level::Warn,
+            "client_ip_header is not set: fine if Folio faces the internet directly, wrong behind a proxy",
+        ),
+    });
+    items.push(smtp(config).await);
+    items.push(if s.require_staff_two_factor {
+        item(Level::Ok, "staff must use two-factor sign-in")
+    } else {
+        item(Level::Warn, "require_staff_two_factor is off: staff may sign in with a password alone")
+    });
+    items
+}
+
+fn secret_key(figment: &Figment) -> Item {
+    let raw: Option<String> = figment.extract_inner("secret_key").ok();
+    let key_ok = figment.extract_inner::<rocket::config::SecretKey>("secret_key").is_ok_and(|k| !k.is_zero());
+    match raw {
+        Some(raw) if key_ok => {
+            let mut distinct: Vec<char> = raw.chars().collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() >= 16 {
+                item(Level::Ok, "secret_key is set")
+            } else {
+                item(Level::Fail, "secret_key looks guessable: generate one with `openssl rand -base64 32`")
+            }
+        }
+        _ => item(Level::Fail, "secret_key is not set: generate one with `openssl rand -base64 32`"),
+    }
+}
+
+async fn smtp(config: &Config) -> Item {
+    if config.settings.smtp_url.is_empty() {
+        return item(Level::Fail, "smtp_url is not set: password resets and invitations only reach the log");
+    }
+    type Transport = lettre::AsyncSmtpTransport<lettre::Tokio1Executor>;
+    let transport: Transport = match Transport::from_url(&config.settings.smtp_url) {
+        Ok(builder) => builder.timeout(Some(Duration::from_secs(10))).build(),
+        Err(e) => return item(Level::Fail, format!("smtp_url is not usable: {e}")),
+    };
+    match transport.test_connection().await {
+        Ok(true) => item(Level::Ok, "the SMTP server answers"),
+        Ok(false) => item(Level::Fail, "the SMTP server did not answer"),
+        Err(e) => item(Level::Fail, format!("cannot reach the SMTP server: {e}")),
+    }
+}

@@ -1,0 +1,90 @@
+//! The mail outbox: every message is stored before anyone is told it was sent, then delivered
+//! by the sender task. A claim (`claimed_until`) keeps two processes from sending one message.
+
+use sqlx::FromRow;
+
+use super::{Db, on_pool};
+use crate::domain::Timestamp;
+
+/// A message ready to go.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, FromRow)]
+pub struct Mail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attempts: i64,
+    pub sent_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: String,
+}
+
+const COLUMNS: &str =
+    "id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at, last_error";
+
+pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at,
+                       next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
+    on_pool!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(&mail.recipient)
+        .bind(&mail.subject)
+        .bind(&mail.text_body)
+        .bind(&mail.html_body)
+        .bind(now)
+        .fetch_one(pool)
+        .await)
+}
+
+/// Claims up to `limit` due messages until `now + lease`. The claim condition is repeated in the
+/// outer WHERE so that PostgreSQL re-checks it on rows another process claimed meanwhile.
+pub async fn claim_due(db: &Db, now: Timestamp, lease: i64, limit: i64) -> sqlx::Result<Vec<Mail>> {
+    let sql = format!(
+        "UPDATE outbox SET claimed_until = $2
+         WHERE claimed_until <= $1 AND id IN (
+             SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
+             AND next_attempt_at <= $1 AND claimed_until <= $1 ORDER BY id LIMIT $3)
+         RETURNING {COLUMNS}"
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(now + lease).bind(limit).fetch_all(pool).await)
+}
+
+pub async fn mark_sent(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE outbox SET sent_at = $2, attempts = attempts + 1, claimed_until = 0,
+                       last_error = '' WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(now).execute(pool).await.map(|_| ()))
+}
+
+/// Records a failed attempt: try again at `retry_at`, or give up for good when it is `None`.
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    const RETRY: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2,
+                         claimed_until = 0, last_error = $3 WHERE id = $1";
+    const GIVE_UP: &str = "UPDATE outbox SET attempts = attempts + 1, failed_at = $2, claimed_until = 0,
+                           last_error = $3 WHERE id = $1";
+    let (sql, at) = match retry_at {
+        Some(at) => (RETRY, at),
+        None => (GIVE_UP, now),
+    };
+    on_pool!(db, |pool| sqlx::query(sql).bind(id).bind(at).bind(error).execute(pool).await.map(|_| ()))
+}
+
+/// The most recent messages (newest first), for the operator and for tests.
+pub async fn recent(db: &Db, limit: i64) -> sqlx::Result<Vec<Mail>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)
+}

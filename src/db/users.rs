@@ -1,0 +1,367 @@
+//! Accounts: lookup, creation (setup, sign-up, invitation), profile, password, role and ownership
+//! changes, two-factor secrets and recovery codes, deletion.
+
+use sqlx::FromRow;
+
+use super::{Db, in_tx, on_pool};
+use crate::domain::Timestamp;
+use crate::domain::email::Email;
+use crate::domain::roles::Role;
+use crate::domain::slug::Slug;
+
+/// An account as the application sees it.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub slug: String,
+    pub bio: String,
+    pub avatar_url: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub email_confirmed_at: Option<Timestamp>,
+    pub disabled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl User {
+    pub fn has_two_factor(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    slug: String,
+    bio: String,
+    avatar_url: String,
+    role: String,
+    password_hash: Option<String>,
+    totp_secret: Option<String>,
+    totp_last_step: Option<i64>,
+    email_confirmed_at: Option<i64>,
+    disabled_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            slug: r.slug,
+            bio: r.bio,
+            avatar_url: r.avatar_url,
+            // An unknown role (a hand-edited row) gets the least power, never more.
+            role: Role::parse(&r.role).unwrap_or(Role::Member),
+            password_hash: r.password_hash,
+            totp_secret: r.totp_secret,
+            totp_last_step: r.totp_last_step,
+            email_confirmed_at: r.email_confirmed_at,
+            disabled_at: r.disabled_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// The columns of [`UserRow`], for queries that select a user.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.slug, u.bio, u.avatar_url, u.role,
+    u.password_hash, u.totp_secret, u.totp_last_step, u.email_confirmed_at, u.disabled_at, u.created_at";
+
+/// A new account's fields.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub email_confirmed: bool,
+}
+
+/// Why an account could not be created or changed.
+#[derive(Debug)]
+pub enum AccountError {
+    EmailTaken,
+    /// Setup already ran: an owner exists.
+    SetupClosed,
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => AccountError::EmailTaken,
+            _ => AccountError::Db(e),
+        }
+    }
+}
+
+pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row: Option<UserRow> =
+        on_pool!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+    Ok(row.map(User::from))
+}
+
+pub async fn find_by_email(db: &Db, email: &Email) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
+    let row: Option<UserRow> =
+        on_pool!(db, |pool| sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(pool).await?);
+    Ok(row.map(User::from))
+}
+
+/// Every account, staff first by role, then by name.
+pub async fn list(db: &Db) -> sqlx::Result<Vec<User>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u ORDER BY CASE u.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1
+         WHEN 'editor' THEN 2 WHEN 'author' THEN 3 WHEN 'contributor' THEN 4 ELSE 5 END, u.display_name, u.id"
+    );
+    let rows: Vec<UserRow> = on_pool!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+/// Whether setup has run (an owner exists).
+pub async fn owner_exists(db: &Db) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE role = 'owner'";
+    let n: i64 = on_pool!(db, |pool| sqlx::query_scalar(SQL).fetch_one(pool).await?);
+    Ok(n > 0)
+}
+
+macro_rules! insert_user {
+    ($tx:ident, $user:expr, $now:expr) => {{
+        const TAKEN: &str = "SELECT slug FROM users WHERE slug = $1 OR slug LIKE $2";
+        const INSERT: &str = "INSERT INTO users (email, display_name, slug, role, password_hash,
+                              email_confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let base = Slug::from_title($user.display_name).map(|s| s.to_string()).unwrap_or_else(|| "user".into());
+        let taken: Vec<String> =
+            sqlx::query_scalar(TAKEN).bind(&base).bind(format!("{base}-%")).fetch_all(&mut *$tx).await?;
+        let slug = (1..)
+            .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(base);
+        let confirmed = $user.email_confirmed.then_some($now);
+        let id: i64 = sqlx::query_scalar(INSERT)
+            .bind($user.email.as_str())
+            .bind($user.display_name)
+            .bind(slug)
+            .bind($user.role.as_str())
+            .bind($user.password_hash)
+            .bind(confirmed)
+            .bind($now)
+            .fetch_one(&mut *$tx)
+            .await?;
+        id
+    }};
+}
+
+/// Creates an account.
+pub async fn create(db: &Db, user: &NewUser<'_>, now: Timestamp) -> Result<i64, AccountError> {
+    Ok(in_tx!(db, |tx| insert_user!(tx, user, now)))
+}
+
+/// Creates the owner and records the site title, unless an owner already exists: the check and
+/// the insert share one transaction, so two visitors racing through setup get one owner.
+pub async fn create_owner(
+    db: &Db,
+    user: &NewUser<'_>,
+    site_title: &str,
+    now: Timestamp,
+) -> Result<i64, AccountError> {
+    const OWNERS: &str = "SELECT COUNT(*) FROM users WHERE role = 'owner'";
+    const TITLE: &str = "INSERT INTO site_settings (key, value) VALUES ('site_title', $1)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    const LOCK_PG: &str = "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE";
+    in_tx!(db, |tx| {
+        if matches!(db, Db::Postgres(_)) {
+            sqlx::query(LOCK_PG).execute(&mut *tx).await?;
+        }
+        let owners: i64 = sqlx::query_scalar(OWNERS).fetch_one(&mut *tx).await?;
+        if owners > 0 {
+            return Err(AccountError::SetupClosed);
+        }
+        let id = insert_user!(tx, user, now);
+        sqlx::query(TITLE).bind(site_title).execute(&mut *tx).await?;
+        Ok(id)
+    })
+}
+
+pub async fn update_profile(
+    db: &Db,
+    id: i64,
+    profile: &crate::domain::accounts::Profile,
+) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET display_name = $2, bio = $3, avatar_url = $4 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL)
+        .bind(id)
+        .bind(&profile.display_name)
+        .bind(&profile.bio)
+        .bind(&profile.avatar_url)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
+/// Stores a new password hash and ends every session of the account except `keep` (the one that
+/// made the change, if any), along with outstanding reset links.
+pub async fn set_password(db: &Db, id: i64, hash: &str, keep: Option<&str>) -> sqlx::Result<()> {
+    const SET: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+    const END: &str = "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2";
+    const RESETS: &str = "DELETE FROM tokens WHERE user_id = $1 AND purpose = 'reset'";
+    in_tx!(db, |tx| {
+        sqlx::query(SET).bind(id).bind(hash).execute(&mut *tx).await?;
+        sqlx::query(END).bind(id).bind(keep.unwrap_or("")).execute(&mut *tx).await?;
+        sqlx::query(RESETS).bind(id).execute(&mut *tx).await?;
+    });
+    Ok(())
+}
+
+/// Replaces a hash made with outdated parameters; sessions are untouched.
+pub async fn rehash_password(db: &Db, id: i64, hash: &str) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(hash).execute(pool).await.map(|_| ()))
+}
+
+pub async fn set_email(db: &Db, id: i64, email: &str, now: Timestamp) -> Result<(), AccountError> {
+    const SQL: &str = "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn confirm_email(db: &Db, id: i64, email: &str, now: Timestamp) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET email_confirmed_at = $3 WHERE id = $1 AND email = $2";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))
+}
+
+/// Changes a role. The owner row is never touched here (see [`transfer_ownership`]).
+pub async fn set_role(db: &Db, id: i64, role: Role) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE users SET role = $2 WHERE id = $1 AND role <> 'owner'";
+    let done = on_pool!(db, |pool| sqlx::query(SQL)
+        .bind(id)
+        .bind(role.as_str())
+        .execute(pool)
+        .await?
+        .rows_affected());
+    Ok(done == 1)
+}
+
+/// Disables an account (ending its sessions) or enables it again.
+pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: Timestamp) -> sqlx::Result<()> {
+    const SET: &str = "UPDATE users SET disabled_at = $2 WHERE id = $1 AND role <> 'owner'";
+    const END: &str = "DELETE FROM sessions WHERE user_id = $1";
+    in_tx!(db, |tx| {
+        sqlx::query(SET).bind(id).bind(disabled.then_some(now)).execute(&mut *tx).await?;
+        sqlx::query(END).bind(id).execute(&mut *tx).await?;
+    });
+    Ok(())
+}
+
+/// Makes `to` the owner and `from` an admin, in one step.
+pub async fn transfer_ownership(db: &Db, from: i64, to: i64) -> sqlx::Result<bool> {
+    const DEMOTE: &str = "UPDATE users SET role = 'admin' WHERE id = $1 AND role = 'owner'";
+    const PROMOTE: &str = "UPDATE users SET role = 'owner'
+                           WHERE id = $1 AND role <> 'member' AND disabled_at IS NULL";
+    Ok(in_tx!(db, |tx| {
+        let demoted = sqlx::query(DEMOTE).bind(from).execute(&mut *tx).await?.rows_affected();
+        let promoted = sqlx::query(PROMOTE).bind(to).execute(&mut *tx).await?.rows_affected();
+        if demoted != 1 || promoted != 1 {
+            // Dropping the transaction rolls both back.
+            return Ok(false);
+        }
+        true
+    }))
+}
+
+/// Deletes an account. Its posts and pages go to `heir` (the owner when a user deletes
+/// themselves); sessions, tokens and codes go with it.
+pub async fn delete(db: &Db, id: i64, heir: i64) -> sqlx::Result<()> {
+    const POSTS: &str = "UPDATE posts SET author_id = $2 WHERE author_id = $1";
+    const PAGES: &str = "UPDATE pages SET author_id = $2 WHERE author_id = $1";
+    const USER: &str = "DELETE FROM users WHERE id = $1 AND role <> 'owner'";
+    in_tx!(db, |tx| {
+        sqlx::query(POSTS).bind(id).bind(heir).execute(&mut *tx).await?;
+        sqlx::query(PAGES).bind(id).bind(heir).execute(&mut *tx).await?;
+        sqlx::query(USER).bind(id).execute(&mut *tx).await?;
+    });
+    Ok(())
+}
+
+/// The owner's id (the heir of self-deleted accounts).
+pub async fn owner_id(db: &Db) -> sqlx::Result<Option<i64>> {
+    const SQL: &str = "SELECT id FROM users WHERE role = 'owner' ORDER BY id LIMIT 1";
+    on_pool!(db, |pool| sqlx::query_scalar(SQL).fetch_optional(pool).await)
+}
+
+macro_rules! replace_codes {
+    ($tx:ident, $id:expr, $hashes:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($id).execute(&mut *$tx).await?;
+        for hash in $hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind($id)
+                .bind(hash)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+/// Turns on two-factor sign-in with its first accepted step and fresh recovery codes.
+pub async fn enable_totp(
+    db: &Db,
+    id: i64,
+    secret: &str,
+    step: i64,
+    code_hashes: &[String],
+) -> sqlx::Result<()> {
+    const SET: &str = "UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1";
+    in_tx!(db, |tx| {
+        sqlx::query(SET).bind(id).bind(secret).bind(step).execute(&mut *tx).await?;
+        replace_codes!(tx, id, code_hashes);
+    });
+    Ok(())
+}
+
+pub async fn disable_totp(db: &Db, id: i64) -> sqlx::Result<()> {
+    const SET: &str = "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1";
+    const CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
+    in_tx!(db, |tx| {
+        sqlx::query(SET).bind(id).execute(&mut *tx).await?;
+        sqlx::query(CODES).bind(id).execute(&mut *tx).await?;
+    });
+    Ok(())
+}
+
+/// Records `step` as used, unless a code of that step or a later one was already accepted (two
+/// requests racing with the same code: only one wins).
+pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE users SET totp_last_step = $2
+                       WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
+    let done = on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(step).execute(pool).await?.rows_affected());
+    Ok(done == 1)
+}
+
+pub async fn replace_recovery_codes(db: &Db, id: i64, code_hashes: &[String]) -> sqlx::Result<()> {
+    in_tx!(db, |tx| {
+        replace_codes!(tx, id, code_hashes);
+    });
+    Ok(())
+}
+
+/// Spends a recovery code; false if it was never issued or already used.
+pub async fn use_recovery_code(db: &Db, id: i64, code_hash: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2";
+    let done =
+        on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(code_hash).execute(pool).await?.rows_affected());
+    Ok(done == 1)
+}
+
+pub async fn recovery_codes_left(db: &Db, id: i64) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1";
+    on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(id).fetch_one(pool).await)
+}

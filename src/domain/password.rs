@@ -1,0 +1,160 @@
+//! Passwords: the policy a new password must meet, and argon2id hashing.
+//!
+//! The common-password list is Django's (`django/contrib/auth/common-passwords.txt.gz`, BSD
+//! licence, from Royce Williams' list of 20,000 leaked passwords).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::LazyLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+pub const MIN_CHARS: usize = 12;
+pub const MAX_CHARS: usize = 256;
+
+/// argon2id with OWASP's recommended minimum: 19 MiB of memory, 2 passes, 1 lane.
+pub const MEMORY_KIB: u32 = 19_456;
+pub const PASSES: u32 = 2;
+pub const LANES: u32 = 1;
+
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common-passwords.txt").lines().collect());
+
+/// Why a new password was refused, phrased for the person choosing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordError {
+    TooShort,
+    TooLong,
+    ControlCharacters,
+    TooCommon,
+}
+
+impl fmt::Display for PasswordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PasswordError::TooShort => write!(f, "Use at least {MIN_CHARS} characters."),
+            PasswordError::TooLong => write!(f, "Use at most {MAX_CHARS} characters."),
+            PasswordError::ControlCharacters => f.write_str("Use letters, digits, spaces and symbols only."),
+            PasswordError::TooCommon => {
+                f.write_str("That password is too common; choose one that is harder to guess.")
+            }
+        }
+    }
+}
+
+/// Checks a new password against the policy. Every character counts (nothing is truncated), and
+/// spaces are allowed so that pass phrases work.
+pub fn check_new(password: &str) -> Result<(), PasswordError> {
+    let chars = password.chars().count();
+    if chars < MIN_CHARS {
+        return Err(PasswordError::TooShort);
+    }
+    if chars > MAX_CHARS {
+        return Err(PasswordError::TooLong);
+    }
+    if password.chars().any(char::is_control) {
+        return Err(PasswordError::ControlCharacters);
+    }
+    if is_common(password) {
+        return Err(PasswordError::TooCommon);
+    }
+    Ok(())
+}
+
+/// A listed password, a listed word with digits or symbols tacked on (`password1234!`), or one
+/// character repeated.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let mut chars = lower.chars();
+    let first = chars.next();
+    COMMON.contains(lower.as_str())
+        || (stem.chars().count() >= 4 && COMMON.contains(stem))
+        || chars.all(|c| Some(c) == first)
+}
+
+fn hasher() -> Argon2<'static> {
+    // The constants are valid argon2 parameters; Params::new only fails outside argon2's ranges.
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
+/// Slow on purpose (tens of milliseconds): call it off the async executor.
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| argon2::password_hash::Error::Crypto)?;
+    let salt = SaltString::encode_b64(&salt)?;
+    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Wrong,
+    Right,
+    /// Right, but hashed with weaker parameters than today's: store a new hash.
+    RightNeedsRehash,
+}
+
+/// Checks `password` against `stored`. With no stored hash (unknown account, or one without a
+/// password) it still spends the time of one verification, so timing does not tell them apart.
+pub fn verify(password: &str, stored: Option<&str>) -> Verdict {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| hash("folio-dummy-password").unwrap_or_default());
+    let Some(parsed) = PasswordHash::new(stored.unwrap_or(DUMMY.as_str())).ok() else {
+        return Verdict::Wrong;
+    };
+    if hasher().verify_password(password.as_bytes(), &parsed).is_err() || stored.is_none() {
+        return Verdict::Wrong;
+    }
+    let current = Params::try_from(&parsed).ok();
+    let outdated = parsed.algorithm.as_str() != "argon2id"
+        || current.is_none_or(|p| p.m_cost() < MEMORY_KIB || p.t_cost() < PASSES);
+    if outdated { Verdict::RightNeedsRehash } else { Verdict::Right }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_refuses_short_long_common_and_control() {
+        assert_eq!(check_new("short pass"), Err(PasswordError::TooShort));
+        assert_eq!(check_new(&"x1".repeat(129)), Err(PasswordError::TooLong));
+        assert_eq!(check_new("q1w2e3r4t5y6"), Err(PasswordError::TooCommon));
+        assert_eq!(check_new("Password1234!"), Err(PasswordError::TooCommon));
+        assert_eq!(check_new("aaaaaaaaaaaaaaaa"), Err(PasswordError::TooCommon));
+        assert_eq!(check_new("tab\tinside password"), Err(PasswordError::ControlCharacters));
+        assert_eq!(check_new("correct horse battery staple"), Ok(()));
+        // 12 characters counted as characters, not bytes.
+        assert_eq!(check_new("ŝŝŝŝŝŝŝŝŝŝŝx"), Ok(()));
+        assert_eq!(check_new(&"x1".repeat(128)), Ok(()));
+    }
+
+    #[test]
+    fn hashes_are_argon2id_with_the_documented_parameters_and_verify() {
+        let stored = hash("correct horse battery staple").expect("hash");
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert_eq!(verify("correct horse battery staple", Some(&stored)), Verdict::Right);
+        assert_eq!(verify("correct horse battery stapl", Some(&stored)), Verdict::Wrong);
+        assert_eq!(verify("folio-dummy-password", None), Verdict::Wrong);
+        assert_eq!(verify("anything", Some("not a hash")), Verdict::Wrong);
+    }
+
+    #[test]
+    fn long_passwords_are_not_truncated() {
+        let long = format!("{}a", "b".repeat(200));
+        let stored = hash(&long).expect("hash");
+        assert_eq!(verify(&format!("{}c", "b".repeat(200)), Some(&stored)), Verdict::Wrong);
+    }
+
+    #[test]
+    fn weaker_hashes_are_flagged_for_rehash() {
+        let weak =
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).expect("p"));
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let stored = weak.hash_password(b"some long password", &salt).expect("hash").to_string();
+        assert_eq!(verify("some long password", Some(&stored)), Verdict::RightNeedsRehash);
+    }
+}

@@ -1,0 +1,153 @@
+//! Roles and what each may do. Every route asks [`Role::can`]; nothing else decides access.
+
+use std::fmt;
+
+/// A user's role, from most to least powerful. There is exactly one owner once setup has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Owner,
+    Admin,
+    Editor,
+    Author,
+    Contributor,
+    Member,
+}
+
+/// Something a user may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Enter the admin at all.
+    UseAdmin,
+    /// Write drafts of one's own posts.
+    WriteOwnPosts,
+    /// Publish or schedule one's own posts.
+    PublishOwnPosts,
+    /// Edit, publish and delete anyone's posts and pages.
+    EditAllContent,
+    /// Create, rename and delete tags and series.
+    ManageTaxonomy,
+    /// Approve, mark as spam and delete comments.
+    ModerateComments,
+    /// See the user list, invite staff, change roles, disable and delete users.
+    ManageUsers,
+    /// Change site settings.
+    ManageSettings,
+    /// Hand the owner role to someone else.
+    TransferOwnership,
+    /// Comment and subscribe as a reader.
+    Comment,
+}
+
+impl Role {
+    /// Every role, most powerful first.
+    pub const ALL: [Role; 6] =
+        [Role::Owner, Role::Admin, Role::Editor, Role::Author, Role::Contributor, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Author => "author",
+            Role::Contributor => "contributor",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Administrator",
+            Role::Editor => "Editor",
+            Role::Author => "Author",
+            Role::Contributor => "Contributor",
+            Role::Member => "Member",
+        }
+    }
+
+    /// Staff write or run the site; members only read and comment.
+    pub fn is_staff(self) -> bool {
+        self != Role::Member
+    }
+
+    pub fn can(self, action: Action) -> bool {
+        use Action::*;
+        match action {
+            Comment => true,
+            UseAdmin | WriteOwnPosts => self.is_staff(),
+            PublishOwnPosts => self <= Role::Author,
+            EditAllContent | ManageTaxonomy | ModerateComments => self <= Role::Editor,
+            ManageUsers | ManageSettings => self <= Role::Admin,
+            TransferOwnership => self == Role::Owner,
+        }
+    }
+
+    /// Whether a user with this role may give `target` (currently holding `current`) the role
+    /// `new`. Only a transfer of ownership makes or unmakes an owner; admins manage everyone below
+    /// the owner, including other admins.
+    pub fn may_assign(self, current: Role, new: Role) -> bool {
+        self.can(Action::ManageUsers) && current != Role::Owner && new != Role::Owner
+    }
+
+    /// Whether this role may manage (disable, delete, change) an account holding `other`.
+    pub fn may_manage(self, other: Role) -> bool {
+        self.can(Action::ManageUsers) && other != Role::Owner
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::parse("Owner"), None);
+    }
+
+    #[test]
+    fn permissions_follow_the_role_ladder() {
+        use Action::*;
+        let table = [
+            (UseAdmin, "OAEAC-"),
+            (WriteOwnPosts, "OAEAC-"),
+            (PublishOwnPosts, "OAEA--"),
+            (EditAllContent, "OAE---"),
+            (ManageTaxonomy, "OAE---"),
+            (ModerateComments, "OAE---"),
+            (ManageUsers, "OA----"),
+            (ManageSettings, "OA----"),
+            (TransferOwnership, "O-----"),
+            (Comment, "OAEACM"),
+        ];
+        for (action, allowed) in table {
+            for (role, mark) in Role::ALL.into_iter().zip(allowed.chars()) {
+                assert_eq!(role.can(action), mark != '-', "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_assigns_or_removes_the_owner_role() {
+        assert!(Role::Admin.may_assign(Role::Editor, Role::Admin));
+        assert!(!Role::Admin.may_assign(Role::Owner, Role::Admin));
+        assert!(!Role::Owner.may_assign(Role::Admin, Role::Owner));
+        assert!(!Role::Editor.may_assign(Role::Member, Role::Author));
+        assert!(!Role::Admin.may_manage(Role::Owner));
+        assert!(Role::Owner.may_manage(Role::Admin));
+    }
+}

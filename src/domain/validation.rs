@@ -1,0 +1,126 @@
+//! Per-field validation messages, collected so a form can show every problem at once, next to
+//! the field it concerns.
+
+/// Messages keyed by form field name, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// Records the error of `result`, if any, and passes its value on.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.add(field, e.to_string())).ok()
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every (field, message) pair, for an error summary at the top of a form.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(f, m)| (*f, m.as_str()))
+    }
+}
+
+/// Trims `input` and checks it is 1..=`max` characters of text without control characters.
+pub fn short_text(input: &str, max: usize, what: &str) -> Result<String, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err(format!("Enter {what}."));
+    }
+    check_text(value, max, what)?;
+    Ok(value.to_owned())
+}
+
+/// Like [`short_text`] but may be empty, and keeps line breaks (for bios and descriptions).
+pub fn long_text(input: &str, max: usize, what: &str) -> Result<String, String> {
+    let value = input.trim().replace("\r\n", "\n");
+    if value.chars().count() > max {
+        return Err(format!("Keep {what} under {max} characters."));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(format!("Remove the control characters from {what}."));
+    }
+    Ok(value)
+}
+
+fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {
+    if value.chars().count() > max {
+        return Err(format!("Keep {what} under {max} characters."));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("Remove the control characters from {what}."));
+    }
+    Ok(())
+}
+
+/// `input` if it is a path on this site (`/account`, `/posts/x?page=2`), else `None`. Guards
+/// `?next=` against open redirects: no scheme, no `//host`, no backslashes (which browsers read
+/// as slashes), no control characters.
+pub fn local_path(input: &str) -> Option<&str> {
+    let ok = input.starts_with('/')
+        && !input.starts_with("//")
+        && input.len() <= 2_000
+        && !input.contains('\\')
+        && !input.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_message_per_field_wins_and_order_is_kept() {
+        let mut errors = FieldErrors::new();
+        errors.add("email", "first");
+        errors.add("email", "second");
+        errors.add("password", "third");
+        assert_eq!(errors.get("email"), Some("first"));
+        assert_eq!(errors.iter().map(|(f, _)| f).collect::<Vec<_>>(), ["email", "password"]);
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        for good in ["/", "/account", "/posts/x?page=2#top"] {
+            assert_eq!(local_path(good), Some(good));
+        }
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/a\r\nLocation: x",
+            "/ space",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(short_text("  Ada  ", 10, "a name"), Ok("Ada".into()));
+        assert!(short_text(" ", 10, "a name").is_err());
+        assert!(short_text("a\u{7}b", 10, "a name").is_err());
+        assert!(short_text(&"x".repeat(11), 10, "a name").is_err());
+        assert_eq!(long_text("line\r\nnext", 20, "a bio"), Ok("line\nnext".into()));
+        assert!(long_text("bell\u{7}", 20, "a bio").is_err());
+    }
+}

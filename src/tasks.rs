@@ -1,0 +1,70 @@
+//! Work that runs beside the web server in every process: the mail sender, reloading settings
+//! saved by other processes, and pruning expired sessions, tokens and throttle records.
+
+use std::time::Duration;
+
+use rocket::{Orbit, Rocket};
+use rocket_db_pools::Database;
+
+use crate::config::Config;
+use crate::db::sessions::Lifetimes;
+use crate::db::{Db, FolioDb, sessions, settings, throttle, tokens};
+use crate::domain::now;
+use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
+use crate::mail::{Mailer, sender};
+use crate::web::view::LiveSite;
+
+/// How often saved settings are reloaded (a change made in another process shows within this).
+const REFRESH: Duration = Duration::from_secs(10);
+/// Expired rows are deleted every this many refreshes (an hour).
+const PRUNE_EVERY: u32 = 360;
+
+/// Spawns the background tasks; they stop when Rocket shuts down.
+pub async fn start(rocket: &Rocket<Orbit>) {
+    let (Some(db), Some(mailer), Some(config), Some(live)) = (
+        FolioDb::fetch(rocket),
+        rocket.state::<Mailer>(),
+        rocket.state::<Config>(),
+        rocket.state::<LiveSite>(),
+    ) else {
+        return;
+    };
+    let db: Db = (**db).clone();
+    rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), rocket.shutdown()));
+    let lifetimes = config.settings.session_lifetimes();
+    rocket::tokio::spawn(maintain(db, live.clone(), lifetimes, rocket.shutdown()));
+}
+
+async fn maintain(db: Db, live: LiveSite, lifetimes: Lifetimes, shutdown: rocket::Shutdown) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut round: u32 = 0;
+    loop {
+        rocket::tokio::select! {
+            _ = &mut shutdown => return,
+            _ = rocket::tokio::time::sleep(REFRESH) => {},
+        }
+        match settings::all(&db).await {
+            Ok(saved) => live.apply(&saved),
+            Err(e) => rocket::warn!("cannot reload saved settings: {e}"),
+        }
+        round = round.wrapping_add(1);
+        if round % PRUNE_EVERY == 0 {
+            prune(&db, lifetimes).await;
+        }
+    }
+}
+
+async fn prune(db: &Db, lifetimes: Lifetimes) {
+    let now = now();
+    let oldest_window = PER_ACCOUNT.window.max(PER_ADDRESS.window);
+    let results = [
+        sessions::prune(db, now, lifetimes).await,
+        tokens::prune(db, now).await,
+        throttle::prune(db, now - oldest_window).await,
+    ];
+    for result in results {
+        if let Err(e) = result {
+            rocket::warn!("housekeeping failed: {e}");
+        }
+    }
+}

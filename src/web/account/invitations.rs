@@ -1,0 +1,150 @@
+//! Accepting an invitation: the link in the mail leads to a form for a name and a password;
+//! the account gets the role the invitation names, and its address counts as confirmed.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::CookieJar;
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::{dead_link, hash_password, token_param};
+use crate::config::Config;
+use crate::db::FolioDb;
+use crate::db::tokens::{self, Purpose};
+use crate::db::users::{self, AccountError, NewUser};
+use crate::domain::accounts::display_name_rule;
+use crate::domain::email::Email;
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{now, password};
+use crate::error::AppResult;
+use crate::web::account::sign_in::UserAgent;
+use crate::web::auth::{ClientAddr, start_session};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+#[derive(Template)]
+#[template(path = "account/invitation.html", blocks = ["form"])]
+pub struct AcceptPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    action: String,
+    email: String,
+    role: Role,
+    display_name: String,
+    errors: FieldErrors,
+}
+
+form_fragment!(AcceptPage);
+
+#[derive(FromForm)]
+pub struct AcceptForm {
+    display_name: String,
+    password: String,
+}
+
+#[get("/invite/<token>")]
+async fn show_invitation(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    token: &str,
+) -> AppResult<Html> {
+    let action = format!("/invite/{token}");
+    let live = match token_param(token) {
+        Some(hash) => tokens::peek(&db, Purpose::Invite, &hash, now()).await?,
+        None => None,
+    };
+    let Some(invitation) = live else { return show(&dead_link(&site, &action)) };
+    let role = invitation.role.as_deref().and_then(Role::parse).unwrap_or(Role::Member);
+    show(&AcceptPage {
+        meta: private_meta(&site, "Accept your invitation", &action),
+        site: &site,
+        notice: None,
+        csrf: csrf.0,
+        action,
+        email: invitation.email,
+        role,
+        display_name: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/invite/<token>", data = "<form>")]
+async fn accept(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    cookies: &CookieJar<'_>,
+    addr: ClientAddr,
+    agent: UserAgent<'_>,
+    hx: HxRequest,
+    token: &str,
+    form: Form<AcceptForm>,
+) -> AppResult<Answer> {
+    let action = format!("/invite/{token}");
+    let Some(hash) = token_param(token) else { return Ok(show(&dead_link(&site, &action))?.into()) };
+    let Some(invitation) = tokens::peek(&db, Purpose::Invite, &hash, now()).await? else {
+        return Ok(show(&dead_link(&site, &action))?.into());
+    };
+    let role = invitation.role.as_deref().and_then(Role::parse).unwrap_or(Role::Member);
+    let mut errors = FieldErrors::new();
+    let display_name = errors.check("display_name", display_name_rule(&form.display_name));
+    errors.check("password", password::check_new(&form.password));
+    let email = Email::parse(&invitation.email);
+    let (Some(display_name), Ok(email)) = (display_name.filter(|_| errors.is_empty()), email) else {
+        let page = AcceptPage {
+            meta: private_meta(&site, "Accept your invitation", &action),
+            site: &site,
+            notice: None,
+            csrf: csrf.0,
+            action,
+            email: invitation.email,
+            role,
+            display_name: form.display_name.trim().to_owned(),
+            errors,
+        };
+        return Ok(invalid(hx, &page)?.into());
+    };
+    let password_hash = hash_password(form.password.clone()).await?;
+    // Spend the invitation only now that the form is valid; if someone else spent it meanwhile,
+    // the link is dead.
+    if tokens::consume(&db, Purpose::Invite, &hash, now()).await?.is_none() {
+        return Ok(show(&dead_link(&site, &action))?.into());
+    }
+    let user = NewUser {
+        email: &email,
+        display_name: &display_name,
+        role,
+        password_hash: &password_hash,
+        email_confirmed: true,
+    };
+    let id = match users::create(&db, &user, now()).await {
+        Ok(id) => id,
+        Err(AccountError::EmailTaken) => {
+            let page = super::MessagePage::new(
+                &site,
+                &action,
+                "You already have an account",
+                &["An account already uses this address. Sign in with it; an administrator can change its role."],
+            )
+            .link("Sign in", "/sign-in");
+            return Ok(show(&page)?.into());
+        }
+        Err(AccountError::SetupClosed) => return Err(crate::error::AppError::forbidden()),
+        Err(AccountError::Db(e)) => return Err(e.into()),
+    };
+    start_session(&db, config, cookies, id, agent.0, &addr).await?;
+    let home = if role.is_staff() { "/admin" } else { "/account" };
+    Ok(done(hx, home, format!("Welcome! You joined as {}.", role.label())))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![show_invitation, accept]
+}

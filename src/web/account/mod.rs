@@ -1,0 +1,166 @@
+//! Accounts on the web: setup, sign-in and out, sign-up, invitations, password reset, and the
+//! signed-in user's own pages (profile, email, password, sessions, two-factor, deletion).
+
+pub mod invitations;
+pub mod profile;
+pub mod recovery;
+pub mod security;
+pub mod setup;
+pub mod sign_in;
+pub mod sign_up;
+pub mod two_factor;
+
+use rocket::Route;
+
+use crate::db::users::User;
+use crate::db::{Db, throttle};
+use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, Policy};
+use crate::domain::{Timestamp, password};
+use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
+use crate::mail::messages::Content;
+use crate::web::auth::ClientAddr;
+use crate::web::forms::{Notice, private_meta};
+use crate::web::view::{Meta, Site};
+
+pub fn routes() -> Vec<Route> {
+    [
+        setup::routes(),
+        sign_in::routes(),
+        sign_up::routes(),
+        invitations::routes(),
+        recovery::routes(),
+        profile::routes(),
+        security::routes(),
+        two_factor::routes(),
+    ]
+    .concat()
+}
+
+/// Said wherever a page promises mail and no SMTP server is configured.
+pub const NO_MAIL: &str = "Note: this site cannot send mail yet, so the message was written to the \
+    server's log instead. Ask the site's operator for the link.";
+
+/// Hashes a password on the blocking pool: argon2 takes tens of milliseconds of CPU.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    rocket::tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// Checks a password on the blocking pool (see [`password::verify`]).
+pub async fn verify_password(password: String, stored: Option<String>) -> AppResult<password::Verdict> {
+    rocket::tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The throttling scopes of a sign-in attempt on `account` from `addr`.
+pub fn scopes(account: &str, addr: &ClientAddr) -> [String; 2] {
+    [format!("account:{account}"), format!("addr:{}", addr.0)]
+}
+
+/// The throttling scopes of a password-reset request: counted apart from sign-ins, so asking for
+/// mail does not lock anyone out, yet nobody can flood an inbox.
+pub fn reset_scopes(account: &str, addr: &ClientAddr) -> [String; 2] {
+    [format!("reset:{account}"), format!("reset-addr:{}", addr.0)]
+}
+
+/// Checks the password a signed-in user re-entered to confirm a sensitive change. Wrong answers
+/// count as failed sign-ins, so a borrowed session cannot be used to guess the password.
+pub async fn confirm_password(db: &Db, user: &User, input: &str, addr: &ClientAddr) -> AppResult<bool> {
+    let scopes = scopes(&user.email, addr);
+    let now = crate::domain::now();
+    check_throttle(db, &scopes, now).await?;
+    let verdict = verify_password(input.to_owned(), user.password_hash.clone()).await?;
+    if verdict == password::Verdict::Wrong {
+        record_failure(db, &scopes, now).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Renders `content` for `to` and queues it in the outbox.
+pub async fn send(db: &Db, mailer: &Mailer, content: &Content, to: &str) -> AppResult<()> {
+    mailer.queue(db, content.to(to)?).await?;
+    Ok(())
+}
+
+/// A page that only says something: "check your inbox", "this link has expired".
+#[derive(askama::Template)]
+#[template(path = "account/message.html")]
+pub struct MessagePage<'a> {
+    pub site: &'a Site,
+    pub meta: Meta,
+    pub notice: Option<Notice>,
+    pub title: &'a str,
+    pub paragraphs: Vec<String>,
+    pub link: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> MessagePage<'a> {
+    pub fn new(site: &'a Site, path: &str, title: &'a str, paragraphs: &[&str]) -> MessagePage<'a> {
+        MessagePage {
+            meta: private_meta(site, title, path),
+            site,
+            notice: None,
+            title,
+            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            link: None,
+        }
+    }
+
+    pub fn link(mut self, label: &'a str, href: &'a str) -> MessagePage<'a> {
+        self.link = Some((label, href));
+        self
+    }
+}
+
+/// A page with one button that makes a change: links in mail lead here, since a GET (which mail
+/// scanners follow) must never change anything.
+#[derive(askama::Template)]
+#[template(path = "account/confirm.html")]
+pub struct ConfirmPage<'a> {
+    pub site: &'a Site,
+    pub meta: Meta,
+    pub notice: Option<Notice>,
+    pub csrf: String,
+    pub title: &'a str,
+    pub text: String,
+    pub action: String,
+    pub button: &'a str,
+}
+
+/// What a mailed link that is unknown, used or expired leads to.
+pub fn dead_link<'a>(site: &'a Site, path: &str) -> MessagePage<'a> {
+    MessagePage::new(
+        site,
+        path,
+        "This link no longer works",
+        &["It was already used, or it has expired. Links sent by mail work once, for a limited time."],
+    )
+}
+
+/// Whether a token from a URL has the right shape, so malformed ones never reach the database.
+pub fn token_param(token: &str) -> Option<String> {
+    crate::domain::secrets::is_token(token).then(|| crate::domain::secrets::digest(token))
+}
+
+/// Refuses with 429 (and `Retry-After`) when either scope has failed too often lately.
+pub async fn check_throttle(db: &Db, scopes: &[String; 2], now: Timestamp) -> AppResult<()> {
+    let policies: [Policy; 2] = [PER_ACCOUNT, PER_ADDRESS];
+    for (scope, policy) in scopes.iter().zip(policies) {
+        let (failures, oldest) = throttle::failures_since(db, scope, now - policy.window).await?;
+        if let Some(wait) = policy.retry_after(failures, oldest, now) {
+            return Err(AppError::TooManyRequests(wait));
+        }
+    }
+    Ok(())
+}
+
+pub async fn record_failure(db: &Db, scopes: &[String; 2], now: Timestamp) -> AppResult<()> {
+    let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    throttle::record_failure(db, &refs, now).await?;
+    Ok(())
+}

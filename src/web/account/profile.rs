@@ -1,0 +1,95 @@
+//! The signed-in user's profile: name, bio, avatar.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::request::FlashMessage;
+use rocket::{Route, get, post, routes};
+use rocket_db_pools::Connection;
+
+use crate::db::{FolioDb, users};
+use crate::domain::accounts::Profile;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppResult;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+#[derive(Template)]
+#[template(path = "account/profile.html", blocks = ["form"])]
+pub struct ProfilePage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    current: &'a CurrentUser,
+    form: ProfileForm,
+    errors: FieldErrors,
+}
+
+form_fragment!(ProfilePage);
+
+#[derive(Debug, Clone, FromForm)]
+pub struct ProfileForm {
+    display_name: String,
+    bio: String,
+    avatar_url: String,
+}
+
+#[get("/account")]
+fn edit(
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    flash: Option<FlashMessage<'_>>,
+) -> AppResult<Html> {
+    let user = &current.user;
+    let form = ProfileForm {
+        display_name: user.display_name.clone(),
+        bio: user.bio.clone(),
+        avatar_url: user.avatar_url.clone(),
+    };
+    show(&ProfilePage {
+        meta: private_meta(&site, "Your account", "/account"),
+        site: &site,
+        notice: Notice::from_flash(flash),
+        csrf: csrf.0,
+        current: &current,
+        form,
+        errors: FieldErrors::new(),
+    })
+}
+
+#[post("/account", data = "<form>")]
+async fn update(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    hx: HxRequest,
+    form: Form<ProfileForm>,
+) -> AppResult<Answer> {
+    match Profile::parse(&form.display_name, &form.bio, &form.avatar_url) {
+        Ok(profile) => {
+            users::update_profile(&db, current.user.id, &profile).await?;
+            Ok(done(hx, "/account", "Your profile is saved."))
+        }
+        Err(errors) => {
+            let page = ProfilePage {
+                meta: private_meta(&site, "Your account", "/account"),
+                site: &site,
+                notice: None,
+                csrf: csrf.0,
+                current: &current,
+                form: form.into_inner(),
+                errors,
+            };
+            Ok(invalid(hx, &page)?.into())
+        }
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![edit, update]
+}

@@ -1,0 +1,179 @@
+//! Password reset by mail. The request gives the same answer whether or not the address has an
+//! account; the link works once, for an hour; using it ends every session of the account.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::{
+    MessagePage, check_throttle, dead_link, hash_password, record_failure, reset_scopes, send, token_param,
+};
+use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::{FolioDb, users};
+use crate::domain::email::Email;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{now, password, secrets};
+use crate::error::AppResult;
+use crate::mail::{Mailer, messages};
+use crate::web::auth::ClientAddr;
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+#[derive(Template)]
+#[template(path = "account/reset_request.html", blocks = ["form"])]
+pub struct RequestPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    email: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "account/reset_choose.html", blocks = ["form"])]
+pub struct ChoosePage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    action: String,
+    errors: FieldErrors,
+}
+
+form_fragment!(RequestPage, ChoosePage);
+
+#[derive(FromForm)]
+pub struct RequestForm {
+    email: String,
+}
+
+#[derive(FromForm)]
+pub struct ChooseForm {
+    password: String,
+}
+
+#[get("/password-reset")]
+fn new(site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
+    let meta = private_meta(&site, "Reset your password", "/password-reset");
+    show(&RequestPage {
+        site: &site,
+        meta,
+        notice: None,
+        csrf: csrf.0,
+        email: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/password-reset", data = "<form>")]
+async fn create(
+    db: Connection<FolioDb>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<RequestForm>,
+) -> AppResult<Answer> {
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let mut errors = FieldErrors::new();
+            errors.add("email", e.to_string());
+            let meta = private_meta(&site, "Reset your password", "/password-reset");
+            let email = form.email.trim().to_owned();
+            let page = RequestPage { site: &site, meta, notice: None, csrf: csrf.0, email, errors };
+            return Ok(invalid(hx, &page)?.into());
+        }
+    };
+    let now = now();
+    let scopes = reset_scopes(email.as_str(), &addr);
+    check_throttle(&db, &scopes, now).await?;
+    // Every request counts, found or not, so the limit says nothing about the address either.
+    record_failure(&db, &scopes, now).await?;
+    if let Some(user) = users::find_by_email(&db, &email).await?.filter(|u| u.disabled_at.is_none()) {
+        let token = secrets::token();
+        let link = NewToken {
+            purpose: Purpose::Reset,
+            token_hash: &secrets::digest(&token),
+            user_id: Some(user.id),
+            email: &user.email,
+            role: None,
+            created_by: None,
+            expires_at: now + messages::RESET_HOURS * 3600,
+        };
+        tokens::create(&db, &link, now).await?;
+        let url = site.url(&format!("/password-reset/{token}"));
+        send(&db, mailer, &messages::password_reset(&site.title, &url), &user.email).await?;
+    }
+    Ok(SeeOther::to(hx, "/password-reset/sent").into())
+}
+
+#[get("/password-reset/sent")]
+fn sent(site: SiteRef, mailer: &State<Mailer>) -> AppResult<Html> {
+    let mut paragraphs = vec![
+        "If an account uses that address, a message with a link to choose a new password is on its way.",
+    ];
+    if !mailer.is_configured() {
+        paragraphs.push(super::NO_MAIL);
+    }
+    show(&MessagePage::new(&site, "/password-reset/sent", "Check your inbox", &paragraphs))
+}
+
+#[get("/password-reset/<token>", rank = 2)]
+async fn choose(db: Connection<FolioDb>, site: SiteRef, csrf: CsrfToken, token: &str) -> AppResult<Html> {
+    let action = format!("/password-reset/{token}");
+    let live = match token_param(token) {
+        Some(hash) => tokens::peek(&db, Purpose::Reset, &hash, now()).await?,
+        None => None,
+    };
+    if live.is_none() {
+        return show(&dead_link(&site, &action));
+    }
+    let meta = private_meta(&site, "Choose a new password", &action);
+    show(&ChoosePage { site: &site, meta, notice: None, csrf: csrf.0, action, errors: FieldErrors::new() })
+}
+
+#[post("/password-reset/<token>", data = "<form>")]
+async fn update(
+    db: Connection<FolioDb>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    hx: HxRequest,
+    token: &str,
+    form: Form<ChooseForm>,
+) -> AppResult<Answer> {
+    let action = format!("/password-reset/{token}");
+    if let Err(e) = password::check_new(&form.password) {
+        let mut errors = FieldErrors::new();
+        errors.add("password", e.to_string());
+        let meta = private_meta(&site, "Choose a new password", &action);
+        return Ok(invalid(
+            hx,
+            &ChoosePage { site: &site, meta, notice: None, csrf: csrf.0, action, errors },
+        )?
+        .into());
+    }
+    let used = match token_param(token) {
+        Some(hash) => tokens::consume(&db, Purpose::Reset, &hash, now()).await?,
+        None => None,
+    };
+    let Some((user_id, email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
+        return Ok(show(&dead_link(&site, &action))?.into());
+    };
+    let hash = hash_password(form.password.clone()).await?;
+    users::set_password(&db, user_id, &hash, None).await?;
+    send(&db, mailer, &messages::password_changed(&site.title), &email).await?;
+    // No session here: an account with two-factor sign-in must still pass its second step.
+    Ok(done(hx, "/sign-in", "Your password is changed. Sign in with it now."))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![new, create, sent, choose, update]
+}

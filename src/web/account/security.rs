@@ -1,0 +1,393 @@
+//! The signed-in user's credentials and sessions: change password, change email (confirmed by
+//! mail to the new address), see and end sessions, delete the account.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::CookieJar;
+use rocket::request::FlashMessage;
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::{ConfirmPage, confirm_password, dead_link, hash_password, send, token_param};
+use crate::config::Config;
+use crate::db::FolioDb;
+use crate::db::sessions::{self, Session};
+use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::users::{self, AccountError};
+use crate::domain::email::Email;
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{dates, now, password, secrets};
+use crate::error::{AppError, AppResult};
+use crate::mail::{Mailer, messages};
+use crate::web::auth::{ClientAddr, CurrentUser, end_session};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, done, failed, form_fragment, invalid, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+const WRONG_PASSWORD: &str = "That is not your current password.";
+
+/// Which credential form a [`CredentialPage`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Password,
+    Email,
+    Delete,
+}
+
+#[derive(Template)]
+#[template(path = "account/credentials.html", blocks = ["form"])]
+pub struct CredentialPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    current: &'a CurrentUser,
+    which: Which,
+    email: String,
+    mail_configured: bool,
+    errors: FieldErrors,
+}
+
+form_fragment!(CredentialPage);
+
+impl Which {
+    fn path(self) -> &'static str {
+        match self {
+            Which::Password => "/account/password",
+            Which::Email => "/account/email",
+            Which::Delete => "/account/delete",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Which::Password => "Change your password",
+            Which::Email => "Change your email address",
+            Which::Delete => "Delete your account",
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page<'a>(
+    site: &'a Site,
+    csrf: &CsrfToken,
+    current: &'a CurrentUser,
+    which: Which,
+    mailer: &Mailer,
+    notice: Option<Notice>,
+    email: String,
+    errors: FieldErrors,
+) -> CredentialPage<'a> {
+    CredentialPage {
+        meta: private_meta(site, which.title(), which.path()),
+        site,
+        notice,
+        csrf: csrf.0.clone(),
+        current,
+        which,
+        email,
+        mail_configured: mailer.is_configured(),
+        errors,
+    }
+}
+
+#[derive(FromForm)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(FromForm)]
+pub struct EmailForm {
+    email: String,
+    current_password: String,
+}
+
+#[derive(FromForm)]
+pub struct DeleteForm {
+    current_password: String,
+}
+
+#[get("/account/password")]
+fn password_form(
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    mailer: &State<Mailer>,
+) -> AppResult<Html> {
+    show(&page(&site, &csrf, &current, Which::Password, mailer, None, String::new(), FieldErrors::new()))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/account/password", data = "<form>")]
+async fn change_password(
+    db: Connection<FolioDb>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<PasswordForm>,
+) -> AppResult<Answer> {
+    let mut errors = FieldErrors::new();
+    errors.check("new_password", password::check_new(&form.new_password));
+    if form.new_password == form.current_password && errors.is_empty() {
+        errors.add("new_password", "Choose a password different from the current one.");
+    }
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        errors.add("current_password", WRONG_PASSWORD);
+    }
+    if !errors.is_empty() {
+        let view = page(&site, &csrf, &current, Which::Password, mailer, None, String::new(), errors);
+        return Ok(invalid(hx, &view)?.into());
+    }
+    let hash = hash_password(form.new_password.clone()).await?;
+    users::set_password(&db, current.user.id, &hash, Some(&current.session.token_hash)).await?;
+    send(&db, mailer, &messages::password_changed(&site.title), &current.user.email).await?;
+    Ok(done(hx, "/account", "Your password is changed, and your other sessions are ended."))
+}
+
+#[get("/account/email")]
+fn email_form(
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    mailer: &State<Mailer>,
+    flash: Option<FlashMessage<'_>>,
+) -> AppResult<Html> {
+    let notice = Notice::from_flash(flash);
+    show(&page(&site, &csrf, &current, Which::Email, mailer, notice, String::new(), FieldErrors::new()))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/account/email", data = "<form>")]
+async fn request_email_change(
+    db: Connection<FolioDb>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<EmailForm>,
+) -> AppResult<Answer> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&form.email));
+    if email.as_ref().is_some_and(|e| e.as_str() == current.user.email) {
+        errors.add("email", "That is already your address.");
+    }
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        errors.add("current_password", WRONG_PASSWORD);
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        let typed = form.email.trim().to_owned();
+        let view = page(&site, &csrf, &current, Which::Email, mailer, None, typed, errors);
+        return Ok(invalid(hx, &view)?.into());
+    };
+    let now = now();
+    let token = secrets::token();
+    let link = NewToken {
+        purpose: Purpose::ChangeEmail,
+        token_hash: &secrets::digest(&token),
+        user_id: Some(current.user.id),
+        email: email.as_str(),
+        role: None,
+        created_by: None,
+        expires_at: now + messages::LINK_DAYS * 86_400,
+    };
+    tokens::create(&db, &link, now).await?;
+    let url = site.url(&format!("/account/email/{token}"));
+    send(&db, mailer, &messages::change_address(&site.title, &url), email.as_str()).await?;
+    let mut message = format!("We sent a link to {email}. Your address changes when you follow it.");
+    if !mailer.is_configured() {
+        message = format!("{message} {}", super::NO_MAIL);
+    }
+    Ok(done(hx, "/account/email", message))
+}
+
+#[get("/account/email/<token>")]
+async fn email_confirm_page(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    token: &str,
+) -> AppResult<Html> {
+    let path = format!("/account/email/{token}");
+    let live = match token_param(token) {
+        Some(hash) => tokens::peek(&db, Purpose::ChangeEmail, &hash, now()).await?,
+        None => None,
+    };
+    let Some(live) = live else { return show(&dead_link(&site, &path)) };
+    show(&ConfirmPage {
+        meta: private_meta(&site, "Confirm your new address", &path),
+        site: &site,
+        notice: None,
+        csrf: csrf.0,
+        title: "Confirm your new address",
+        text: format!("Make {} the address of your account?", live.email),
+        action: path,
+        button: "Use this address",
+    })
+}
+
+#[post("/account/email/<token>")]
+async fn confirm_email_change(
+    db: Connection<FolioDb>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    hx: HxRequest,
+    token: &str,
+) -> AppResult<Answer> {
+    let path = format!("/account/email/{token}");
+    let now = now();
+    let used = match token_param(token) {
+        Some(hash) => tokens::consume(&db, Purpose::ChangeEmail, &hash, now).await?,
+        None => None,
+    };
+    let Some((user_id, new_email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
+        return Ok(show(&dead_link(&site, &path))?.into());
+    };
+    let Some(user) = users::find(&db, user_id).await? else {
+        return Ok(show(&dead_link(&site, &path))?.into());
+    };
+    match users::set_email(&db, user_id, &new_email, now).await {
+        Ok(()) => {}
+        Err(AccountError::EmailTaken) => {
+            return Ok(failed(
+                hx,
+                "/account/email",
+                "Another account took that address meanwhile; nothing changed.",
+            ));
+        }
+        Err(AccountError::Db(e)) => return Err(e.into()),
+        Err(AccountError::SetupClosed) => return Err(AppError::forbidden()),
+    }
+    // Tell the old address, so a hijacked account does not change hands silently.
+    send(&db, mailer, &messages::address_changed(&site.title, &new_email), &user.email).await?;
+    Ok(done(hx, "/account", format!("Your address is now {new_email}.")))
+}
+
+#[derive(Template)]
+#[template(path = "account/sessions.html")]
+pub struct SessionsPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    current: &'a CurrentUser,
+    sessions: Vec<Session>,
+}
+
+impl SessionsPage<'_> {
+    fn when(&self, at: &i64) -> String {
+        dates::human(*at)
+    }
+}
+
+#[get("/account/sessions")]
+async fn list_sessions(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    flash: Option<FlashMessage<'_>>,
+) -> AppResult<Html> {
+    let sessions =
+        sessions::list_for_user(&db, current.user.id, now(), config.settings.session_lifetimes()).await?;
+    show(&SessionsPage {
+        meta: private_meta(&site, "Your sessions", "/account/sessions"),
+        site: &site,
+        notice: Notice::from_flash(flash),
+        csrf: csrf.0,
+        current: &current,
+        sessions,
+    })
+}
+
+#[derive(FromForm)]
+pub struct EndForm {
+    session: String,
+}
+
+#[post("/account/sessions/end", data = "<form>")]
+async fn end_one(
+    db: Connection<FolioDb>,
+    current: CurrentUser,
+    hx: HxRequest,
+    form: Form<EndForm>,
+) -> AppResult<Answer> {
+    if form.session == current.session.token_hash {
+        return Ok(failed(hx, "/account/sessions", "To end this session, sign out."));
+    }
+    if sessions::delete_for_user(&db, current.user.id, &form.session).await? {
+        Ok(done(hx, "/account/sessions", "The session is ended."))
+    } else {
+        Ok(failed(hx, "/account/sessions", "That session had already ended."))
+    }
+}
+
+#[post("/account/sessions/end-others")]
+async fn end_others(db: Connection<FolioDb>, current: CurrentUser, hx: HxRequest) -> AppResult<Answer> {
+    let ended = sessions::delete_others(&db, current.user.id, &current.session.token_hash).await?;
+    Ok(done(hx, "/account/sessions", format!("Ended {ended} other session(s).")))
+}
+
+#[get("/account/delete")]
+fn delete_form(
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    mailer: &State<Mailer>,
+) -> AppResult<Html> {
+    show(&page(&site, &csrf, &current, Which::Delete, mailer, None, String::new(), FieldErrors::new()))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/account/delete", data = "<form>")]
+async fn delete(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    cookies: &CookieJar<'_>,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<DeleteForm>,
+) -> AppResult<Answer> {
+    if current.role() == Role::Owner {
+        return Err(AppError::forbidden());
+    }
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        let mut errors = FieldErrors::new();
+        errors.add("current_password", WRONG_PASSWORD);
+        let view = page(&site, &csrf, &current, Which::Delete, mailer, None, String::new(), errors);
+        return Ok(invalid(hx, &view)?.into());
+    }
+    let heir = users::owner_id(&db).await?.ok_or_else(|| AppError::internal("no owner to inherit posts"))?;
+    end_session(&db, config, cookies, &current).await?;
+    users::delete(&db, current.user.id, heir).await?;
+    Ok(done(hx, "/", "Your account is deleted."))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        password_form,
+        change_password,
+        email_form,
+        request_email_change,
+        email_confirm_page,
+        confirm_email_change,
+        list_sessions,
+        end_one,
+        end_others,
+        delete_form,
+        delete
+    ]
+}

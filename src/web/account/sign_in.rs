@@ -1,0 +1,260 @@
+//! Signing in (password, then a code when two-factor sign-in is on) and signing out.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::CookieJar;
+use rocket::request::FlashMessage;
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::{check_throttle, record_failure, scopes, verify_password};
+use crate::config::Config;
+use crate::db::{FolioDb, throttle, users};
+use crate::domain::email::Email;
+use crate::domain::password::Verdict;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{now, secrets, totp};
+use crate::error::AppResult;
+use crate::web::auth::{ClientAddr, CurrentUser, PendingSignIn, end_session, start_session};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{
+    Answer, Notice, SeeOther, done, failed, form_fragment, invalid, next_or, private_meta, show,
+};
+use crate::web::htmx::HxRequest;
+use crate::web::view::{Meta, Site, SiteRef};
+
+/// The same words whether the address is unknown, the password wrong or the account disabled.
+const WRONG: &str = "That email and password do not match an account.";
+
+#[derive(Template)]
+#[template(path = "account/sign_in.html", blocks = ["form"])]
+pub struct SignInPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "account/two_factor_step.html", blocks = ["form"])]
+pub struct CodePage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    errors: FieldErrors,
+}
+
+form_fragment!(SignInPage, CodePage);
+
+#[derive(FromForm)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+#[derive(FromForm)]
+pub struct CodeForm {
+    code: String,
+}
+
+#[get("/sign-in?<next>")]
+fn new(
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: Option<CurrentUser>,
+    flash: Option<FlashMessage<'_>>,
+    next: Option<&str>,
+) -> AppResult<Answer> {
+    let next = next_or(next.unwrap_or(""), "/account");
+    if current.is_some() {
+        return Ok(SeeOther::to(HxRequest(false), next).into());
+    }
+    let page = SignInPage {
+        meta: private_meta(&site, "Sign in", "/sign-in"),
+        site: &site,
+        notice: Notice::from_flash(flash),
+        csrf: csrf.0,
+        email: String::new(),
+        next,
+        errors: FieldErrors::new(),
+    };
+    Ok(show(&page)?.into())
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/sign-in", data = "<form>")]
+async fn create(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    cookies: &CookieJar<'_>,
+    addr: ClientAddr,
+    agent: UserAgent<'_>,
+    hx: HxRequest,
+    form: Form<SignInForm>,
+) -> AppResult<Answer> {
+    let next = next_or(&form.next, "/account");
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&form.email));
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    let rerender = |errors: FieldErrors| {
+        let page = SignInPage {
+            meta: private_meta(&site, "Sign in", "/sign-in"),
+            site: &site,
+            notice: None,
+            csrf: csrf.0.clone(),
+            email: form.email.trim().to_owned(),
+            next: next.clone(),
+            errors,
+        };
+        Ok(invalid(hx, &page)?.into())
+    };
+    let Some(email) = email.filter(|_| errors.is_empty()) else { return rerender(errors) };
+    let now = now();
+    let scopes = scopes(email.as_str(), &addr);
+    check_throttle(&db, &scopes, now).await?;
+    let user = users::find_by_email(&db, &email).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verdict = verify_password(form.password.clone(), stored).await?;
+    let user = match user {
+        Some(user) if verdict != Verdict::Wrong && user.disabled_at.is_none() && may_sign_in(&user) => user,
+        _ => {
+            record_failure(&db, &scopes, now).await?;
+            let mut errors = FieldErrors::new();
+            errors.add("password", WRONG);
+            return rerender(errors);
+        }
+    };
+    throttle::clear(&db, &scopes[0]).await?;
+    if verdict == Verdict::RightNeedsRehash {
+        let fresh = super::hash_password(form.password.clone()).await?;
+        users::rehash_password(&db, user.id, &fresh).await?;
+    }
+    if user.has_two_factor() {
+        PendingSignIn { user_id: user.id, next }.store(config, cookies);
+        return Ok(SeeOther::to(hx, "/sign-in/two-factor").into());
+    }
+    start_session(&db, config, cookies, user.id, agent.0, &addr).await?;
+    Ok(SeeOther::to(hx, next).into())
+}
+
+/// Members sign in once they have confirmed their address; staff were invited by mail, or set
+/// up from the shell, so theirs is known to work.
+fn may_sign_in(user: &users::User) -> bool {
+    user.role.is_staff() || user.email_confirmed_at.is_some()
+}
+
+#[get("/sign-in/two-factor")]
+fn code(
+    config: &State<Config>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    cookies: &CookieJar<'_>,
+) -> AppResult<Answer> {
+    if PendingSignIn::load(config, cookies, now()).is_none() {
+        return Ok(expired());
+    }
+    let page = CodePage {
+        meta: private_meta(&site, "Two-factor sign-in", "/sign-in/two-factor"),
+        site: &site,
+        notice: None,
+        csrf: csrf.0,
+        errors: FieldErrors::new(),
+    };
+    Ok(show(&page)?.into())
+}
+
+fn expired() -> Answer {
+    failed(HxRequest(false), "/sign-in", "That sign-in took too long. Please start again.")
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/sign-in/two-factor", data = "<form>")]
+async fn verify_code(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    cookies: &CookieJar<'_>,
+    addr: ClientAddr,
+    agent: UserAgent<'_>,
+    hx: HxRequest,
+    form: Form<CodeForm>,
+) -> AppResult<Answer> {
+    let now = now();
+    let Some(pending) = PendingSignIn::load(config, cookies, now) else { return Ok(expired()) };
+    let Some(user) = users::find(&db, pending.user_id).await?.filter(|u| u.disabled_at.is_none()) else {
+        return Ok(expired());
+    };
+    let scopes = scopes(&user.email, &addr);
+    check_throttle(&db, &scopes, now).await?;
+    if !code_accepted(&db, &user, &form.code, now).await? {
+        record_failure(&db, &scopes, now).await?;
+        let mut errors = FieldErrors::new();
+        errors.add("code", "That code is not right, or was already used. Try the next one.");
+        let page = CodePage {
+            meta: private_meta(&site, "Two-factor sign-in", "/sign-in/two-factor"),
+            site: &site,
+            notice: None,
+            csrf: csrf.0,
+            errors,
+        };
+        return Ok(invalid(hx, &page)?.into());
+    }
+    throttle::clear(&db, &scopes[0]).await?;
+    PendingSignIn::clear(config, cookies);
+    start_session(&db, config, cookies, user.id, agent.0, &addr).await?;
+    Ok(SeeOther::to(hx, pending.next).into())
+}
+
+/// A current authenticator code (each usable once), or one of the recovery codes (each usable
+/// once, then gone).
+async fn code_accepted(db: &crate::db::Db, user: &users::User, input: &str, now: i64) -> AppResult<bool> {
+    let Some(secret) = &user.totp_secret else { return Ok(false) };
+    if let Some(step) = totp::verify(secret, input, now, user.totp_last_step) {
+        return Ok(users::use_totp_step(db, user.id, step).await?);
+    }
+    let code = secrets::normalise_recovery_code(input);
+    if code.len() != 14 {
+        return Ok(false);
+    }
+    Ok(users::use_recovery_code(db, user.id, &secrets::digest(&code)).await?)
+}
+
+#[post("/sign-out")]
+async fn sign_out(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    cookies: &CookieJar<'_>,
+    current: Option<CurrentUser>,
+    hx: HxRequest,
+) -> AppResult<Answer> {
+    if let Some(current) = current {
+        end_session(&db, config, cookies, &current).await?;
+    }
+    Ok(done(hx, "/sign-in", "You are signed out."))
+}
+
+/// The `User-Agent` header, for the list of sessions.
+pub struct UserAgent<'r>(pub &'r str);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for UserAgent<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(UserAgent(req.headers().get_one("User-Agent").unwrap_or("")))
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![new, create, code, verify_code, sign_out]
+}

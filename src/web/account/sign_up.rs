@@ -1,0 +1,198 @@
+//! Member sign-up (when the site allows it) and confirmation of the address by mail.
+//!
+//! The answer to a sign-up never tells whether the address already had an account: both cases
+//! say "check your inbox", and the mail says which it was. A member signs in once confirmed.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::CookieJar;
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::{ConfirmPage, MessagePage, dead_link, hash_password, send, token_param};
+use crate::config::Config;
+use crate::db::FolioDb;
+use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::users::{self, AccountError, NewUser};
+use crate::domain::accounts::{SignupMode, display_name_rule};
+use crate::domain::email::Email;
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{now, password, secrets};
+use crate::error::{AppError, AppResult};
+use crate::mail::{Mailer, messages};
+use crate::web::account::sign_in::UserAgent;
+use crate::web::auth::{ClientAddr, start_session};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+#[derive(Template)]
+#[template(path = "account/sign_up.html", blocks = ["form"])]
+pub struct SignUpPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    mode: SignupMode,
+    form: SignUpForm,
+    errors: FieldErrors,
+}
+
+form_fragment!(SignUpPage);
+
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct SignUpForm {
+    display_name: String,
+    email: String,
+    password: String,
+}
+
+#[get("/sign-up")]
+fn new(config: &State<Config>, site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
+    let page = SignUpPage {
+        meta: private_meta(&site, "Create an account", "/sign-up"),
+        site: &site,
+        notice: None,
+        csrf: csrf.0,
+        mode: config.settings.signup,
+        form: <SignUpForm as Default>::default(),
+        errors: FieldErrors::new(),
+    };
+    show(&page)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/sign-up", data = "<form>")]
+async fn create(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    mailer: &State<Mailer>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    hx: HxRequest,
+    form: Form<SignUpForm>,
+) -> AppResult<Answer> {
+    if config.settings.signup != SignupMode::Open {
+        return Err(AppError::forbidden());
+    }
+    let form = form.into_inner();
+    let mut errors = FieldErrors::new();
+    let display_name = errors.check("display_name", display_name_rule(&form.display_name));
+    let email = errors.check("email", Email::parse(&form.email));
+    errors.check("password", password::check_new(&form.password));
+    let (display_name, email) = match (display_name, email) {
+        (Some(display_name), Some(email)) if errors.is_empty() => (display_name, email),
+        _ => {
+            let page = SignUpPage {
+                meta: private_meta(&site, "Create an account", "/sign-up"),
+                site: &site,
+                notice: None,
+                csrf: csrf.0,
+                mode: config.settings.signup,
+                form: SignUpForm { password: String::new(), ..form },
+                errors,
+            };
+            return Ok(invalid(hx, &page)?.into());
+        }
+    };
+    // Hash in both cases, so the answer takes as long whether or not the address is known.
+    let hash = hash_password(form.password.clone()).await?;
+    let now = now();
+    let member = NewUser {
+        email: &email,
+        display_name: &display_name,
+        role: Role::Member,
+        password_hash: &hash,
+        email_confirmed: false,
+    };
+    match users::create(&db, &member, now).await {
+        Ok(id) => {
+            let token = secrets::token();
+            let link = NewToken {
+                purpose: Purpose::Confirm,
+                token_hash: &secrets::digest(&token),
+                user_id: Some(id),
+                email: email.as_str(),
+                role: None,
+                created_by: None,
+                expires_at: now + messages::LINK_DAYS * 86_400,
+            };
+            tokens::create(&db, &link, now).await?;
+            let url = site.url(&format!("/confirm/{token}"));
+            send(&db, mailer, &messages::confirm_address(&site.title, &url), email.as_str()).await?;
+        }
+        Err(AccountError::EmailTaken) => {
+            let content = messages::already_registered(&site.title, &site.url("/sign-in"));
+            send(&db, mailer, &content, email.as_str()).await?;
+        }
+        Err(AccountError::SetupClosed) => return Err(AppError::forbidden()),
+        Err(AccountError::Db(e)) => return Err(e.into()),
+    }
+    Ok(SeeOther::to(hx, "/sign-up/check-inbox").into())
+}
+
+#[get("/sign-up/check-inbox")]
+fn check_inbox(site: SiteRef, mailer: &State<Mailer>) -> AppResult<Html> {
+    let mut paragraphs = vec!["We sent a message to the address you gave. Follow its link to finish."];
+    if !mailer.is_configured() {
+        paragraphs.push(super::NO_MAIL);
+    }
+    show(&MessagePage::new(&site, "/sign-up/check-inbox", "Check your inbox", &paragraphs))
+}
+
+#[get("/confirm/<token>")]
+async fn confirm_page(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    token: &str,
+) -> AppResult<Html> {
+    let path = format!("/confirm/{token}");
+    let live = match token_param(token) {
+        Some(hash) => tokens::peek(&db, Purpose::Confirm, &hash, now()).await?,
+        None => None,
+    };
+    let Some(live) = live else { return show(&dead_link(&site, &path)) };
+    show(&ConfirmPage {
+        meta: private_meta(&site, "Confirm your address", &path),
+        site: &site,
+        notice: None,
+        csrf: csrf.0,
+        title: "Confirm your address",
+        text: format!("Confirm that {} is your address to finish creating your account.", live.email),
+        action: path,
+        button: "Confirm and sign in",
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/confirm/<token>")]
+async fn confirm(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    site: SiteRef,
+    cookies: &CookieJar<'_>,
+    addr: ClientAddr,
+    agent: UserAgent<'_>,
+    hx: HxRequest,
+    token: &str,
+) -> AppResult<Answer> {
+    let now = now();
+    let used = match token_param(token) {
+        Some(hash) => tokens::consume(&db, Purpose::Confirm, &hash, now).await?,
+        None => None,
+    };
+    let Some(user_id) = used.as_ref().and_then(|t| t.user_id) else {
+        return Ok(show(&dead_link(&site, &format!("/confirm/{token}")))?.into());
+    };
+    let email = used.map(|t| t.email).unwrap_or_default();
+    users::confirm_email(&db, user_id, &email, now).await?;
+    start_session(&db, config, cookies, user_id, agent.0, &addr).await?;
+    Ok(done(hx, "/account", "Your address is confirmed. Welcome!"))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![new, create, check_inbox, confirm_page, confirm]
+}

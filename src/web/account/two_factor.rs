@@ -1,0 +1,235 @@
+//! Two-factor sign-in with an authenticator app: set up by scanning a QR code (drawn on the
+//! server as SVG) and entering a code; ten single-use recovery codes for a lost phone.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::{CookieJar, Status};
+use rocket::request::FlashMessage;
+use rocket::{Route, State, get, post, routes};
+use rocket_db_pools::Connection;
+
+use super::confirm_password;
+use crate::config::Config;
+use crate::db::{FolioDb, users};
+use crate::domain::validation::FieldErrors;
+use crate::domain::{now, secrets, totp};
+use crate::error::{AppError, AppResult};
+use crate::web::auth::{ClientAddr, CurrentUser, cookie, cookie_name};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Answer, Notice, done, failed, private_meta, show};
+use crate::web::htmx::{Html, HxRequest};
+use crate::web::view::{Meta, Site, SiteRef};
+
+const RECOVERY_CODES: usize = 10;
+/// How long a secret shown for setup stays usable.
+const SETUP_SECS: i64 = 900;
+
+#[derive(Template)]
+#[template(path = "account/two_factor.html")]
+pub struct TwoFactorPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    current: &'a CurrentUser,
+    /// Setting up: the secret, and its QR code as SVG markup.
+    setup: Option<(String, String)>,
+    codes_left: i64,
+    may_disable: bool,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "account/recovery_codes.html")]
+pub struct CodesPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    notice: Option<Notice>,
+    csrf: String,
+    current: &'a CurrentUser,
+    codes: Vec<String>,
+}
+
+#[derive(FromForm)]
+pub struct EnableForm {
+    current_password: String,
+    code: String,
+}
+
+#[derive(FromForm)]
+pub struct PasswordOnly {
+    current_password: String,
+}
+
+/// The secret being set up, kept in an encrypted cookie until a code proves the app has it.
+fn setup_secret(config: &Config, cookies: &CookieJar<'_>) -> String {
+    if let Some(secret) = cookies.get_private(&cookie_name(config, "folio_totp")) {
+        return secret.value().to_owned();
+    }
+    let secret = totp::new_secret();
+    cookies.add_private(cookie(config, "folio_totp", secret.clone(), Some(SETUP_SECS)));
+    secret
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render<'a>(
+    db: &crate::db::Db,
+    config: &Config,
+    cookies: &CookieJar<'_>,
+    site: &'a Site,
+    csrf: String,
+    current: &'a CurrentUser,
+    notice: Option<Notice>,
+    errors: FieldErrors,
+) -> AppResult<TwoFactorPage<'a>> {
+    let setup = if current.user.has_two_factor() {
+        None
+    } else {
+        let secret = setup_secret(config, cookies);
+        let url = totp::setup_url(&secret, &site.title, &current.user.email)
+            .ok_or_else(|| AppError::internal("cannot build the TOTP setup URL"))?;
+        let svg = totp::qr_svg(&url).ok_or_else(|| AppError::internal("cannot draw the QR code"))?;
+        Some((secret, svg))
+    };
+    let codes_left = users::recovery_codes_left(db, current.user.id).await?;
+    let may_disable = !(config.settings.require_staff_two_factor && current.user.role.is_staff());
+    Ok(TwoFactorPage {
+        meta: private_meta(site, "Two-factor sign-in", "/account/two-factor"),
+        site,
+        notice,
+        csrf,
+        current,
+        setup,
+        codes_left,
+        may_disable,
+        errors,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[get("/account/two-factor?<required>")]
+async fn status(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    cookies: &CookieJar<'_>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    flash: Option<FlashMessage<'_>>,
+    required: Option<&str>,
+) -> AppResult<Html> {
+    let notice = match (Notice::from_flash(flash), required) {
+        (Some(notice), _) => Some(notice),
+        (None, Some(_)) => Some(Notice {
+            kind: "error".into(),
+            message: "This site asks staff to turn on two-factor sign-in before using the admin.".into(),
+        }),
+        (None, None) => None,
+    };
+    let page = render(&db, config, cookies, &site, csrf.0, &current, notice, FieldErrors::new()).await?;
+    show(&page)
+}
+
+fn new_codes() -> (Vec<String>, Vec<String>) {
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| secrets::recovery_code()).collect();
+    let hashes = codes.iter().map(|c| secrets::digest(c)).collect();
+    (codes, hashes)
+}
+
+fn codes_page<'a>(
+    site: &'a Site,
+    csrf: String,
+    current: &'a CurrentUser,
+    codes: Vec<String>,
+) -> CodesPage<'a> {
+    CodesPage {
+        meta: private_meta(site, "Your recovery codes", "/account/two-factor"),
+        site,
+        notice: Notice::success("Two-factor sign-in is on. Keep these codes somewhere safe."),
+        csrf,
+        current,
+        codes,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/account/two-factor/enable", data = "<form>")]
+async fn enable(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    cookies: &CookieJar<'_>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<EnableForm>,
+) -> AppResult<Answer> {
+    if current.user.has_two_factor() {
+        return Ok(failed(hx, "/account/two-factor", "Two-factor sign-in is already on."));
+    }
+    let secret = setup_secret(config, cookies);
+    let mut errors = FieldErrors::new();
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    let step = totp::verify(&secret, &form.code, now(), None);
+    if step.is_none() {
+        errors.add("code", "That code does not match. Check the time on your phone and try the next code.");
+    }
+    let Some(step) = step.filter(|_| errors.is_empty()) else {
+        let page = render(&db, config, cookies, &site, csrf.0, &current, None, errors).await?;
+        return Ok(Html::page(&page)?.with_status(Status::UnprocessableEntity).into());
+    };
+    let (codes, hashes) = new_codes();
+    users::enable_totp(&db, current.user.id, &secret, step, &hashes).await?;
+    cookies.remove_private(cookie(config, "folio_totp", String::new(), None));
+    Ok(show(&codes_page(&site, csrf.0, &current, codes))?.into())
+}
+
+#[post("/account/two-factor/disable", data = "<form>")]
+async fn disable(
+    db: Connection<FolioDb>,
+    config: &State<Config>,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<PasswordOnly>,
+) -> AppResult<Answer> {
+    if config.settings.require_staff_two_factor && current.user.role.is_staff() {
+        return Err(AppError::forbidden());
+    }
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
+    }
+    users::disable_totp(&db, current.user.id).await?;
+    Ok(done(hx, "/account/two-factor", "Two-factor sign-in is off."))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/account/two-factor/recovery-codes", data = "<form>")]
+async fn regenerate(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    csrf: CsrfToken,
+    current: CurrentUser,
+    addr: ClientAddr,
+    hx: HxRequest,
+    form: Form<PasswordOnly>,
+) -> AppResult<Answer> {
+    if !current.user.has_two_factor() {
+        return Ok(failed(hx, "/account/two-factor", "Turn on two-factor sign-in first."));
+    }
+    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+        return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
+    }
+    let (codes, hashes) = new_codes();
+    users::replace_recovery_codes(&db, current.user.id, &hashes).await?;
+    let mut page = codes_page(&site, csrf.0, &current, codes);
+    page.notice = Notice::success("New recovery codes. The old ones no longer work.");
+    Ok(show(&page)?.into())
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![status, enable, disable, regenerate]
+}

@@ -1,0 +1,235 @@
+//! Requests and sessions: CSRF on every state-changing route, session cookies, expiry and
+//! revocation, sign-in throttling, the client address, security headers.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fixtures::base;
+use common::{Backend, PASSWORD, TestApp};
+use folio::domain::roles::Role;
+use rocket::figment::Figment;
+use rocket::http::{Method, Status};
+
+/// Every route that changes state, with its dynamic segments filled in.
+fn unsafe_routes(app: &TestApp) -> Vec<String> {
+    let mut paths: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| !matches!(r.method, Method::Get | Method::Head | Method::Options))
+        .map(|r| {
+            let path = r.uri.path().to_string();
+            path.split('/')
+                .map(|seg| if seg.starts_with('<') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+async fn every_unsafe_route_requires_a_token_from_this_site(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Owner).await;
+    let token = app.csrf().await;
+    let routes = unsafe_routes(&app);
+    assert!(routes.len() >= 20, "{routes:?}");
+    let cases: [(&str, Vec<(&str, &str)>, Vec<(&str, &str)>); 5] = [
+        ("missing", vec![("display_name", "Changed")], vec![]),
+        ("wrong", vec![("_csrf", "0".repeat(64).leak()), ("display_name", "Changed")], vec![]),
+        ("not first", vec![("display_name", "Changed"), ("_csrf", token.clone().leak())], vec![]),
+        ("cross-site", vec![("_csrf", token.clone().leak())], vec![("Sec-Fetch-Site", "cross-site")]),
+        ("foreign origin", vec![("_csrf", token.clone().leak())], vec![("Origin", "https://evil.example")]),
+    ];
+    for path in &routes {
+        for (name, fields, headers) in &cases {
+            let page = app.post(path, fields, headers).await;
+            assert_eq!(page.status, Status::Forbidden, "{name} on {path}");
+            assert!(page.body.contains("Request refused"), "{name} on {path}: {}", page.body);
+        }
+    }
+    // The header works for htmx, and nothing above changed anything.
+    let via_header = app
+        .post(
+            "/account",
+            &[("display_name", "Via Header"), ("bio", ""), ("avatar_url", "")],
+            &[("X-CSRF-Token", &token)],
+        )
+        .await;
+    assert_eq!(via_header.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE display_name = 'Changed'").await, 0);
+    let same_site = app
+        .post(
+            "/account",
+            &[("_csrf", &token), ("display_name", "Same Origin"), ("bio", ""), ("avatar_url", "")],
+            &[("Sec-Fetch-Site", "same-origin"), ("Origin", "http://localhost:8000")],
+        )
+        .await;
+    assert_eq!(same_site.status, Status::SeeOther, "{}", same_site.body);
+}
+
+async fn anonymous_forms_use_a_cookie_token(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.user(Role::Author, "a@example.org").await;
+    let no_token =
+        app.post("/sign-in", &[("email", "a@example.org"), ("password", PASSWORD), ("next", "")], &[]).await;
+    assert_eq!(no_token.status, Status::Forbidden);
+    let stranger = app.second_browser().await;
+    let foreign = common::csrf_of(&stranger.get("/sign-in").dispatch().await.into_string().await.unwrap());
+    let wrong = app
+        .post(
+            "/sign-in",
+            &[("_csrf", &foreign), ("email", "a@example.org"), ("password", PASSWORD), ("next", "")],
+            &[],
+        )
+        .await;
+    assert_eq!(wrong.status, Status::Forbidden, "another browser's token");
+    assert_eq!(app.sign_in("a@example.org", PASSWORD).await.status, Status::SeeOther);
+}
+
+async fn https_sites_get_host_prefixed_secure_cookies(backend: Backend) {
+    let config = Figment::new().merge(("base_url", "https://example.org"));
+    let app = TestApp::with_config(backend, base(), config).await;
+    app.user(Role::Author, "a@example.org").await;
+    let form = app.get("/sign-in").await;
+    let csrf_cookie = form.header("Set-Cookie").unwrap();
+    assert!(csrf_cookie.starts_with("__Host-folio_csrf=") && csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    assert!(form.header("Strict-Transport-Security").is_some());
+    let page = app.sign_in("a@example.org", PASSWORD).await;
+    let cookie = page
+        .headers
+        .iter()
+        .find(|(n, v)| n == "Set-Cookie" && v.contains("folio_session"))
+        .unwrap()
+        .1
+        .clone();
+    for flag in ["__Host-folio_session=", "Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+}
+
+async fn sessions_expire_and_can_be_revoked(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    assert_eq!(app.get("/account").await.status, Status::Ok);
+    // Idle for more than the 7-day idle timeout.
+    app.sql(
+        "UPDATE sessions SET last_seen_at = last_seen_at - 8 * 86400, created_at = created_at - 8 * 86400",
+    )
+    .await;
+    assert_eq!(app.get("/account").await.status, Status::SeeOther);
+    app.signed_in_again().await;
+    // Active, but older than the 30-day maximum age.
+    app.sql("UPDATE sessions SET created_at = created_at - 31 * 86400").await;
+    assert_eq!(app.get("/account").await.status, Status::SeeOther);
+    app.signed_in_again().await;
+    assert_eq!(app.get("/account").await.status, Status::Ok);
+    app.sql("DELETE FROM sessions").await;
+    assert_eq!(app.get("/account").await.status, Status::SeeOther, "revoked server-side");
+    // A forged cookie is no session at all.
+    app.client.cookies().add(rocket::http::Cookie::new("folio_session", "f".repeat(64)));
+    assert_eq!(app.get("/account").await.status, Status::SeeOther);
+}
+
+async fn sign_in_is_throttled_per_account(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.user(Role::Editor, "target@example.org").await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.sign_in("target@example.org", "wrong password 1").await.status,
+            Status::UnprocessableEntity
+        );
+    }
+    let blocked = app.sign_in("target@example.org", PASSWORD).await;
+    assert_eq!(blocked.status, Status::TooManyRequests, "even the right password waits");
+    let wait: u64 = blocked.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    blocked.assert_contains("Too many attempts");
+    // Once the failures age out of the window, the right password works.
+    app.sql("UPDATE sign_in_failures SET at = at - 901").await;
+    assert_eq!(app.sign_in("target@example.org", PASSWORD).await.status, Status::SeeOther);
+}
+
+async fn sign_in_is_throttled_per_address_from_the_trusted_header_only(backend: Backend) {
+    let proxied = Figment::new().merge(("client_ip_header", "X-Forwarded-For"));
+    let app = TestApp::with_config(backend, base(), proxied).await;
+    let token = app.csrf().await;
+    let attempt = |email: String, addr: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let fields = [
+                ("_csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", "wrong password 1"),
+                ("next", ""),
+            ];
+            app.post("/sign-in", &fields, &[("X-Forwarded-For", addr)]).await.status
+        }
+    };
+    for i in 0..20 {
+        assert_eq!(
+            attempt(format!("user{i}@example.org"), "198.51.100.7, 10.0.0.1").await,
+            Status::UnprocessableEntity
+        );
+    }
+    assert_eq!(attempt("fresh@example.org".into(), "203.0.113.9, 10.0.0.1").await, Status::TooManyRequests);
+    assert_eq!(
+        attempt("fresh@example.org".into(), "203.0.113.9, 10.0.0.2").await,
+        Status::UnprocessableEntity
+    );
+
+    // Without a configured header, spoofed X-Real-IP / X-Forwarded-For values change nothing.
+    let direct = TestApp::new(backend, base()).await;
+    let token = direct.csrf().await;
+    for i in 0..21 {
+        let fields = [
+            ("_csrf", token.as_str()),
+            ("email", &*format!("u{i}@example.org")),
+            ("password", "wrong password 1"),
+            ("next", ""),
+        ];
+        let spoof = format!("192.0.2.{i}");
+        let status = direct
+            .post("/sign-in", &fields, &[("X-Real-IP", &spoof), ("X-Forwarded-For", &spoof)])
+            .await
+            .status;
+        let expected = if i < 20 { Status::UnprocessableEntity } else { Status::TooManyRequests };
+        assert_eq!(status, expected, "attempt {i}");
+    }
+}
+
+async fn account_pages_send_security_headers(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    for path in ["/sign-in", "/sign-up", "/password-reset", "/setup"] {
+        let page = app.get(path).await;
+        let csp = page.header("Content-Security-Policy").unwrap();
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && !csp.contains("unsafe-eval")
+        );
+        for needle in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+            assert!(csp.contains(needle), "{path}: {csp}");
+        }
+        assert_eq!(page.header("X-Content-Type-Options"), Some("nosniff"));
+        assert_eq!(page.header("Cross-Origin-Opener-Policy"), Some("same-origin"));
+        assert!(page.header("Referrer-Policy").is_some());
+        assert_eq!(page.header("Vary"), Some("HX-Request"));
+        page.assert_contains(r#"<meta name="robots" content="noindex">"#);
+        page.assert_lacks("<script>");
+    }
+}
+
+both_backends!(
+    every_unsafe_route_requires_a_token_from_this_site,
+    anonymous_forms_use_a_cookie_token,
+    https_sites_get_host_prefixed_secure_cookies,
+    sessions_expire_and_can_be_revoked,
+    sign_in_is_throttled_per_account,
+    sign_in_is_throttled_per_address_from_the_trusted_header_only,
+    account_pages_send_security_headers,
+);

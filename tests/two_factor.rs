@@ -1,0 +1,75 @@
+//! Two-factor sign-in: setup by QR code, the second step, replay, recovery codes, turning off.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fixtures::base;
+use common::{Backend, PASSWORD, TestApp};
+use folio::domain::roles::Role;
+use folio::domain::{now, totp};
+use rocket::http::Status;
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("{start} not in {html}")) + start.len();
+    &html[from..from + html[from..].find(end).unwrap()]
+}
+
+async fn two_factor_sign_in_end_to_end(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.signed_in(Role::Author).await;
+    let setup = app.get("/account/two-factor").await;
+    setup.assert_contains("<svg");
+    let secret = between(&setup.body, r#"<code class="secret">"#, "</code>").to_owned();
+    let wrong =
+        app.submit("/account/two-factor/enable", &[("current_password", PASSWORD), ("code", "000000")]).await;
+    assert_eq!(wrong.status, Status::UnprocessableEntity);
+    wrong.assert_contains("That code does not match");
+    let code = totp::code_at(&secret, now()).unwrap();
+    let on =
+        app.submit("/account/two-factor/enable", &[("current_password", PASSWORD), ("code", &code)]).await;
+    assert_eq!(on.status, Status::Ok);
+    assert_eq!(on.count("<li><code>"), 10);
+    let recovery = between(&on.body, "<li><code>", "</code>").to_owned();
+
+    app.submit("/sign-out", &[]).await;
+    let first = app.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(first.header("Location"), Some("/sign-in/two-factor"));
+    assert_eq!(app.get("/account").await.status, Status::SeeOther, "no session before the code");
+    let replay = app.submit("/sign-in/two-factor", &[("code", &code)]).await;
+    assert_eq!(replay.status, Status::UnprocessableEntity, "the code used at setup works once");
+    let next = totp::code_at(&secret, now() + 30).unwrap();
+    let second = app.submit("/sign-in/two-factor", &[("code", &next)]).await;
+    assert_eq!(second.status, Status::SeeOther);
+    assert_eq!(app.get("/account").await.status, Status::Ok);
+
+    app.submit("/sign-out", &[]).await;
+    app.sign_in(&user.email, PASSWORD).await;
+    let with_recovery = app.submit("/sign-in/two-factor", &[("code", &recovery.to_uppercase())]).await;
+    assert_eq!(with_recovery.status, Status::SeeOther);
+    app.submit("/sign-out", &[]).await;
+    app.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(
+        app.submit("/sign-in/two-factor", &[("code", &recovery)]).await.status,
+        Status::UnprocessableEntity
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM recovery_codes").await, 9);
+
+    // The second step has no session of its own to fall back on.
+    let stranger = app.second_browser().await;
+    let page = stranger.get("/sign-in/two-factor").dispatch().await;
+    assert_eq!(page.status(), Status::SeeOther);
+}
+
+async fn two_factor_can_be_turned_off_with_the_password(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.signed_in(Role::Member).await;
+    let secret = totp::new_secret();
+    app.sql(&format!("UPDATE users SET totp_secret = '{secret}' WHERE id = {}", user.id)).await;
+    let refused = app.submit("/account/two-factor/disable", &[("current_password", "wrong password!")]).await;
+    assert_eq!(refused.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL").await, 1);
+    app.submit("/account/two-factor/disable", &[("current_password", PASSWORD)]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL").await, 0);
+}
+
+both_backends!(two_factor_sign_in_end_to_end, two_factor_can_be_turned_off_with_the_password);
