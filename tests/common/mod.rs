@@ -196,6 +196,8 @@ impl TestApp {
 
     /// The same database served again with `extra` configuration, as after a restart.
     pub async fn restart(mut self, extra: Figment) -> TestApp {
+        // Stop the old instance's background tasks, as the end of its process would.
+        self.client.rocket().shutdown().notify();
         self.figment = self.figment.merge(extra).select(rocket::Config::DEBUG_PROFILE);
         self.client = Client::tracked(folio::rocket(self.figment.clone())).await.unwrap();
         self

@@ -100,9 +100,19 @@ impl SmtpSink {
 
     /// Waits (up to 10 s) until a message to `to` has arrived, and returns the latest such.
     pub async fn wait_for(&self, to: &str) -> Received {
+        self.wait_for_text(to, "").await
+    }
+
+    /// Waits (up to 10 s) for a message to `to` whose raw text contains `text`.
+    pub async fn wait_for_text(&self, to: &str, text: &str) -> Received {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(found) = self.received().into_iter().rev().find(|m| m.to.iter().any(|t| t == to)) {
+            let found = self
+                .received()
+                .into_iter()
+                .rev()
+                .find(|m| m.to.iter().any(|t| t == to) && m.text().contains(text));
+            if let Some(found) = found {
                 return found;
             }
             assert!(Instant::now() < deadline, "no mail to {to} arrived; got {:?}", self.received());

@@ -1,0 +1,211 @@
+//! Mail that really goes out, to a real SMTP server: password reset, invitations, sign-up
+//! confirmation, email change, retries while the server is down, and no SMTP at all.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fixtures::base;
+use common::smtp::SmtpSink;
+use common::{Backend, PASSWORD, TestApp};
+use folio::domain::roles::Role;
+use rocket::figment::Figment;
+use rocket::http::Status;
+
+async fn app_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
+    let app = TestApp::with_config(backend, base(), Figment::new().merge(("smtp_url", sink.url()))).await;
+    (app, sink)
+}
+
+/// The path of a link in `mail` to this site.
+fn path_of(mail: &common::smtp::Received, prefix: &str) -> String {
+    let link = mail
+        .link(&format!("http://localhost:8000{prefix}"))
+        .unwrap_or_else(|| panic!("no {prefix} link in {}", mail.data));
+    link.trim_start_matches("http://localhost:8000").to_owned()
+}
+
+async fn password_reset_by_mail(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.signed_in(Role::Editor).await;
+    let other = app.second_browser().await;
+    let known = app.submit("/password-reset", &[("email", &user.email)]).await;
+    let unknown = app.submit("/password-reset", &[("email", "nobody@example.org")]).await;
+    assert_eq!((known.status, known.header("Location")), (Status::SeeOther, Some("/password-reset/sent")));
+    assert_eq!((unknown.status, unknown.header("Location")), (known.status, known.header("Location")));
+    assert_eq!(known.body, unknown.body);
+    let mail = sink.wait_for(&user.email).await;
+    assert!(mail.data.contains("Subject: Reset your password"), "{}", mail.data);
+    assert!(mail.data.contains("multipart/alternative") && mail.data.contains("text/html"), "{}", mail.data);
+    let path = path_of(&mail, "/password-reset/");
+    // Opening the link changes nothing: mail scanners follow links.
+    assert_eq!(app.get(&path).await.status, Status::Ok);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'reset'").await, 1);
+    let weak = app.submit(&path, &[("password", "password")]).await;
+    assert_eq!(weak.status, Status::UnprocessableEntity);
+    let done = app.submit(&path, &[("password", "a completely new phrase")]).await;
+    assert_eq!(done.header("Location"), Some("/sign-in"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0, "every session ends");
+    let again = app.submit(&path, &[("password", "yet another new phrase")]).await;
+    again.assert_contains("This link no longer works");
+    assert_eq!(app.sign_in(&user.email, "a completely new phrase").await.status, Status::SeeOther);
+    sink.wait_for_text(&user.email, "password of your account was just changed").await;
+    assert!(sink.received().iter().all(|m| !m.to.iter().any(|t| t == "nobody@example.org")));
+    drop(other);
+}
+
+async fn expired_reset_links_do_not_work(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.user(Role::Author, "late@example.org").await;
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    let path = path_of(&sink.wait_for(&user.email).await, "/password-reset/");
+    app.sql("UPDATE tokens SET expires_at = 0").await;
+    app.get(&path).await.assert_contains("This link no longer works");
+    app.submit(&path, &[("password", "a completely new phrase")])
+        .await
+        .assert_contains("This link no longer works");
+    assert_eq!(app.sign_in(&user.email, PASSWORD).await.status, Status::SeeOther, "old password still works");
+    app.get("/password-reset/not-a-token").await.assert_contains("This link no longer works");
+}
+
+async fn invitations_create_staff_accounts(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    app.signed_in(Role::Admin).await;
+    let bad = app
+        .submit("/admin/users/invite", &[("email", "a@b.c\r\nBcc: x@evil.example"), ("role", "editor")])
+        .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    bad.assert_contains("Enter an email address such as");
+    let sent =
+        app.submit("/admin/users/invite", &[("email", "newbie@example.org"), ("role", "editor")]).await;
+    assert_eq!(sent.status, Status::SeeOther);
+    let mail = sink.wait_for("newbie@example.org").await;
+    assert!(mail.data.contains("invited you to join"), "{}", mail.data);
+    let path = path_of(&mail, "/invite/");
+    let invitee = app.second_browser().await;
+    let form = invitee.get(path.clone()).dispatch().await.into_string().await.unwrap();
+    assert!(form.contains("Editor") && form.contains("newbie@example.org"));
+    let token = common::csrf_of(&form);
+    let res = invitee
+        .post(path.clone())
+        .header(rocket::http::ContentType::Form)
+        .body(format!("_csrf={token}&display_name=New+Bie&password=correct+horse+battery+staple"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), rocket::http::Status::SeeOther);
+    assert_eq!(res.headers().get_one("Location"), Some("/admin"));
+    assert_eq!(invitee.get("/admin").dispatch().await.status(), Status::Ok);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'newbie@example.org' AND role = 'editor'").await,
+        1
+    );
+    let reuse = invitee.get(path).dispatch().await.into_string().await.unwrap();
+    assert!(reuse.contains("This link no longer works"));
+}
+
+async fn open_sign_up_confirms_by_mail_without_revealing_accounts(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    app.user(Role::Member, "taken@example.org").await;
+    let fields = |email: &'static str| [("display_name", "Reader"), ("email", email), ("password", PASSWORD)];
+    let fresh = app.submit("/sign-up", &fields("fresh@example.org")).await;
+    let taken = app.submit("/sign-up", &fields("taken@example.org")).await;
+    assert_eq!((fresh.status, fresh.header("Location")), (taken.status, taken.header("Location")));
+    sink.wait_for_text("taken@example.org", "already has an account").await;
+    let mail = sink.wait_for("fresh@example.org").await;
+    assert_eq!(
+        app.sign_in("fresh@example.org", PASSWORD).await.status,
+        Status::UnprocessableEntity,
+        "not yet confirmed"
+    );
+    let path = path_of(&mail, "/confirm/");
+    app.get(&path).await.assert_contains("Confirm and sign in");
+    let confirmed = app.submit(&path, &[]).await;
+    assert_eq!(confirmed.header("Location"), Some("/account"));
+    app.get("/account").await.assert_contains("fresh@example.org");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role = 'member' AND email_confirmed_at IS NOT NULL")
+            .await,
+        2
+    );
+}
+
+async fn changing_the_email_address_is_confirmed_by_mail(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.signed_in(Role::Author).await;
+    let wrong = app
+        .submit("/account/email", &[("email", "moved@example.org"), ("current_password", "wrong password")])
+        .await;
+    assert_eq!(wrong.status, Status::UnprocessableEntity);
+    let asked =
+        app.submit("/account/email", &[("email", "Moved@Example.org"), ("current_password", PASSWORD)]).await;
+    assert_eq!(asked.status, Status::SeeOther);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'moved@example.org'").await,
+        0,
+        "not before confirming"
+    );
+    let path = path_of(&sink.wait_for("moved@example.org").await, "/account/email/");
+    app.submit(&path, &[]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'moved@example.org'").await, 1);
+    sink.wait_for_text(&user.email, "was changed to moved@example.org").await;
+}
+
+async fn mail_is_retried_until_the_server_takes_it(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.user(Role::Author, "patient@example.org").await;
+    sink.refuse(true);
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    let failed = "SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND sent_at IS NULL AND failed_at IS NULL AND last_error <> ''";
+    for _ in 0..200 {
+        if app.count(failed).await == 1 {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count(failed).await, 1, "the failure is recorded and a retry scheduled");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE next_attempt_at > created_at + 30").await,
+        1,
+        "with backoff"
+    );
+    sink.refuse(false);
+    app.sql("UPDATE outbox SET next_attempt_at = 0").await;
+    sink.wait_for(&user.email).await;
+}
+
+async fn queued_mail_survives_a_restart(backend: Backend) {
+    // An SMTP port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = Figment::new().merge(("smtp_url", format!("smtp://127.0.0.1:{closed}")));
+    let app = TestApp::with_config(backend, base(), down).await;
+    let user = app.user(Role::Author, "later@example.org").await;
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 1);
+    let sink = SmtpSink::start();
+    let app = app.restart(Figment::new().merge(("smtp_url", sink.url()))).await;
+    app.sql("UPDATE outbox SET next_attempt_at = 0, claimed_until = 0").await;
+    assert!(sink.wait_for(&user.email).await.data.contains("Reset your password"));
+}
+
+async fn without_smtp_mail_is_logged_and_the_page_says_so(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.user(Role::Author, "quiet@example.org").await;
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    app.get("/password-reset/sent").await.assert_contains("cannot send mail yet");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE recipient = 'quiet@example.org' AND sent_at IS NULL")
+            .await,
+        1
+    );
+}
+
+both_backends!(
+    password_reset_by_mail,
+    expired_reset_links_do_not_work,
+    invitations_create_staff_accounts,
+    open_sign_up_confirms_by_mail_without_revealing_accounts,
+    changing_the_email_address_is_confirmed_by_mail,
+    mail_is_retried_until_the_server_takes_it,
+    queued_mail_survives_a_restart,
+    without_smtp_mail_is_logged_and_the_page_says_so,
+);
