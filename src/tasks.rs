@@ -48,7 +48,7 @@ async fn maintain(db: Db, live: LiveSite, lifetimes: Lifetimes, shutdown: rocket
             Err(e) => rocket::warn!("cannot reload saved settings: {e}"),
         }
         round = round.wrapping_add(1);
-        if round % PRUNE_EVERY == 0 {
+        if round.is_multiple_of(PRUNE_EVERY) {
             prune(&db, lifetimes).await;
         }
     }

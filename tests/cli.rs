@@ -138,3 +138,68 @@ async fn demo_fills_an_empty_database_once(backend: Backend) {
 }
 
 both_backends!(demo_fills_an_empty_database_once);
+
+fn folio_with_stdin(dir: &std::path::Path, database_url: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .current_dir(dir)
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("ROCKET_LOG_LEVEL", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn create_admin_makes_the_owner_then_admins_with_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let args = ["create-admin", "--email", "Root@Example.org", "--password-stdin"];
+    let first = folio_with_stdin(dir.path(), &url, &args, "correct horse battery staple\n");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("Created the owner: root <root@example.org>"), "{}", stdout(&first));
+    let again = folio_with_stdin(dir.path(), &url, &args, "correct horse battery staple\n");
+    assert_one_line_error(&again, "an account already uses root@example.org");
+    let admin_args = ["create-admin", "--email", "two@example.org", "--name", "Second", "--password-stdin"];
+    let second = folio_with_stdin(dir.path(), &url, &admin_args, "another fine pass phrase\n");
+    assert!(stdout(&second).contains("Created an administrator: Second"), "{}", stdout(&second));
+    let weak = folio_with_stdin(dir.path(), &url, &["create-admin", "--email", "w@example.org", "--password-stdin"], "password\n");
+    assert_one_line_error(&weak, "Use at least 12 characters");
+    // Passwords never come from the command line.
+    let argv = folio(dir.path(), &url, &["create-admin", "--email", "x@example.org", "--password", "correct horse battery"]);
+    assert_eq!(argv.status.code(), Some(2));
+}
+
+#[test]
+fn check_lists_deployment_problems_and_fails_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let out = folio(dir.path(), &url, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    for needle in ["[FAIL] secret_key is not set", "[FAIL] base_url is http", "[FAIL] cookies are not Secure", "[FAIL] smtp_url is not set"] {
+        assert!(report.contains(needle), "{needle} in {report}");
+    }
+    let sink = common::smtp::SmtpSink::start();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
+    let good = cmd
+        .current_dir(dir.path())
+        .arg("check")
+        .env("DATABASE_URL", &url)
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_SECRET_KEY", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=")
+        .env("ROCKET_BASE_URL", "https://example.org")
+        .env("ROCKET_CLIENT_IP_HEADER", "X-Forwarded-For")
+        .env("ROCKET_SMTP_URL", sink.url())
+        .env("ROCKET_REQUIRE_STAFF_TWO_FACTOR", "true")
+        .output()
+        .unwrap();
+    let report = stdout(&good);
+    assert!(good.status.success(), "{report}{}", stderr(&good));
+    assert!(!report.contains("FAIL") && report.contains("[ok  ] the SMTP server answers"), "{report}");
+}

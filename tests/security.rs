@@ -10,6 +10,9 @@ use folio::domain::roles::Role;
 use rocket::figment::Figment;
 use rocket::http::{Method, Status};
 
+/// A named attempt: form fields and extra headers.
+type Case = (&'static str, Vec<(&'static str, &'static str)>, Vec<(&'static str, &'static str)>);
+
 /// Every route that changes state, with its dynamic segments filled in.
 fn unsafe_routes(app: &TestApp) -> Vec<String> {
     let mut paths: Vec<String> = app
@@ -36,7 +39,7 @@ async fn every_unsafe_route_requires_a_token_from_this_site(backend: Backend) {
     let token = app.csrf().await;
     let routes = unsafe_routes(&app);
     assert!(routes.len() >= 20, "{routes:?}");
-    let cases: [(&str, Vec<(&str, &str)>, Vec<(&str, &str)>); 5] = [
+    let cases: [Case; 5] = [
         ("missing", vec![("display_name", "Changed")], vec![]),
         ("wrong", vec![("_csrf", "0".repeat(64).leak()), ("display_name", "Changed")], vec![]),
         ("not first", vec![("display_name", "Changed"), ("_csrf", token.clone().leak())], vec![]),

@@ -63,10 +63,10 @@ async fn load(req: &Request<'_>) -> Option<(Session, User)> {
     let now = now();
     match sessions::find_live(db, &hash, now, config.settings.session_lifetimes()).await {
         Ok(Some((session, user))) => {
-            if session.last_seen_at < now - TOUCH_EVERY {
-                if let Err(e) = sessions::touch(db, &hash, now).await {
-                    rocket::warn!("could not record session activity: {e}");
-                }
+            if session.last_seen_at < now - TOUCH_EVERY
+                && let Err(e) = sessions::touch(db, &hash, now).await
+            {
+                rocket::warn!("could not record session activity: {e}");
             }
             Some((session, user))
         }

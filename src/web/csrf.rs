@@ -120,10 +120,10 @@ async fn check(req: &Request<'_>, data: &mut Data<'_>) -> Option<Rejection> {
 /// `Sec-Fetch-Site` and `Origin`, when the browser sends them, must both point at this site.
 /// `Origin` may match the configured base URL or the Host the request was sent to.
 fn same_origin(req: &Request<'_>, base_url: &str) -> bool {
-    if let Some(site) = req.headers().get_one("Sec-Fetch-Site") {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+    if let Some(site) = req.headers().get_one("Sec-Fetch-Site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
     }
     let Some(origin) = req.headers().get_one("Origin") else { return true };
     if origin == base_url.trim_end_matches('/') {
