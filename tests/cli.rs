@@ -168,10 +168,19 @@ fn create_admin_makes_the_owner_then_admins_with_the_password_from_stdin() {
     let admin_args = ["create-admin", "--email", "two@example.org", "--name", "Second", "--password-stdin"];
     let second = folio_with_stdin(dir.path(), &url, &admin_args, "another fine pass phrase\n");
     assert!(stdout(&second).contains("Created an administrator: Second"), "{}", stdout(&second));
-    let weak = folio_with_stdin(dir.path(), &url, &["create-admin", "--email", "w@example.org", "--password-stdin"], "password\n");
+    let weak = folio_with_stdin(
+        dir.path(),
+        &url,
+        &["create-admin", "--email", "w@example.org", "--password-stdin"],
+        "password\n",
+    );
     assert_one_line_error(&weak, "Use at least 12 characters");
     // Passwords never come from the command line.
-    let argv = folio(dir.path(), &url, &["create-admin", "--email", "x@example.org", "--password", "correct horse battery"]);
+    let argv = folio(
+        dir.path(),
+        &url,
+        &["create-admin", "--email", "x@example.org", "--password", "correct horse battery"],
+    );
     assert_eq!(argv.status.code(), Some(2));
 }
 
@@ -182,7 +191,12 @@ fn check_lists_deployment_problems_and_fails_on_them() {
     let out = folio(dir.path(), &url, &["check"]);
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
-    for needle in ["[FAIL] secret_key is not set", "[FAIL] base_url is http", "[FAIL] cookies are not Secure", "[FAIL] smtp_url is not set"] {
+    for needle in [
+        "[FAIL] secret_key is not set",
+        "[FAIL] base_url is http",
+        "[FAIL] cookies are not Secure",
+        "[FAIL] smtp_url is not set",
+    ] {
         assert!(report.contains(needle), "{needle} in {report}");
     }
     let sink = common::smtp::SmtpSink::start();
