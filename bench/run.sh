@@ -20,15 +20,7 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --locked --quiet
-BIN="$PWD/target/release/folio"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-export ROCKET_PROFILE=release ROCKET_PORT="$PORT" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off
-export ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
+source bench/lib.sh
 BASE="http://127.0.0.1:$PORT"
 
 # One wrk run → "req/s p99_ms".

@@ -10,15 +10,7 @@ cd "$(dirname "$0")/.."
 
 N="${N:-20}"
 PORT="${PORT:-8198}"
-cargo build --release --locked --quiet
-BIN="$PWD/target/release/folio"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-export ROCKET_PROFILE=release ROCKET_PORT="$PORT" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off
-export ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
+source bench/lib.sh
 export DATABASE_URL="sqlite://$WORK/folio.db"
 PASSWORD="correct horse battery staple"
 echo "$PASSWORD" | "$BIN" create-admin --email bench@example.org --password-stdin >/dev/null

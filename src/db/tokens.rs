@@ -42,7 +42,6 @@ pub struct Token {
 
 pub struct NewToken<'a> {
     pub purpose: Purpose,
-    pub token_hash: &'a str,
     pub user_id: Option<i64>,
     pub email: &'a str,
     pub role: Option<&'a str>,
@@ -52,7 +51,7 @@ pub struct NewToken<'a> {
 
 /// Stores a token. A new reset, email or confirmation link replaces the user's earlier one of the
 /// same purpose, so only the latest mail works.
-pub async fn create(db: &Db, t: &NewToken<'_>, now: Timestamp) -> sqlx::Result<()> {
+pub async fn create(db: &Db, token_hash: &str, t: &NewToken<'_>, now: Timestamp) -> sqlx::Result<()> {
     const EARLIER: &str = "DELETE FROM tokens WHERE user_id = $1 AND purpose = $2";
     const INSERT: &str = "INSERT INTO tokens (token_hash, purpose, user_id, email, role, created_by,
                           created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -61,7 +60,7 @@ pub async fn create(db: &Db, t: &NewToken<'_>, now: Timestamp) -> sqlx::Result<(
             sqlx::query(EARLIER).bind(user_id).bind(t.purpose.as_str()).execute(&mut *tx).await?;
         }
         sqlx::query(INSERT)
-            .bind(t.token_hash)
+            .bind(token_hash)
             .bind(t.purpose.as_str())
             .bind(t.user_id)
             .bind(t.email)

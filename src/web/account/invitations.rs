@@ -7,10 +7,10 @@ use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{dead_link, hash_password, token_param};
+use super::{dead_link, hash_password, peek_link, use_link};
 use crate::config::Config;
 use crate::db::FolioDb;
-use crate::db::tokens::{self, Purpose};
+use crate::db::tokens::Purpose;
 use crate::db::users::{self, AccountError, NewUser};
 use crate::domain::accounts::display_name_rule;
 use crate::domain::email::Email;
@@ -55,10 +55,7 @@ async fn show_invitation(
     token: &str,
 ) -> AppResult<Html> {
     let action = format!("/invite/{token}");
-    let live = match token_param(token) {
-        Some(hash) => tokens::peek(&db, Purpose::Invite, &hash, now()).await?,
-        None => None,
-    };
+    let live = peek_link(&db, Purpose::Invite, token).await?;
     let Some(invitation) = live else { return show(&dead_link(&site, &action)) };
     let role = invitation.role.as_deref().and_then(Role::parse).unwrap_or(Role::Member);
     show(&AcceptPage {
@@ -89,8 +86,7 @@ async fn accept(
     form: Form<AcceptForm>,
 ) -> AppResult<Answer> {
     let action = format!("/invite/{token}");
-    let Some(hash) = token_param(token) else { return Ok(show(&dead_link(&site, &action))?.into()) };
-    let Some(invitation) = tokens::peek(&db, Purpose::Invite, &hash, now()).await? else {
+    let Some(invitation) = peek_link(&db, Purpose::Invite, token).await? else {
         return Ok(show(&dead_link(&site, &action))?.into());
     };
     let role = invitation.role.as_deref().and_then(Role::parse).unwrap_or(Role::Member);
@@ -115,7 +111,7 @@ async fn accept(
     let password_hash = hash_password(form.password.clone()).await?;
     // Spend the invitation only now that the form is valid; if someone else spent it meanwhile,
     // the link is dead.
-    if tokens::consume(&db, Purpose::Invite, &hash, now()).await?.is_none() {
+    if use_link(&db, Purpose::Invite, token).await?.is_none() {
         return Ok(show(&dead_link(&site, &action))?.into());
     }
     let user = NewUser {

@@ -12,10 +12,11 @@ pub mod two_factor;
 
 use rocket::Route;
 
+use crate::db::tokens::{self, NewToken, Purpose, Token};
 use crate::db::users::User;
 use crate::db::{Db, throttle};
 use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, Policy};
-use crate::domain::{Timestamp, password};
+use crate::domain::{Timestamp, password, secrets};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
 use crate::mail::messages::Content;
@@ -142,9 +143,28 @@ pub fn dead_link<'a>(site: &'a Site, path: &str) -> MessagePage<'a> {
     )
 }
 
-/// Whether a token from a URL has the right shape, so malformed ones never reach the database.
-pub fn token_param(token: &str) -> Option<String> {
-    crate::domain::secrets::is_token(token).then(|| crate::domain::secrets::digest(token))
+/// Stores a new single-use link and returns its token, for the URL; only its digest is kept.
+pub async fn issue_link(db: &Db, link: &NewToken<'_>) -> AppResult<String> {
+    let token = secrets::token();
+    tokens::create(db, &secrets::digest(&token), link, crate::domain::now()).await?;
+    Ok(token)
+}
+
+/// The live link behind `token` (from a URL), left unused: for the page the link opens.
+pub async fn peek_link(db: &Db, purpose: Purpose, token: &str) -> AppResult<Option<Token>> {
+    // A malformed token never reaches the database.
+    if !secrets::is_token(token) {
+        return Ok(None);
+    }
+    Ok(tokens::peek(db, purpose, &secrets::digest(token), crate::domain::now()).await?)
+}
+
+/// The live link behind `token`, used up in the same statement that finds it.
+pub async fn use_link(db: &Db, purpose: Purpose, token: &str) -> AppResult<Option<Token>> {
+    if !secrets::is_token(token) {
+        return Ok(None);
+    }
+    Ok(tokens::consume(db, purpose, &secrets::digest(token), crate::domain::now()).await?)
 }
 
 /// Refuses with 429 (and `Retry-After`) when either scope has failed too often lately.

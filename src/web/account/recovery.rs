@@ -7,13 +7,14 @@ use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
 use super::{
-    MessagePage, check_throttle, dead_link, hash_password, record_failure, reset_scopes, send, token_param,
+    MessagePage, check_throttle, dead_link, hash_password, issue_link, peek_link, record_failure,
+    reset_scopes, send, use_link,
 };
-use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::tokens::{NewToken, Purpose};
 use crate::db::{FolioDb, users};
 use crate::domain::email::Email;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password, secrets};
+use crate::domain::{now, password};
 use crate::error::AppResult;
 use crate::mail::{Mailer, messages};
 use crate::web::auth::ClientAddr;
@@ -97,17 +98,15 @@ async fn create(
     // Every request counts, found or not, so the limit says nothing about the address either.
     record_failure(&db, &scopes, now).await?;
     if let Some(user) = users::find_by_email(&db, &email).await?.filter(|u| u.disabled_at.is_none()) {
-        let token = secrets::token();
         let link = NewToken {
             purpose: Purpose::Reset,
-            token_hash: &secrets::digest(&token),
             user_id: Some(user.id),
             email: &user.email,
             role: None,
             created_by: None,
             expires_at: now + messages::RESET_HOURS * 3600,
         };
-        tokens::create(&db, &link, now).await?;
+        let token = issue_link(&db, &link).await?;
         let url = site.url(&format!("/password-reset/{token}"));
         send(&db, mailer, &messages::password_reset(&site.title, &url), &user.email).await?;
     }
@@ -128,10 +127,7 @@ fn sent(site: SiteRef, mailer: &State<Mailer>) -> AppResult<Html> {
 #[get("/password-reset/<token>", rank = 2)]
 async fn choose(db: Connection<FolioDb>, site: SiteRef, csrf: CsrfToken, token: &str) -> AppResult<Html> {
     let action = format!("/password-reset/{token}");
-    let live = match token_param(token) {
-        Some(hash) => tokens::peek(&db, Purpose::Reset, &hash, now()).await?,
-        None => None,
-    };
+    let live = peek_link(&db, Purpose::Reset, token).await?;
     if live.is_none() {
         return show(&dead_link(&site, &action));
     }
@@ -160,10 +156,7 @@ async fn update(
         )?
         .into());
     }
-    let used = match token_param(token) {
-        Some(hash) => tokens::consume(&db, Purpose::Reset, &hash, now()).await?,
-        None => None,
-    };
+    let used = use_link(&db, Purpose::Reset, token).await?;
     let Some((user_id, email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
         return Ok(show(&dead_link(&site, &action))?.into());
     };

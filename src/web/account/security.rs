@@ -8,16 +8,16 @@ use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{ConfirmPage, confirm_password, dead_link, hash_password, send, token_param};
+use super::{ConfirmPage, confirm_password, dead_link, hash_password, issue_link, peek_link, send, use_link};
 use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::sessions::{self, Session};
-use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::tokens::{NewToken, Purpose};
 use crate::db::users::{self, AccountError};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{dates, now, password, secrets};
+use crate::domain::{dates, now, password};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::auth::{ClientAddr, CurrentUser, end_session};
@@ -189,17 +189,15 @@ async fn request_email_change(
         return Ok(invalid(hx, &view)?.into());
     };
     let now = now();
-    let token = secrets::token();
     let link = NewToken {
         purpose: Purpose::ChangeEmail,
-        token_hash: &secrets::digest(&token),
         user_id: Some(current.user.id),
         email: email.as_str(),
         role: None,
         created_by: None,
         expires_at: now + messages::LINK_DAYS * 86_400,
     };
-    tokens::create(&db, &link, now).await?;
+    let token = issue_link(&db, &link).await?;
     let url = site.url(&format!("/account/email/{token}"));
     send(&db, mailer, &messages::change_address(&site.title, &url), email.as_str()).await?;
     let mut message = format!("We sent a link to {email}. Your address changes when you follow it.");
@@ -217,10 +215,7 @@ async fn email_confirm_page(
     token: &str,
 ) -> AppResult<Html> {
     let path = format!("/account/email/{token}");
-    let live = match token_param(token) {
-        Some(hash) => tokens::peek(&db, Purpose::ChangeEmail, &hash, now()).await?,
-        None => None,
-    };
+    let live = peek_link(&db, Purpose::ChangeEmail, token).await?;
     let Some(live) = live else { return show(&dead_link(&site, &path)) };
     show(&ConfirmPage {
         meta: private_meta(&site, "Confirm your new address", &path),
@@ -244,10 +239,7 @@ async fn confirm_email_change(
 ) -> AppResult<Answer> {
     let path = format!("/account/email/{token}");
     let now = now();
-    let used = match token_param(token) {
-        Some(hash) => tokens::consume(&db, Purpose::ChangeEmail, &hash, now).await?,
-        None => None,
-    };
+    let used = use_link(&db, Purpose::ChangeEmail, token).await?;
     let Some((user_id, new_email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
         return Ok(show(&dead_link(&site, &path))?.into());
     };

@@ -50,6 +50,20 @@ pub struct CodePage<'a> {
 
 form_fragment!(SignInPage, CodePage);
 
+impl<'a> SignInPage<'a> {
+    fn new(site: &'a Site, csrf: String, email: String, next: String, errors: FieldErrors) -> SignInPage<'a> {
+        let meta = private_meta(site, "Sign in", "/sign-in");
+        SignInPage { site, meta, notice: None, csrf, email, next, errors }
+    }
+}
+
+impl<'a> CodePage<'a> {
+    fn new(site: &'a Site, csrf: String, errors: FieldErrors) -> CodePage<'a> {
+        let meta = private_meta(site, "Two-factor sign-in", "/sign-in/two-factor");
+        CodePage { site, meta, notice: None, csrf, errors }
+    }
+}
+
 #[derive(FromForm)]
 pub struct SignInForm {
     email: String,
@@ -74,15 +88,8 @@ fn new(
     if current.is_some() {
         return Ok(SeeOther::to(HxRequest(false), next).into());
     }
-    let page = SignInPage {
-        meta: private_meta(&site, "Sign in", "/sign-in"),
-        site: &site,
-        notice: Notice::from_flash(flash),
-        csrf: csrf.0,
-        email: String::new(),
-        next,
-        errors: FieldErrors::new(),
-    };
+    let mut page = SignInPage::new(&site, csrf.0, String::new(), next, FieldErrors::new());
+    page.notice = Notice::from_flash(flash);
     Ok(show(&page)?.into())
 }
 
@@ -106,15 +113,7 @@ async fn create(
         errors.add("password", "Enter your password.");
     }
     let rerender = |errors: FieldErrors| {
-        let page = SignInPage {
-            meta: private_meta(&site, "Sign in", "/sign-in"),
-            site: &site,
-            notice: None,
-            csrf: csrf.0.clone(),
-            email: form.email.trim().to_owned(),
-            next: next.clone(),
-            errors,
-        };
+        let page = SignInPage::new(&site, csrf.0.clone(), form.email.trim().to_owned(), next.clone(), errors);
         Ok(invalid(hx, &page)?.into())
     };
     let Some(email) = email.filter(|_| errors.is_empty()) else { return rerender(errors) };
@@ -162,14 +161,7 @@ fn code(
     if PendingSignIn::load(config, cookies, now()).is_none() {
         return Ok(expired());
     }
-    let page = CodePage {
-        meta: private_meta(&site, "Two-factor sign-in", "/sign-in/two-factor"),
-        site: &site,
-        notice: None,
-        csrf: csrf.0,
-        errors: FieldErrors::new(),
-    };
-    Ok(show(&page)?.into())
+    Ok(show(&CodePage::new(&site, csrf.0, FieldErrors::new()))?.into())
 }
 
 fn expired() -> Answer {
@@ -200,14 +192,7 @@ async fn verify_code(
         record_failure(&db, &scopes, now).await?;
         let mut errors = FieldErrors::new();
         errors.add("code", "That code is not right, or was already used. Try the next one.");
-        let page = CodePage {
-            meta: private_meta(&site, "Two-factor sign-in", "/sign-in/two-factor"),
-            site: &site,
-            notice: None,
-            csrf: csrf.0,
-            errors,
-        };
-        return Ok(invalid(hx, &page)?.into());
+        return Ok(invalid(hx, &CodePage::new(&site, csrf.0, errors))?.into());
     }
     throttle::clear(&db, &scopes[0]).await?;
     PendingSignIn::clear(config, cookies);

@@ -9,16 +9,16 @@ use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{ConfirmPage, MessagePage, dead_link, hash_password, send, token_param};
+use super::{ConfirmPage, MessagePage, dead_link, hash_password, issue_link, peek_link, send, use_link};
 use crate::config::Config;
 use crate::db::FolioDb;
-use crate::db::tokens::{self, NewToken, Purpose};
+use crate::db::tokens::{NewToken, Purpose};
 use crate::db::users::{self, AccountError, NewUser};
 use crate::domain::accounts::{SignupMode, display_name_rule};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password, secrets};
+use crate::domain::{now, password};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::UserAgent;
@@ -109,17 +109,15 @@ async fn create(
     };
     match users::create(&db, &member, now).await {
         Ok(id) => {
-            let token = secrets::token();
             let link = NewToken {
                 purpose: Purpose::Confirm,
-                token_hash: &secrets::digest(&token),
                 user_id: Some(id),
                 email: email.as_str(),
                 role: None,
                 created_by: None,
                 expires_at: now + messages::LINK_DAYS * 86_400,
             };
-            tokens::create(&db, &link, now).await?;
+            let token = issue_link(&db, &link).await?;
             let url = site.url(&format!("/confirm/{token}"));
             send(&db, mailer, &messages::confirm_address(&site.title, &url), email.as_str()).await?;
         }
@@ -150,10 +148,7 @@ async fn confirm_page(
     token: &str,
 ) -> AppResult<Html> {
     let path = format!("/confirm/{token}");
-    let live = match token_param(token) {
-        Some(hash) => tokens::peek(&db, Purpose::Confirm, &hash, now()).await?,
-        None => None,
-    };
+    let live = peek_link(&db, Purpose::Confirm, token).await?;
     let Some(live) = live else { return show(&dead_link(&site, &path)) };
     show(&ConfirmPage {
         meta: private_meta(&site, "Confirm your address", &path),
@@ -180,10 +175,7 @@ async fn confirm(
     token: &str,
 ) -> AppResult<Answer> {
     let now = now();
-    let used = match token_param(token) {
-        Some(hash) => tokens::consume(&db, Purpose::Confirm, &hash, now).await?,
-        None => None,
-    };
+    let used = use_link(&db, Purpose::Confirm, token).await?;
     let Some(user_id) = used.as_ref().and_then(|t| t.user_id) else {
         return Ok(show(&dead_link(&site, &format!("/confirm/{token}")))?.into());
     };

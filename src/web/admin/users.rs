@@ -13,10 +13,10 @@ use crate::db::{Db, FolioDb};
 use crate::domain::email::Email;
 use crate::domain::roles::{Action, Role};
 use crate::domain::validation::FieldErrors;
-use crate::domain::{dates, now, secrets};
+use crate::domain::{dates, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
-use crate::web::account::{NO_MAIL, send};
+use crate::web::account::{NO_MAIL, issue_link, send};
 use crate::web::auth::Staff;
 use crate::web::csrf::CsrfToken;
 use crate::web::forms::{Answer, Notice, done, failed, form_fragment, invalid, private_meta, show};
@@ -139,17 +139,15 @@ async fn invite(
         return Ok(invalid(hx, &view)?.into());
     };
     let now = now();
-    let token = secrets::token();
     let link = NewToken {
         purpose: Purpose::Invite,
-        token_hash: &secrets::digest(&token),
         user_id: None,
         email: email.as_str(),
         role: Some(role.as_str()),
         created_by: Some(staff.0.user.id),
         expires_at: now + messages::LINK_DAYS * 86_400,
     };
-    tokens::create(&db, &link, now).await?;
+    let token = issue_link(&db, &link).await?;
     let url = site.url(&format!("/invite/{token}"));
     let content = messages::invitation(&site.title, &staff.0.user.display_name, role.label(), &url);
     send(&db, mailer, &content, email.as_str()).await?;

@@ -1,0 +1,11 @@
+# Shared set-up of the benchmark scripts (sourced; expects PORT): a release build, a scratch
+# directory removed on exit with the server started in it, and release-profile settings.
+cargo build --release --locked --quiet
+BIN="$PWD/target/release/folio"
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+export ROCKET_PROFILE=release ROCKET_PORT="$PORT" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off
+export ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
