@@ -44,6 +44,11 @@ pub struct Settings {
     pub smtp_url: String,
     /// The From address of outgoing mail, e.g. `Folio <news@example.org>`.
     pub mail_from: String,
+    /// Where uploaded media are kept: empty for the database (every instance reads them there),
+    /// or a directory every instance shares.
+    pub media_dir: String,
+    /// The largest upload accepted, in bytes.
+    pub upload_limit: u64,
 }
 
 impl Default for Settings {
@@ -62,6 +67,8 @@ impl Default for Settings {
             client_ip_header: String::new(),
             smtp_url: String::new(),
             mail_from: "Folio <folio@localhost>".into(),
+            media_dir: String::new(),
+            upload_limit: 20 * 1024 * 1024,
         }
     }
 }
@@ -131,6 +138,12 @@ impl Settings {
             return Err(format!("client_ip_header `{}` is not a header name", self.client_ip_header));
         }
         crate::mail::check_config(&self.smtp_url, &self.mail_from)?;
+        if !(1..=1024 * 1024 * 1024).contains(&self.upload_limit) {
+            return Err("upload_limit must be between 1 byte and 1 GiB".into());
+        }
+        if !self.media_dir.is_empty() && !std::path::Path::new(&self.media_dir).is_dir() {
+            return Err(format!("media_dir `{}` is not a directory", self.media_dir));
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod media;
 pub mod tasks;
 pub mod web;
 
@@ -42,6 +43,13 @@ pub fn figment() -> Figment {
 
 /// Builds the application from `figment`: config check, database, routes, catchers, headers.
 pub fn rocket(figment: Figment) -> Rocket<Build> {
+    // Rocket's own body limits sit above `upload_limit`, so an oversized upload reaches Folio's
+    // check and gets a clear message instead of a bare error.
+    let upload_limit =
+        figment.extract_inner::<u64>("upload_limit").unwrap_or(config::Settings::default().upload_limit);
+    let figment = figment
+        .merge(("limits.file", upload_limit.saturating_add(64 * 1024)))
+        .merge(("limits.data-form", upload_limit.saturating_add(1024 * 1024)));
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("Folio configuration", |rocket| async {
             let built = Config::from_figment(rocket.figment())
@@ -49,7 +57,8 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
             match built {
                 Ok((mailer, config)) => {
                     let site = LiveSite::new(&config.settings);
-                    Ok(rocket.manage(site).manage(config).manage(mailer))
+                    let store = media::Store::from_setting(&config.settings.media_dir);
+                    Ok(rocket.manage(site).manage(config).manage(mailer).manage(store))
                 }
                 Err(e) => {
                     rocket::error!("{e}");
@@ -59,12 +68,15 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         }))
         .attach(FolioDb::init())
         .attach(AdHoc::try_on_ignite("Saved settings", |rocket| async {
-            let (Some(db), Some(live)) = (FolioDb::fetch(&rocket), rocket.state::<LiveSite>()) else {
+            let (Some(db), Some(live), Some(mailer)) =
+                (FolioDb::fetch(&rocket), rocket.state::<LiveSite>(), rocket.state::<Mailer>())
+            else {
                 return Err(rocket);
             };
             match db::settings::all(db).await {
                 Ok(saved) => {
                     live.apply(&saved);
+                    mailer.apply(&saved);
                     Ok(rocket)
                 }
                 Err(e) => {
@@ -83,6 +95,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::admin::routes())
         .mount("/", web::csrf::routes())
         .mount("/", web::system::routes())
+        .mount("/", web::media::routes())
         .mount("/", web::assets::routes())
         .register("/", web::errors::catchers())
 }

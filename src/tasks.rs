@@ -32,10 +32,10 @@ pub async fn start(rocket: &Rocket<Orbit>) {
     let db: Db = (**db).clone();
     rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), rocket.shutdown()));
     let lifetimes = config.settings.session_lifetimes();
-    rocket::tokio::spawn(maintain(db, live.clone(), lifetimes, rocket.shutdown()));
+    rocket::tokio::spawn(maintain(db, live.clone(), mailer.clone(), lifetimes, rocket.shutdown()));
 }
 
-async fn maintain(db: Db, live: LiveSite, lifetimes: Lifetimes, shutdown: rocket::Shutdown) {
+async fn maintain(db: Db, live: LiveSite, mailer: Mailer, lifetimes: Lifetimes, shutdown: rocket::Shutdown) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut round: u32 = 0;
     loop {
@@ -44,7 +44,10 @@ async fn maintain(db: Db, live: LiveSite, lifetimes: Lifetimes, shutdown: rocket
             _ = rocket::tokio::time::sleep(REFRESH) => {},
         }
         match settings::all(&db).await {
-            Ok(saved) => live.apply(&saved),
+            Ok(saved) => {
+                live.apply(&saved);
+                mailer.apply(&saved);
+            }
             Err(e) => rocket::warn!("cannot reload saved settings: {e}"),
         }
         round = round.wrapping_add(1);

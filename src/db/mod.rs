@@ -5,7 +5,12 @@
 //! [`on_pool!`] / [`in_tx!`] macros compile each body once per backend, so rows decode through the
 //! native drivers (real NULLs, booleans) with no `Any` layer in between.
 
+pub mod admin_content;
+pub mod admin_posts;
+pub mod audit;
 pub mod content;
+pub mod editing;
+pub mod media;
 pub mod outbox;
 pub mod pages;
 pub mod posts;

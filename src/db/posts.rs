@@ -67,12 +67,13 @@ impl From<CardRow> for PostCard {
 /// separators, which slugs cannot contain and tag names must not), primary tag first. One row per
 /// post instead of one per post and tag: rows are what SQLite hands across threads one by one.
 /// `string_agg … ORDER BY` is standard in PostgreSQL and in SQLite since 3.44.
-const TAGS_OF_P: &str = "(SELECT string_agg(CAST(t.id AS TEXT) || '\u{1f}' || t.slug || '\u{1f}' || t.name,
+pub(crate) const TAGS_OF_P: &str =
+    "(SELECT string_agg(CAST(t.id AS TEXT) || '\u{1f}' || t.slug || '\u{1f}' || t.name,
      '\u{1e}' ORDER BY pt.position, t.id)
    FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tag_list";
 
 /// Splits a [`TAGS_OF_P`] column into (id, tag) pairs.
-fn parse_tags(list: Option<&str>) -> Vec<(i64, TagRef)> {
+pub(crate) fn parse_tags(list: Option<&str>) -> Vec<(i64, TagRef)> {
     list.unwrap_or_default()
         .split('\u{1e}')
         .filter_map(|entry| {
@@ -188,12 +189,12 @@ impl PostPage {
     }
 }
 
-/// The visible post at `slug`, if any.
-pub async fn find_visible(db: &Db, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "
-SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt, p.published_at,
+/// Everything a post page shows, for the posts `condition` picks (`$1` is its argument, `$2` now).
+fn post_page_sql(condition: &str) -> String {
+    format!(
+        "
+SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt,
+       COALESCE(p.published_at, p.updated_at) AS published_at,
        p.updated_at, p.reading_minutes, p.seo_title, p.seo_description,
        u.display_name AS author_name, u.slug AS author_slug, u.bio AS author_bio,
        s.id AS series_id, s.slug AS series_slug, s.title AS series_title, p.series_position,
@@ -202,10 +203,23 @@ SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt
 FROM posts p
 JOIN users u ON u.id = p.author_id
 LEFT JOIN series s ON s.id = p.series_id
-WHERE p.slug = $1 AND p.status = 'published' AND p.published_at <= $2"
-        )
+WHERE {condition}"
+    )
+}
+
+/// The visible post at `slug`, if any.
+pub async fn find_visible(db: &Db, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        post_page_sql("p.slug = $1 AND p.status = 'published' AND p.published_at <= $2")
     });
     on_pool!(db, |pool| sqlx::query_as(SQL.as_str()).bind(slug).bind(now).fetch_optional(pool).await)
+}
+
+/// The post, whatever its state, that the private preview link `token` shows.
+pub async fn find_by_preview_token(db: &Db, token: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| post_page_sql("p.preview_token = $1"));
+    on_pool!(db, |pool| sqlx::query_as(SQL.as_str()).bind(token).bind(now).fetch_optional(pool).await)
 }
 
 /// A link to another post.

@@ -365,3 +365,9 @@ pub async fn recovery_codes_left(db: &Db, id: i64) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1";
     on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(id).fetch_one(pool).await)
 }
+
+/// Every member of staff's id and name, for author choices and filters.
+pub async fn staff_names(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    const SQL: &str = "SELECT id, display_name FROM users WHERE role <> 'member' ORDER BY display_name, id";
+    on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
+}

@@ -50,10 +50,41 @@ pub fn render(source: &str) -> Rendered {
     html::push_html(&mut raw, events.into_iter());
     let (words, excerpt) = plain_text_summary(source);
     Rendered {
-        html: SANITIZER.clean(&raw).to_string(),
+        html: with_srcset(&SANITIZER.clean(&raw).to_string()),
         reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as i64,
         excerpt,
     }
+}
+
+/// Gives images from the media library a `srcset` of their resized copies, so phones download
+/// the small one. Runs on sanitised output; only generated media names are touched.
+fn with_srcset(html: &str) -> String {
+    const START: &str = "<img src=\"/media/";
+    if !html.contains(START) {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find(START) {
+        let after = &rest[at + START.len()..];
+        let Some(end) = after.find('"') else { break };
+        let name = &after[..end];
+        out.push_str(&rest[..at + START.len() + end + 1]);
+        let resizable = super::media::is_stored_name(name)
+            && name
+                .rsplit('.')
+                .next()
+                .and_then(super::media::FileType::from_extension)
+                .is_some_and(|t| t.is_image() && t != super::media::FileType::Gif);
+        if resizable {
+            let set: Vec<String> =
+                super::media::VARIANT_WIDTHS.iter().map(|w| format!("/media/{w}/{name} {w}w")).collect();
+            out.push_str(&format!(r#" srcset="{}" sizes="(max-width: 48rem) 100vw, 48rem""#, set.join(", ")));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Gives every heading a unique slug `id` and appends a visible "#" link to it.
@@ -190,5 +221,18 @@ mod tests {
         assert!(r.excerpt.ends_with('…'));
         assert!(r.excerpt.chars().count() <= EXCERPT_CHARS + 1);
         assert_eq!(render("").reading_minutes, 1);
+    }
+
+    #[test]
+    fn library_images_get_a_srcset_and_others_do_not() {
+        let html =
+            render("![a](/media/0123456789abcdef0123.jpg) ![b](/media/x.jpg) ![c](https://e.org/i.jpg)").html;
+        assert!(
+            html.contains(
+                r#"src="/media/0123456789abcdef0123.jpg" srcset="/media/480/0123456789abcdef0123.jpg 480w"#
+            ),
+            "{html}"
+        );
+        assert_eq!(html.matches("srcset").count(), 1, "{html}");
     }
 }

@@ -3,12 +3,16 @@
 pub mod accounts;
 pub mod content;
 pub mod dates;
+pub mod diff;
+pub mod editor;
 pub mod email;
 pub mod markdown;
+pub mod media;
 pub mod pagination;
 pub mod password;
 pub mod roles;
 pub mod secrets;
+pub mod site_settings;
 pub mod slug;
 pub mod throttle;
 pub mod totp;

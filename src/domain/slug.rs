@@ -25,6 +25,7 @@ pub const RESERVED: &[&str] = &[
     "pages",
     "password-reset",
     "posts",
+    "preview",
     "robots-txt",
     "rss",
     "search",

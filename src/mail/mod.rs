@@ -5,7 +5,7 @@
 pub mod messages;
 pub mod sender;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::db::outbox::{self, NewMail};
 use crate::domain::now;
+use crate::domain::site_settings;
 
 /// Checks the mail settings at start-up; the error is one line for the operator.
 pub fn check_config(smtp_url: &str, mail_from: &str) -> Result<(), String> {
@@ -26,33 +27,94 @@ pub fn check_config(smtp_url: &str, mail_from: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The SMTP connection and sender address in use.
+pub struct Transport {
+    pub smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    pub from: Mailbox,
+    /// What `smtp` and `from` were built from, to notice a change.
+    url: String,
+    from_text: String,
+}
+
+impl Transport {
+    fn build(smtp_url: &str, mail_from: &str) -> Result<Transport, String> {
+        check_config(smtp_url, mail_from)?;
+        let smtp = if smtp_url.is_empty() {
+            None
+        } else {
+            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+                .map_err(|e| format!("smtp_url: {e}"))?;
+            Some(builder.timeout(Some(std::time::Duration::from_secs(20))).build())
+        };
+        let from = mail_from.parse().map_err(|e| format!("mail_from: {e}"))?;
+        Ok(Transport { smtp, from, url: smtp_url.to_owned(), from_text: mail_from.to_owned() })
+    }
+}
+
 /// The mail system as the application uses it: queue a message, and the sender is woken.
+/// The SMTP settings saved in the admin replace the configured ones while the process runs.
 /// Clones share the transport and the wake-up signal.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
-    from: Mailbox,
+    configured: (String, String),
+    current: Arc<RwLock<Arc<Transport>>>,
     wake: Arc<Notify>,
 }
 
 impl Mailer {
     /// Builds the mailer from checked settings.
     pub fn new(settings: &Settings) -> Result<Mailer, String> {
-        check_config(&settings.smtp_url, &settings.mail_from)?;
-        let transport = if settings.smtp_url.is_empty() {
-            None
-        } else {
-            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
-                .map_err(|e| format!("smtp_url: {e}"))?;
-            Some(builder.timeout(Some(std::time::Duration::from_secs(20))).build())
-        };
-        let from = settings.mail_from.parse().map_err(|e| format!("mail_from: {e}"))?;
-        Ok(Mailer { transport, from, wake: Arc::new(Notify::new()) })
+        let transport = Transport::build(&settings.smtp_url, &settings.mail_from)?;
+        Ok(Mailer {
+            configured: (settings.smtp_url.clone(), settings.mail_from.clone()),
+            current: Arc::new(RwLock::new(Arc::new(transport))),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The transport in use now.
+    pub fn transport(&self) -> Arc<Transport> {
+        match self.current.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Applies the SMTP settings saved in the admin (`saved` are all site settings). A saved
+    /// host replaces the configured `smtp_url`; an unusable combination keeps the current one.
+    pub fn apply(&self, saved: &[(String, String)]) {
+        let get = |key: &str| saved.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
+        let url = site_settings::smtp_url(
+            get("smtp_host"),
+            get("smtp_port"),
+            get("smtp_security"),
+            get("smtp_username"),
+            get("smtp_password"),
+        )
+        .unwrap_or_else(|| self.configured.0.clone());
+        let from = Some(get("mail_from")).filter(|f| !f.is_empty()).unwrap_or(&self.configured.1).to_owned();
+        let current = self.transport();
+        if current.url == url && current.from_text == from {
+            return;
+        }
+        match Transport::build(&url, &from) {
+            Ok(transport) => {
+                let configured = transport.smtp.is_some();
+                match self.current.write() {
+                    Ok(mut t) => *t = Arc::new(transport),
+                    Err(poisoned) => *poisoned.into_inner() = Arc::new(transport),
+                }
+                if configured {
+                    self.wake.notify_one();
+                }
+            }
+            Err(e) => rocket::warn!("saved mail settings not applied: {e}"),
+        }
     }
 
     /// Whether mail actually leaves the machine; pages that promise mail say so when it does not.
     pub fn is_configured(&self) -> bool {
-        self.transport.is_some()
+        self.transport().smtp.is_some()
     }
 
     /// Stores `mail` in the outbox and wakes the sender. Returns once the message is durable.

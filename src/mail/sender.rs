@@ -25,12 +25,12 @@ pub fn backoff(attempts: i64) -> i64 {
 
 /// Delivers mail until `shutdown` resolves.
 pub async fn run(db: Db, mailer: Mailer, shutdown: rocket::Shutdown) {
-    if !mailer.is_configured() {
-        return;
-    }
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        if let Err(e) = deliver_due(&db, &mailer).await {
+        // Without SMTP (maybe until the admin's settings give some), messages wait in the outbox.
+        if mailer.is_configured()
+            && let Err(e) = deliver_due(&db, &mailer).await
+        {
             rocket::warn!("mail: outbox unavailable: {e}");
         }
         rocket::tokio::select! {
@@ -71,10 +71,11 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> sqlx::Result<usize> {
 }
 
 async fn deliver(mailer: &Mailer, mail: &Mail) -> Result<(), String> {
-    let Some(transport) = &mailer.transport else { return Err("no SMTP server configured".into()) };
+    let current = mailer.transport();
+    let Some(transport) = &current.smtp else { return Err("no SMTP server configured".into()) };
     let to: Mailbox = mail.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
     let message = Message::builder()
-        .from(mailer.from.clone())
+        .from(current.from.clone())
         .to(to)
         .subject(&mail.subject)
         .multipart(MultiPart::alternative_plain_html(mail.text_body.clone(), mail.html_body.clone()))

@@ -42,6 +42,7 @@ fn explain(status: Status) -> (&'static str, &'static str) {
         422 => {
             ("The form could not be read", "Some of what was sent is not valid. Go back and check the form.")
         }
+        413 => ("Too large", "What was sent is larger than this site accepts. Choose a smaller file."),
         429 => ("Too many attempts", "Wait a while, then try again."),
         503 => ("Temporarily unavailable", "The site is busy or under maintenance. Try again in a minute."),
         _ => (status.reason_lossy(), "The request could not be completed."),

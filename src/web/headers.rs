@@ -21,7 +21,10 @@ impl Fairing for SecurityHeaders {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        res.set_header(Header::new("Content-Security-Policy", CSP));
+        // A response may bring a stricter policy of its own (uploaded media do).
+        if !res.headers().contains("Content-Security-Policy") {
+            res.set_header(Header::new("Content-Security-Policy", CSP));
+        }
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
         res.set_header(Header::new("Referrer-Policy", "strict-origin-when-cross-origin"));
         res.set_header(Header::new("Cross-Origin-Opener-Policy", "same-origin"));

@@ -8,7 +8,7 @@ use rocket::response::{self, Responder, Response};
 
 use crate::error::AppResult;
 
-/// Whether the request came from htmx (`HX-Request: true`).
+/// Whether the request came from htmx (`HX-Request: true`) and wants a fragment.
 #[derive(Debug, Clone, Copy)]
 pub struct HxRequest(pub bool);
 
@@ -17,7 +17,11 @@ impl<'r> FromRequest<'r> for HxRequest {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        request::Outcome::Success(HxRequest(req.headers().get_one("HX-Request") == Some("true")))
+        // A history restore asks for the whole page, though htmx sends it.
+        let headers = req.headers();
+        let fragment = headers.get_one("HX-Request") == Some("true")
+            && headers.get_one("HX-History-Restore-Request") != Some("true");
+        request::Outcome::Success(HxRequest(fragment))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod htmx;
+pub mod media;
 pub mod params;
 pub mod site;
 pub mod system;

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::config::{NavLink, Settings};
 use crate::db::posts::{PostCard, PostLink, PostPage};
+use crate::domain::accounts::SignupMode;
 use crate::domain::dates;
+use crate::domain::site_settings::{self, CommentPolicy, Moderation, NavItem};
 use crate::web::assets;
 
 /// Site-wide values for templates, built once at start-up and managed by Rocket.
@@ -23,6 +25,11 @@ pub struct Site {
     pub og_locale: String,
     pub posts_per_page: u32,
     pub nav: Vec<NavLink>,
+    /// A logo shown beside the title in the header.
+    pub logo_url: Option<String>,
+    pub signup: SignupMode,
+    pub comment_policy: CommentPolicy,
+    pub comment_moderation: Moderation,
     pub css_url: String,
     pub js_url: String,
 }
@@ -37,6 +44,10 @@ impl Site {
             og_locale: settings.language.replace('-', "_"),
             posts_per_page: settings.posts_per_page,
             nav: settings.nav.clone(),
+            logo_url: None,
+            signup: settings.signup,
+            comment_policy: CommentPolicy::Open,
+            comment_moderation: Moderation::FirstTime,
             css_url: assets::url("css/site.css"),
             js_url: assets::url("js/htmx.min.js"),
         }
@@ -78,17 +89,48 @@ impl LiveSite {
         }
     }
 
-    /// Rebuilds the site from the configuration and `saved` (key, value) settings.
+    /// Rebuilds the site from the configuration and `saved` (key, value) settings. A saved value
+    /// that no longer parses is ignored (the configured one stays), never fatal.
     pub fn apply(&self, saved: &[(String, String)]) {
         let mut settings = self.configured.clone();
+        let mut extra: Vec<(&str, &str)> = Vec::new();
         for (key, value) in saved {
             match key.as_str() {
                 "site_title" => settings.site_title.clone_from(value),
                 "site_description" => settings.site_description.clone_from(value),
+                "posts_per_page" => {
+                    if let Ok(n) = value.parse() {
+                        settings.posts_per_page = n;
+                    }
+                }
+                "nav" => {
+                    if let Ok(items) = serde_json::from_str::<Vec<NavItem>>(value) {
+                        settings.nav =
+                            items.into_iter().map(|i| NavLink { label: i.label, url: i.url }).collect();
+                    }
+                }
+                "signup" => {
+                    if let Some(mode) = site_settings::parse_signup(value) {
+                        settings.signup = mode;
+                    }
+                }
+                _ => extra.push((key, value)),
+            }
+        }
+        let mut site = Site::new(&settings);
+        for (key, value) in extra {
+            match key {
+                "logo_url" => site.logo_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
+                "comment_policy" => {
+                    site.comment_policy = CommentPolicy::parse(value).unwrap_or(site.comment_policy)
+                }
+                "comment_moderation" => {
+                    site.comment_moderation = Moderation::parse(value).unwrap_or(site.comment_moderation);
+                }
                 _ => {}
             }
         }
-        let site = Arc::new(Site::new(&settings));
+        let site = Arc::new(site);
         match self.current.write() {
             Ok(mut current) => *current = site,
             Err(poisoned) => *poisoned.into_inner() = site,
@@ -98,6 +140,12 @@ impl LiveSite {
 
 /// A request's view of the [`LiveSite`]; derefs to [`Site`].
 pub struct SiteRef(Arc<Site>);
+
+impl SiteRef {
+    pub fn arc(self) -> Arc<Site> {
+        self.0
+    }
+}
 
 impl Deref for SiteRef {
     type Target = Site;

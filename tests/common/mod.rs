@@ -267,6 +267,51 @@ impl TestApp {
         read(req.dispatch().await).await
     }
 
+    /// Posts a multipart form as a browser would: the CSRF token first, then `fields`, then one
+    /// file field `file` named `filename` holding `bytes`.
+    pub async fn upload(&self, path: &str, fields: &[(&str, &str)], filename: &str, bytes: &[u8]) -> Page {
+        const BOUNDARY: &str = "----folio-test-boundary-7MA4YWxkTrZu0gW";
+        let token = self.csrf().await;
+        let mut body: Vec<u8> = Vec::new();
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let content_type =
+            rocket::http::ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY));
+        let req = self.client.post(path.to_owned()).header(content_type).body(body);
+        read(req.dispatch().await).await
+    }
+
+    /// A GET returning raw bytes and headers (for media).
+    pub async fn get_bytes(&self, path: &str) -> (Status, Vec<(String, String)>, Vec<u8>) {
+        let res = self.client.get(path.to_owned()).dispatch().await;
+        let status = res.status();
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        (status, headers, res.into_bytes().await.unwrap_or_default())
+    }
+
+    /// Runs a query returning one text value.
+    pub async fn text(&self, query: &str) -> String {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
+
     /// Posts a raw body with the form content type.
     pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
         let req = self.client.post(path.to_owned()).header(rocket::http::ContentType::Form).body(body);

@@ -50,13 +50,13 @@ pub struct SignUpForm {
 }
 
 #[get("/sign-up")]
-fn new(config: &State<Config>, site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
+fn new(site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
     let page = SignUpPage {
         meta: private_meta(&site, "Create an account", "/sign-up"),
         site: &site,
         notice: None,
         csrf: csrf.0,
-        mode: config.settings.signup,
+        mode: site.signup,
         form: <SignUpForm as Default>::default(),
         errors: FieldErrors::new(),
     };
@@ -67,14 +67,13 @@ fn new(config: &State<Config>, site: SiteRef, csrf: CsrfToken) -> AppResult<Html
 #[post("/sign-up", data = "<form>")]
 async fn create(
     db: Connection<FolioDb>,
-    config: &State<Config>,
     mailer: &State<Mailer>,
     site: SiteRef,
     csrf: CsrfToken,
     hx: HxRequest,
     form: Form<SignUpForm>,
 ) -> AppResult<Answer> {
-    if config.settings.signup != SignupMode::Open {
+    if site.signup != SignupMode::Open {
         return Err(AppError::forbidden());
     }
     let form = form.into_inner();
@@ -90,7 +89,7 @@ async fn create(
                 site: &site,
                 notice: None,
                 csrf: csrf.0,
-                mode: config.settings.signup,
+                mode: site.signup,
                 form: SignUpForm { password: String::new(), ..form },
                 errors,
             };

@@ -1,43 +1,200 @@
-//! The admin: staff only (the [`Staff`] guard), each action further limited by role.
+//! The admin: staff only (the [`Desk`] guard), each action further limited by role. One module
+//! per screen; every list and form follows the same pattern (see `templates/admin/`).
 
+pub mod audit;
+pub mod bulk;
+pub mod dashboard;
+pub mod editor;
+pub mod media;
+pub mod pages;
+pub mod posts;
+pub mod revisions;
+pub mod settings;
+pub mod terms;
 pub mod users;
 
-use askama::Template;
-use rocket::request::FlashMessage;
-use rocket::{Route, get, routes};
+use std::sync::Arc;
 
+use rocket::Route;
+use rocket::request::{self, FlashMessage, FromRequest, Request};
+
+use crate::db::Db;
+use crate::db::audit::{self as audit_log, Event};
+use crate::db::users::User;
+use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::error::AppResult;
-use crate::web::auth::Staff;
-use crate::web::forms::{Notice, private_meta, show};
-use crate::web::htmx::Html;
+use crate::error::{AppError, AppResult};
+use crate::web::auth::{CurrentUser, Staff};
+use crate::web::csrf::CsrfToken;
+use crate::web::forms::{Notice, private_meta};
+use crate::web::htmx::HxRequest;
 use crate::web::view::{Meta, Site, SiteRef};
 
-#[derive(Template)]
-#[template(path = "admin/dashboard.html")]
-pub struct DashboardPage<'a> {
-    site: &'a Site,
-    meta: Meta,
-    notice: Option<Notice>,
-    staff: &'a Staff,
+/// Everything an admin handler needs about the request: who (staff only), the site, the CSRF
+/// token for its forms, a pending notice, and whether htmx asked.
+pub struct Desk {
+    pub me: CurrentUser,
+    pub site: Arc<Site>,
+    pub csrf: String,
+    pub notice: Option<Notice>,
+    pub hx: HxRequest,
 }
 
-impl DashboardPage<'_> {
-    fn may_manage_users(&self) -> bool {
-        self.staff.0.user.role.can(Action::ManageUsers)
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Desk {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let staff = match Staff::from_request(req).await {
+            request::Outcome::Success(s) => s,
+            request::Outcome::Error(e) => return request::Outcome::Error(e),
+            request::Outcome::Forward(s) => return request::Outcome::Forward(s),
+        };
+        let (Some(site), Some(csrf)) =
+            (SiteRef::from_request(req).await.succeeded(), CsrfToken::from_request(req).await.succeeded())
+        else {
+            return request::Outcome::Error((rocket::http::Status::InternalServerError, ()));
+        };
+        let flash = req.guard::<Option<FlashMessage<'_>>>().await.succeeded().flatten();
+        let Some(hx) = HxRequest::from_request(req).await.succeeded() else {
+            return request::Outcome::Error((rocket::http::Status::InternalServerError, ()));
+        };
+        request::Outcome::Success(Desk {
+            me: staff.0,
+            site: site.arc(),
+            csrf: csrf.0,
+            notice: Notice::from_flash(flash),
+            hx,
+        })
     }
 }
 
-#[get("/admin")]
-fn dashboard(site: SiteRef, staff: Staff, flash: Option<FlashMessage<'_>>) -> AppResult<Html> {
-    show(&DashboardPage {
-        meta: private_meta(&site, "Admin", "/admin"),
-        site: &site,
-        notice: Notice::from_flash(flash),
-        staff: &staff,
-    })
+impl Desk {
+    pub fn user(&self) -> &User {
+        &self.me.user
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        self.me.user.role.can(action)
+    }
+
+    pub fn require(&self, action: Action) -> AppResult<()> {
+        self.me.require(action)
+    }
+
+    /// The frame of an admin page: head metadata and the shell around the content.
+    pub fn frame(&self, section: &'static str, title: &str, path: &str) -> (Meta, Shell) {
+        let meta = private_meta(&self.site, title, path);
+        let shell = Shell {
+            section,
+            csrf: self.csrf.clone(),
+            notice: self.notice.clone(),
+            user_name: self.me.user.display_name.clone(),
+            role: self.me.user.role,
+        };
+        (meta, shell)
+    }
+
+    /// Records what this user just did in the audit log.
+    pub async fn audit(&self, db: &Db, action: &str, subject: &str, detail: &str) -> AppResult<()> {
+        let event = Event { actor: (self.me.user.id, &self.me.user.display_name), action, subject, detail };
+        audit_log::record(db, &event, now()).await.map_err(AppError::from)
+    }
+}
+
+/// What the admin layout shows around every screen.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// Which navigation entry is current.
+    pub section: &'static str,
+    pub csrf: String,
+    pub notice: Option<Notice>,
+    pub user_name: String,
+    pub role: crate::domain::roles::Role,
+}
+
+impl Shell {
+    /// Navigation entries this user may open: (section, label, path).
+    pub fn nav(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        let mut items = vec![("dashboard", "Dashboard", "/admin"), ("posts", "Posts", "/admin/posts")];
+        if self.role.can(Action::EditAllContent) {
+            items.push(("pages", "Pages", "/admin/pages"));
+        }
+        if self.role.can(Action::ManageTaxonomy) {
+            items.push(("tags", "Tags", "/admin/tags"));
+            items.push(("series", "Series", "/admin/series"));
+        }
+        items.push(("media", "Media", "/admin/media"));
+        if self.role.can(Action::ManageUsers) {
+            items.push(("users", "Users", "/admin/users"));
+        }
+        if self.role.can(Action::ManageSettings) {
+            items.push(("settings", "Settings", "/admin/settings"));
+            items.push(("audit", "Audit log", "/admin/audit"));
+        }
+        items
+    }
+
+    /// The token to send with htmx requests, as the `hx-headers` JSON of the admin's `<main>`.
+    pub fn hx_headers(&self) -> String {
+        serde_json::json!({ crate::web::csrf::HEADER: self.csrf }).to_string()
+    }
+}
+
+/// Page numbers for lists: `?page=` parsed, the offset, and links.
+pub struct Paging {
+    pub page: u32,
+    pub per_page: u32,
+    pub has_next: bool,
+}
+
+impl Paging {
+    pub fn new(raw: Option<&str>, per_page: u32) -> Paging {
+        let page = crate::domain::pagination::PageNumber::parse(raw).map_or(1, |p| p.get());
+        Paging { page, per_page, has_next: false }
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    /// Asks for one row more than shown, to know whether a next page exists.
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page) + 1
+    }
+
+    /// Keeps the page's rows and notes whether there were more.
+    pub fn trim<T>(&mut self, mut rows: Vec<T>) -> Vec<T> {
+        self.has_next = rows.len() > self.per_page as usize;
+        rows.truncate(self.per_page as usize);
+        rows
+    }
+}
+
+/// `path?query&page=n`, for pagination links that keep the filters.
+pub fn page_link(path: &str, query: &str, page: u32) -> String {
+    let sep = if query.is_empty() { "" } else { "&" };
+    format!("{path}?{query}{sep}page={page}")
+}
+
+/// Parses an id from a form or query value; anything else is no id.
+pub fn parse_id(raw: Option<&str>) -> Option<i64> {
+    raw.and_then(|s| s.trim().parse().ok()).filter(|n: &i64| *n > 0)
 }
 
 pub fn routes() -> Vec<Route> {
-    [routes![dashboard], users::routes()].concat()
+    [
+        dashboard::routes(),
+        posts::routes(),
+        bulk::routes(),
+        editor::routes(),
+        revisions::routes(),
+        pages::routes(),
+        terms::routes(),
+        media::routes(),
+        users::routes(),
+        settings::routes(),
+        audit::routes(),
+    ]
+    .concat()
 }

@@ -1,9 +1,9 @@
-//! Staff management: the user list, invitations by mail, role changes and the transfer of
-//! ownership. Admins manage everyone but the owner; only the owner hands ownership on.
+//! Staff management: the user list, invitations by mail, role changes, disabling, deletion with a
+//! choice of who inherits the posts, and the transfer of ownership. Admins manage everyone but the
+//! owner; only the owner hands ownership on.
 
 use askama::Template;
 use rocket::form::{Form, FromForm};
-use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -17,20 +17,19 @@ use crate::domain::{dates, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::{NO_MAIL, issue_link, send};
-use crate::web::auth::Staff;
-use crate::web::csrf::CsrfToken;
-use crate::web::forms::{Answer, Notice, done, failed, form_fragment, invalid, private_meta, show};
-use crate::web::htmx::{Html, HxRequest};
-use crate::web::view::{Meta, Site, SiteRef};
+use crate::web::admin::{Desk, Shell};
+use crate::web::forms::{Answer, done, failed, form_fragment, invalid};
+use crate::web::htmx::Html;
+use crate::web::view::{Meta, Site};
 
 #[derive(Template)]
 #[template(path = "admin/users/index.html", blocks = ["form"])]
 pub struct UsersPage<'a> {
     site: &'a Site,
     meta: Meta,
-    notice: Option<Notice>,
+    shell: Shell,
     csrf: String,
-    staff: &'a Staff,
+    me: &'a User,
     users: Vec<User>,
     invitations: Vec<(String, String, i64)>,
     invite_email: String,
@@ -42,22 +41,22 @@ pub struct UsersPage<'a> {
 form_fragment!(UsersPage);
 
 impl UsersPage<'_> {
-    fn me(&self) -> Role {
-        self.staff.0.user.role
+    fn role(&self) -> Role {
+        self.me.role
     }
 
     /// Roles the signed-in user may hand out through invitations and role changes.
     fn assignable(&self) -> Vec<Role> {
-        Role::ALL.into_iter().filter(|r| self.me().may_assign(Role::Member, *r)).collect()
+        Role::ALL.into_iter().filter(|r| self.role().may_assign(Role::Member, *r)).collect()
     }
 
     fn may_change(&self, user: &User) -> bool {
-        user.id != self.staff.0.user.id && self.me().may_manage(user.role)
+        user.id != self.me.id && self.role().may_manage(user.role)
     }
 
     fn may_receive_ownership(&self, user: &User) -> bool {
-        self.me() == Role::Owner
-            && user.id != self.staff.0.user.id
+        self.role() == Role::Owner
+            && user.id != self.me.id
             && user.role.is_staff()
             && user.disabled_at.is_none()
     }
@@ -67,23 +66,20 @@ impl UsersPage<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn page<'a>(
     db: &Db,
-    site: &'a Site,
-    csrf: String,
-    staff: &'a Staff,
+    desk: &'a Desk,
     mailer: &Mailer,
-    notice: Option<Notice>,
     invite: (String, String),
     errors: FieldErrors,
 ) -> AppResult<UsersPage<'a>> {
+    let (meta, shell) = desk.frame("users", "Users", "/admin/users");
     Ok(UsersPage {
-        meta: private_meta(site, "Users", "/admin/users"),
-        site,
-        notice,
-        csrf,
-        staff,
+        site: &desk.site,
+        meta,
+        shell,
+        csrf: desk.csrf.clone(),
+        me: desk.user(),
         users: users::list(db).await?,
         invitations: tokens::pending_invitations(db, now()).await?,
         invite_email: invite.0,
@@ -94,18 +90,10 @@ async fn page<'a>(
 }
 
 #[get("/admin/users")]
-async fn index(
-    db: Connection<FolioDb>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    staff: Staff,
-    flash: Option<FlashMessage<'_>>,
-) -> AppResult<Html> {
-    staff.0.require(Action::ManageUsers)?;
-    let notice = Notice::from_flash(flash);
+async fn index(db: Connection<FolioDb>, mailer: &State<Mailer>, desk: Desk) -> AppResult<Html> {
+    desk.require(Action::ManageUsers)?;
     let invite = (String::new(), Role::Author.as_str().to_owned());
-    show(&page(&db, &site, csrf.0, &staff, mailer, notice, invite, FieldErrors::new()).await?)
+    Html::page(&page(&db, &desk, mailer, invite, FieldErrors::new()).await?)
 }
 
 #[derive(FromForm)]
@@ -114,19 +102,15 @@ pub struct InviteForm {
     role: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/admin/users/invite", data = "<form>")]
 async fn invite(
     db: Connection<FolioDb>,
     mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    staff: Staff,
-    hx: HxRequest,
+    desk: Desk,
     form: Form<InviteForm>,
 ) -> AppResult<Answer> {
-    staff.0.require(Action::ManageUsers)?;
-    let me = staff.0.user.role;
+    desk.require(Action::ManageUsers)?;
+    let me = desk.user().role;
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(&form.email));
     let role = Role::parse(&form.role).filter(|r| me.may_assign(Role::Member, *r));
@@ -135,8 +119,8 @@ async fn invite(
     }
     let (Some(email), Some(role)) = (email.filter(|_| errors.is_empty()), role) else {
         let invite = (form.email.trim().to_owned(), form.role.clone());
-        let view = page(&db, &site, csrf.0, &staff, mailer, None, invite, errors).await?;
-        return Ok(invalid(hx, &view)?.into());
+        let view = page(&db, &desk, mailer, invite, errors).await?;
+        return Ok(invalid(desk.hx, &view)?.into());
     };
     let now = now();
     let link = NewToken {
@@ -144,18 +128,29 @@ async fn invite(
         user_id: None,
         email: email.as_str(),
         role: Some(role.as_str()),
-        created_by: Some(staff.0.user.id),
+        created_by: Some(desk.user().id),
         expires_at: now + messages::LINK_DAYS * 86_400,
     };
     let token = issue_link(&db, &link).await?;
-    let url = site.url(&format!("/invite/{token}"));
-    let content = messages::invitation(&site.title, &staff.0.user.display_name, role.label(), &url);
+    let url = desk.site.url(&format!("/invite/{token}"));
+    let content = messages::invitation(&desk.site.title, &desk.user().display_name, role.label(), &url);
     send(&db, mailer, &content, email.as_str()).await?;
+    desk.audit(&db, "invited", email.as_str(), role.label()).await?;
     let mut message = format!("Invitation sent to {email}.");
     if !mailer.is_configured() {
         message = format!("{message} {NO_MAIL}");
     }
-    Ok(done(hx, "/admin/users", message))
+    Ok(done(desk.hx, "/admin/users", message))
+}
+
+/// The account `id`, if this user may manage it (never themselves, never the owner).
+async fn manageable(db: &Db, desk: &Desk, id: i64) -> AppResult<User> {
+    desk.require(Action::ManageUsers)?;
+    let target = users::find(db, id).await?.ok_or_else(AppError::not_found)?;
+    if target.id == desk.user().id || !desk.user().role.may_manage(target.role) {
+        return Err(AppError::forbidden());
+    }
+    Ok(target)
 }
 
 #[derive(FromForm)]
@@ -166,40 +161,122 @@ pub struct RoleForm {
 #[post("/admin/users/<id>/role", data = "<form>")]
 async fn change_role(
     db: Connection<FolioDb>,
-    staff: Staff,
-    hx: HxRequest,
+    desk: Desk,
     id: i64,
     form: Form<RoleForm>,
 ) -> AppResult<Answer> {
-    staff.0.require(Action::ManageUsers)?;
-    let target = users::find(&db, id).await?.ok_or_else(AppError::not_found)?;
+    let target = manageable(&db, &desk, id).await?;
     let Some(role) = Role::parse(&form.role) else {
-        return Ok(failed(hx, "/admin/users", "Choose one of the roles offered."));
+        return Ok(failed(desk.hx, "/admin/users", "Choose one of the roles offered."));
     };
-    if target.id == staff.0.user.id || !staff.0.user.role.may_assign(target.role, role) {
+    if !desk.user().role.may_assign(target.role, role) {
         return Err(AppError::forbidden());
     }
     users::set_role(&db, id, role).await?;
-    Ok(done(hx, "/admin/users", format!("{} is now {}.", target.display_name, role.label())))
+    desk.audit(&db, "changed the role of", &target.display_name, role.label()).await?;
+    Ok(done(desk.hx, "/admin/users", format!("{} is now {}.", target.display_name, role.label())))
+}
+
+#[derive(FromForm)]
+pub struct DisableForm {
+    disabled: bool,
+}
+
+/// Disabling ends every session of the account at once; enabling lets it sign in again.
+#[post("/admin/users/<id>/disabled", data = "<form>")]
+async fn set_disabled(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    id: i64,
+    form: Form<DisableForm>,
+) -> AppResult<Answer> {
+    let target = manageable(&db, &desk, id).await?;
+    users::set_disabled(&db, id, form.disabled, now()).await?;
+    let (verb, message) = if form.disabled {
+        ("disabled", format!("{} is disabled and signed out everywhere.", target.display_name))
+    } else {
+        ("enabled", format!("{} can sign in again.", target.display_name))
+    };
+    desk.audit(&db, verb, &target.display_name, "").await?;
+    Ok(done(desk.hx, "/admin/users", message))
 }
 
 #[post("/admin/users/<id>/ownership")]
-async fn transfer(db: Connection<FolioDb>, staff: Staff, hx: HxRequest, id: i64) -> AppResult<Answer> {
-    staff.0.require(Action::TransferOwnership)?;
+async fn transfer(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
+    desk.require(Action::TransferOwnership)?;
     let target = users::find(&db, id).await?.ok_or_else(AppError::not_found)?;
-    if target.id == staff.0.user.id || !target.role.is_staff() || target.disabled_at.is_some() {
-        return Ok(failed(hx, "/admin/users", "Ownership can only go to another active member of staff."));
+    if target.id == desk.user().id || !target.role.is_staff() || target.disabled_at.is_some() {
+        return Ok(failed(
+            desk.hx,
+            "/admin/users",
+            "Ownership can only go to another active member of staff.",
+        ));
     }
-    if !users::transfer_ownership(&db, staff.0.user.id, id).await? {
-        return Ok(failed(hx, "/admin/users", "Ownership could not be transferred; nothing changed."));
+    if !users::transfer_ownership(&db, desk.user().id, id).await? {
+        return Ok(failed(desk.hx, "/admin/users", "Ownership could not be transferred; nothing changed."));
     }
+    desk.audit(&db, "transferred ownership to", &target.display_name, "").await?;
     Ok(done(
-        hx,
+        desk.hx,
         "/admin/users",
         format!("{} now owns the site; you are an administrator.", target.display_name),
     ))
 }
 
+#[derive(Template)]
+#[template(path = "admin/users/delete.html")]
+pub struct DeletePage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    shell: Shell,
+    target: User,
+    heirs: Vec<(i64, String)>,
+    error: Option<String>,
+}
+
+async fn heirs(db: &Db, target: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(users::staff_names(db).await?.into_iter().filter(|(id, _)| *id != target).collect())
+}
+
+#[get("/admin/users/<id>/delete")]
+async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
+    let target = manageable(&db, &desk, id).await?;
+    let (meta, shell) = desk.frame("users", "Delete user", &format!("/admin/users/{id}/delete"));
+    let heirs = heirs(&db, id).await?;
+    Html::page(&DeletePage { site: &desk.site, meta, shell, target, heirs, error: None })
+}
+
+#[derive(FromForm)]
+pub struct DeleteForm {
+    #[field(default = String::new())]
+    heir: String,
+}
+
+#[post("/admin/users/<id>/delete", data = "<form>")]
+async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64, form: Form<DeleteForm>) -> AppResult<Answer> {
+    let target = manageable(&db, &desk, id).await?;
+    let heirs = heirs(&db, id).await?;
+    let heir =
+        form.heir.trim().parse::<i64>().ok().and_then(|h| heirs.iter().find(|(id, _)| *id == h).cloned());
+    let Some((heir_id, heir_name)) = heir else {
+        let (meta, shell) = desk.frame("users", "Delete user", &format!("/admin/users/{id}/delete"));
+        let error = Some("Choose who receives their posts and pages.".to_owned());
+        let view = DeletePage { site: &desk.site, meta, shell, target, heirs, error };
+        return Ok(Html::page(&view)?.with_status(rocket::http::Status::UnprocessableEntity).into());
+    };
+    users::delete(&db, id, heir_id).await?;
+    desk.audit(&db, "deleted the account of", &target.display_name, &format!("posts went to {heir_name}"))
+        .await?;
+    Ok(done(
+        desk.hx,
+        "/admin/users",
+        format!(
+            "Deleted {}'s account; their posts and pages now belong to {heir_name}.",
+            target.display_name
+        ),
+    ))
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![index, invite, change_role, transfer]
+    routes![index, invite, change_role, set_disabled, transfer, confirm_delete, delete]
 }

@@ -8,5 +8,13 @@ mod series;
 use rocket::{Route, routes};
 
 pub fn routes() -> Vec<Route> {
-    routes![listings::index, listings::tag, listings::author, posts::show, series::show, pages::show,]
+    routes![
+        listings::index,
+        listings::tag,
+        listings::author,
+        posts::show,
+        posts::preview,
+        series::show,
+        pages::show,
+    ]
 }

@@ -34,6 +34,24 @@ pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> Ap
     Html::page(&PostView { site, meta, post, tags, around })
 }
 
+/// A post (draft, scheduled or published) shown to whoever holds its private preview link.
+/// Never indexed; the link stops working when a new one is made.
+#[get("/preview/<token>")]
+pub async fn preview(db: Connection<FolioDb>, site: SiteRef, token: &str) -> AppResult<Html> {
+    let site: &Site = &site;
+    if !domain::secrets::is_token(token) {
+        return Err(AppError::not_found());
+    }
+    let now = domain::now();
+    let post = posts::find_by_preview_token(&db, token, now).await?.ok_or_else(AppError::not_found)?;
+    let (_, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
+    let mut meta = post_meta(site, &post, &tags);
+    meta.noindex = true;
+    meta.json_ld = String::new();
+    meta.canonical = site.url(&format!("/preview/{token}"));
+    Html::page(&PostView { site, meta, post, tags, around: Surroundings::default() })
+}
+
 fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
     let path = format!("/posts/{}", post.slug);
     let headline = post.seo_title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&post.title);

@@ -1,0 +1,359 @@
+//! The admin's post list: filters, search, sort and bounded pagination over any number of posts,
+//! bulk actions, and the dashboard's counts.
+
+use sqlx::FromRow;
+
+use super::posts::{TAGS_OF_P, TagRef, parse_tags};
+use super::{Db, in_tx, on_pool};
+use crate::domain::{Status, Timestamp};
+
+/// Which posts by state; "scheduled" is published with a date still to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Any,
+    Draft,
+    Published,
+    Scheduled,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 4] =
+        [StatusFilter::Any, StatusFilter::Draft, StatusFilter::Published, StatusFilter::Scheduled];
+
+    pub fn parse(s: &str) -> StatusFilter {
+        StatusFilter::ALL.into_iter().find(|f| f.as_str() == s).unwrap_or(StatusFilter::Any)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Any => "",
+            StatusFilter::Draft => "draft",
+            StatusFilter::Published => "published",
+            StatusFilter::Scheduled => "scheduled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Any => "Any status",
+            StatusFilter::Draft => "Drafts",
+            StatusFilter::Published => "Published",
+            StatusFilter::Scheduled => "Scheduled",
+        }
+    }
+}
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Updated,
+    Created,
+    Title,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Updated, Sort::Created, Sort::Title];
+
+    pub fn parse(s: &str) -> Sort {
+        Sort::ALL.into_iter().find(|f| f.as_str() == s).unwrap_or(Sort::Updated)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Updated => "updated",
+            Sort::Created => "created",
+            Sort::Title => "title",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Updated => "Last changed",
+            Sort::Created => "Newest first",
+            Sort::Title => "Title A–Z",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Updated => "p.updated_at DESC, p.id DESC",
+            Sort::Created => "p.id DESC",
+            Sort::Title => "p.title, p.id",
+        }
+    }
+}
+
+/// One query of the post list.
+#[derive(Debug, Clone)]
+pub struct PostQuery {
+    /// Words the title must contain (case-insensitive); empty for all.
+    pub search: String,
+    pub status: StatusFilter,
+    pub author: Option<i64>,
+    pub tag: Option<i64>,
+    pub series: Option<i64>,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Counting stops here: "10,000+ posts" is as precise as a list of this size needs to be, and
+/// counting every match of a broad filter over millions of rows is what makes admin lists slow.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// A post in the list.
+#[derive(Debug, Clone)]
+pub struct PostRow {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub status: Status,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub author_id: i64,
+    pub author_name: String,
+    pub series_title: Option<String>,
+    pub tags: Vec<TagRef>,
+}
+
+impl PostRow {
+    /// "draft", "scheduled" or "published", as of `now`.
+    pub fn state(&self, now: Timestamp) -> &'static str {
+        match (self.status, self.published_at) {
+            (Status::Published, Some(at)) if at > now => "scheduled",
+            (Status::Published, _) => "published",
+            (Status::Draft, _) => "draft",
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    title: String,
+    slug: String,
+    status: String,
+    published_at: Option<i64>,
+    updated_at: i64,
+    author_id: i64,
+    author_name: String,
+    series_title: Option<String>,
+    tag_list: Option<String>,
+}
+
+pub(crate) fn status_of(s: &str) -> Status {
+    if s == "published" { Status::Published } else { Status::Draft }
+}
+
+/// A bound value of a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// Applies `args` to a query, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                $crate::db::admin_posts::Arg::Int(n) => q.bind(*n),
+                $crate::db::admin_posts::Arg::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
+
+/// `%text%` for LIKE, with LIKE's own wildcards escaped.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The WHERE clause for `q` and its arguments.
+fn conditions(q: &PostQuery, now: Timestamp) -> (String, Vec<Arg>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let arg = |a: Arg, args: &mut Vec<Arg>| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    match q.status {
+        StatusFilter::Any => {}
+        StatusFilter::Draft => clauses.push("p.status = 'draft'".into()),
+        StatusFilter::Published => {
+            let n = arg(Arg::Int(now), &mut args);
+            clauses.push(format!("p.status = 'published' AND p.published_at <= {n}"));
+        }
+        StatusFilter::Scheduled => {
+            let n = arg(Arg::Int(now), &mut args);
+            clauses.push(format!("p.status = 'published' AND p.published_at > {n}"));
+        }
+    }
+    if let Some(author) = q.author {
+        let n = arg(Arg::Int(author), &mut args);
+        clauses.push(format!("p.author_id = {n}"));
+    }
+    if let Some(series) = q.series {
+        let n = arg(Arg::Int(series), &mut args);
+        clauses.push(format!("p.series_id = {n}"));
+    }
+    if let Some(tag) = q.tag {
+        let n = arg(Arg::Int(tag), &mut args);
+        clauses.push(format!("p.id IN (SELECT post_id FROM post_tags WHERE tag_id = {n})"));
+    }
+    if !q.search.trim().is_empty() {
+        let n = arg(Arg::Text(like_pattern(&q.search)), &mut args);
+        clauses.push(format!("LOWER(p.title) LIKE {n} ESCAPE '\\'"));
+    }
+    let clause = if clauses.is_empty() { "1 = 1".to_owned() } else { clauses.join(" AND ") };
+    (clause, args)
+}
+
+/// One page of posts matching `q`, and how many match in all (at most [`COUNT_CAP`] + 1).
+pub async fn list(db: &Db, q: &PostQuery, now: Timestamp) -> sqlx::Result<(Vec<PostRow>, i64)> {
+    let (clause, mut args) = conditions(q, now);
+    let count_sql =
+        format!("SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE {clause} LIMIT {}) c", COUNT_CAP + 1);
+    let count: i64 =
+        on_pool!(db, |pool| bind_all!(sqlx::query_scalar(&count_sql), &args).fetch_one(pool).await?);
+    args.push(Arg::Int(q.limit));
+    args.push(Arg::Int(q.offset));
+    let (limit, offset) = (args.len() - 1, args.len());
+    let order = q.sort.order_by();
+    // The page of ids is chosen first, so tags and names are looked up for that page only.
+    let sql = format!(
+        "WITH page AS (SELECT p.id FROM posts p WHERE {clause} ORDER BY {order} LIMIT ${limit} OFFSET ${offset})
+         SELECT p.id, p.title, p.slug, p.status, p.published_at, p.updated_at, p.author_id,
+                u.display_name AS author_name, s.title AS series_title, {TAGS_OF_P}
+         FROM page JOIN posts p ON p.id = page.id JOIN users u ON u.id = p.author_id
+         LEFT JOIN series s ON s.id = p.series_id ORDER BY {order}"
+    );
+    let rows: Vec<Row> = on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
+    let rows = rows
+        .into_iter()
+        .map(|r| PostRow {
+            id: r.id,
+            title: r.title,
+            slug: r.slug,
+            status: status_of(&r.status),
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            series_title: r.series_title,
+            tags: parse_tags(r.tag_list.as_deref()).into_iter().map(|(_, t)| t).collect(),
+        })
+        .collect();
+    Ok((rows, count))
+}
+
+/// A change applied to many posts at once.
+#[derive(Debug, Clone)]
+pub enum Bulk {
+    Publish,
+    Unpublish,
+    Delete,
+    /// Adds the tag with this slug and name, creating it if needed.
+    Tag(String, String),
+}
+
+/// Applies `action` to those of `ids` that `only_author` (when given) wrote. Returns how many
+/// posts changed. Publishing keeps the date of posts already out and of scheduled ones.
+pub async fn bulk(
+    db: &Db,
+    action: &Bulk,
+    ids: &[i64],
+    only_author: Option<i64>,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut args: Vec<Arg> = vec![Arg::Int(now)];
+    let list: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            args.push(Arg::Int(*id));
+            format!("${}", args.len())
+        })
+        .collect();
+    let mut target = format!("id IN ({})", list.join(", "));
+    if let Some(author) = only_author {
+        args.push(Arg::Int(author));
+        target = format!("{target} AND author_id = ${}", args.len());
+    }
+    let bump = "version = version + 1, updated_at = $1";
+    let statement = match action {
+        Bulk::Publish => format!(
+            "UPDATE posts SET status = 'published', published_at = COALESCE(published_at, $1), {bump}
+             WHERE {target} AND status = 'draft'"
+        ),
+        Bulk::Unpublish => format!(
+            "UPDATE posts SET status = 'draft', published_at = NULL, {bump} WHERE {target} AND status = 'published'"
+        ),
+        Bulk::Delete => format!("DELETE FROM posts WHERE {target} AND $1 = $1"),
+        Bulk::Tag(..) => format!("UPDATE posts SET {bump} WHERE {target}"),
+    };
+    let visible = format!(
+        "UPDATE post_tags SET visible_at = (SELECT CASE WHEN p.status = 'published' THEN p.published_at END
+         FROM posts p WHERE p.id = post_tags.post_id) WHERE post_id IN ({}) AND $1 = $1",
+        list.join(", ")
+    );
+    const NEW_TAG: &str = "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3)
+                           ON CONFLICT (slug) DO NOTHING";
+    const TAG_ID: &str = "SELECT id FROM tags WHERE slug = $1";
+    let tag_posts = format!(
+        "INSERT INTO post_tags (post_id, tag_id, position, visible_at)
+         SELECT p.id, $2, 1000, CASE WHEN p.status = 'published' THEN p.published_at END FROM posts p
+         WHERE p.id IN ({}) AND ($3 = 0 OR p.author_id = $3) AND $1 = $1
+         ON CONFLICT (post_id, tag_id) DO NOTHING",
+        (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ")
+    );
+    Ok(in_tx!(db, |tx| {
+        let changed = bind_all!(sqlx::query(&statement), &args).execute(&mut *tx).await?.rows_affected();
+        match action {
+            Bulk::Publish | Bulk::Unpublish => {
+                bind_all!(sqlx::query(&visible), &args[..=ids.len()]).execute(&mut *tx).await?;
+            }
+            Bulk::Tag(slug, name) => {
+                sqlx::query(NEW_TAG).bind(slug).bind(name).bind(now).execute(&mut *tx).await?;
+                let tag: i64 = sqlx::query_scalar(TAG_ID).bind(slug).fetch_one(&mut *tx).await?;
+                let mut q = sqlx::query(&tag_posts).bind(now).bind(tag).bind(only_author.unwrap_or(0));
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            Bulk::Delete => {}
+        }
+        changed
+    }))
+}
+
+/// The dashboard's numbers.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct Counts {
+    pub published: i64,
+    pub scheduled: i64,
+    pub drafts: i64,
+    pub pages: i64,
+    pub media: i64,
+    pub staff: i64,
+    pub members: i64,
+}
+
+pub async fn counts(db: &Db, now: Timestamp) -> sqlx::Result<Counts> {
+    const SQL: &str = "SELECT
+        (SELECT COUNT(*) FROM posts WHERE status = 'published' AND published_at <= $1) AS published,
+        (SELECT COUNT(*) FROM posts WHERE status = 'published' AND published_at > $1) AS scheduled,
+        (SELECT COUNT(*) FROM posts WHERE status = 'draft') AS drafts,
+        (SELECT COUNT(*) FROM pages) AS pages,
+        (SELECT COUNT(*) FROM media) AS media,
+        (SELECT COUNT(*) FROM users WHERE role <> 'member') AS staff,
+        (SELECT COUNT(*) FROM users WHERE role = 'member') AS members";
+    on_pool!(db, |pool| sqlx::query_as(SQL).bind(now).fetch_one(pool).await)
+}

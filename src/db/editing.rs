@@ -1,0 +1,306 @@
+//! Writing posts from the editor: create, update under optimistic locking, autosave, tags made on
+//! the fly, series positions, revisions with restore, private preview links, deletion.
+
+use sqlx::FromRow;
+
+use super::admin_posts::status_of;
+use super::{Db, in_tx, on_pool};
+use crate::domain::editor::PostDraft;
+use crate::domain::{Status, Timestamp};
+
+/// A post as the editor loads it.
+#[derive(Debug, Clone)]
+pub struct EditPost {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub body_md: String,
+    pub excerpt: String,
+    pub cover_image: Option<String>,
+    pub cover_alt: String,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    pub status: Status,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub author_id: i64,
+    pub author_name: String,
+    pub series_id: Option<i64>,
+    pub series_position: Option<i64>,
+    pub version: i64,
+    pub preview_token: Option<String>,
+    /// Tag names, primary first.
+    pub tags: Vec<String>,
+}
+
+#[derive(FromRow)]
+struct EditRow {
+    id: i64,
+    title: String,
+    slug: String,
+    body_md: String,
+    excerpt_typed: String,
+    cover_image: Option<String>,
+    cover_alt: String,
+    seo_title: Option<String>,
+    seo_description: Option<String>,
+    status: String,
+    published_at: Option<i64>,
+    updated_at: i64,
+    author_id: i64,
+    author_name: String,
+    series_id: Option<i64>,
+    series_position: Option<i64>,
+    version: i64,
+    preview_token: Option<String>,
+    tag_names: Option<String>,
+}
+
+/// Why a save did not happen.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Someone saved the post since this editor loaded it (version `current` is newer).
+    Conflict {
+        current: i64,
+    },
+    SlugTaken,
+    NotFound,
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for SaveError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => SaveError::SlugTaken,
+            _ => SaveError::Db(e),
+        }
+    }
+}
+
+pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
+    const SQL: &str = "SELECT p.id, p.title, p.slug, p.body_md, p.excerpt_typed, p.cover_image, p.cover_alt,
+        p.seo_title, p.seo_description, p.status, p.published_at, p.updated_at, p.author_id,
+        u.display_name AS author_name, p.series_id, p.series_position, p.version, p.preview_token,
+        (SELECT string_agg(t.name, '\u{1e}' ORDER BY pt.position, t.id) FROM post_tags pt
+         JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tag_names
+        FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1";
+    let row: Option<EditRow> = on_pool!(db, |pool| sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?);
+    Ok(row.map(|r| EditPost {
+        id: r.id,
+        title: r.title,
+        slug: r.slug,
+        body_md: r.body_md,
+        excerpt: r.excerpt_typed,
+        cover_image: r.cover_image,
+        cover_alt: r.cover_alt,
+        seo_title: r.seo_title,
+        seo_description: r.seo_description,
+        status: status_of(&r.status),
+        published_at: r.published_at,
+        updated_at: r.updated_at,
+        author_id: r.author_id,
+        author_name: r.author_name,
+        series_id: r.series_id,
+        series_position: r.series_position,
+        version: r.version,
+        preview_token: r.preview_token,
+        tags: r
+            .tag_names
+            .unwrap_or_default()
+            .split('\u{1e}')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }))
+}
+
+/// Who saves, when, and whether the save is kept as a revision (autosaves are not).
+#[derive(Debug, Clone, Copy)]
+pub struct Save<'a> {
+    pub by: i64,
+    pub now: Timestamp,
+    pub revision: bool,
+    pub note: &'a str,
+}
+
+const POST_VALUES: &str =
+    "title = $2, slug = $3, body_md = $4, body_html = $5, excerpt = $6, excerpt_typed = $7,
+    cover_image = $8, cover_alt = $9, status = $10, published_at = $11, updated_at = $12, series_id = $13,
+    series_position = $14, seo_title = $15, seo_description = $16, reading_minutes = $17";
+
+/// Binds a draft's columns as `$2`..`$17` after `$1`.
+macro_rules! bind_draft {
+    ($query:expr, $d:expr, $now:expr, $position:expr) => {
+        $query
+            .bind($d.title.as_str())
+            .bind($d.slug.as_str())
+            .bind($d.body_md.as_str())
+            .bind($d.rendered.html.as_str())
+            .bind($d.listing_excerpt())
+            .bind($d.excerpt.as_str())
+            .bind($d.cover_image.as_deref())
+            .bind($d.cover_alt.as_str())
+            .bind($d.status.as_str())
+            .bind($d.published_at)
+            .bind($now)
+            .bind($d.series.map(|(id, _)| id))
+            .bind($position)
+            .bind($d.seo_title.as_deref())
+            .bind($d.seo_description.as_deref())
+            .bind($d.rendered.reading_minutes)
+    };
+}
+
+/// Writes the post's tags (creating new ones), keeping their order, and a revision if asked.
+macro_rules! finish_save {
+    ($tx:ident, $id:expr, $version:expr, $d:expr, $save:expr) => {{
+        const CLEAR: &str = "DELETE FROM post_tags WHERE post_id = $1";
+        const NEW_TAG: &str = "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3)
+                               ON CONFLICT (slug) DO NOTHING";
+        const TAG_ID: &str = "SELECT id FROM tags WHERE slug = $1";
+        const LINK: &str =
+            "INSERT INTO post_tags (post_id, tag_id, position, visible_at) VALUES ($1, $2, $3, $4)";
+        const REVISION: &str =
+            "INSERT INTO post_revisions (post_id, version, title, body_md, excerpt, saved_by,
+                                saved_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let visible_at = if $d.status == Status::Published { $d.published_at } else { None };
+        sqlx::query(CLEAR).bind($id).execute(&mut *$tx).await?;
+        for (position, (slug, name)) in $d.tags.iter().enumerate() {
+            sqlx::query(NEW_TAG).bind(slug.as_str()).bind(name).bind($save.now).execute(&mut *$tx).await?;
+            let tag: i64 = sqlx::query_scalar(TAG_ID).bind(slug.as_str()).fetch_one(&mut *$tx).await?;
+            sqlx::query(LINK)
+                .bind($id)
+                .bind(tag)
+                .bind(position as i64)
+                .bind(visible_at)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if $save.revision {
+            sqlx::query(REVISION)
+                .bind($id)
+                .bind($version)
+                .bind($d.title.as_str())
+                .bind($d.body_md.as_str())
+                .bind($d.excerpt.as_str())
+                .bind($save.by)
+                .bind($save.now)
+                .bind($save.note)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// The series position to store: the one typed, else the end of the series.
+macro_rules! series_position {
+    ($tx:ident, $d:expr, $id:expr) => {{
+        const NEXT: &str =
+            "SELECT COALESCE(MAX(series_position), 0) + 1 FROM posts WHERE series_id = $1 AND id <> $2";
+        match $d.series {
+            Some((_, Some(position))) => Some(position),
+            Some((series, None)) => {
+                Some(sqlx::query_scalar::<_, i64>(NEXT).bind(series).bind($id).fetch_one(&mut *$tx).await?)
+            }
+            None => None,
+        }
+    }};
+}
+
+/// Creates a post by `save.by`; returns its id.
+pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
+    let insert = format!(
+        "INSERT INTO posts (author_id, created_at, version, title, slug, body_md, body_html, excerpt, excerpt_typed,
+         cover_image, cover_alt, status, published_at, updated_at, series_id, series_position, seo_title,
+         seo_description, reading_minutes)
+         VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
+    );
+    Ok(in_tx!(db, |tx| {
+        let position = series_position!(tx, d, 0_i64);
+        let id: i64 = bind_draft!(sqlx::query_scalar(&insert).bind(save.by), d, save.now, position)
+            .fetch_one(&mut *tx)
+            .await?;
+        finish_save!(tx, id, 1_i64, d, save);
+        id
+    }))
+}
+
+/// Saves `d` over post `id` if it is still at `version`; returns the new version.
+pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
+    let sql =
+        format!("UPDATE posts SET {POST_VALUES}, version = version + 1 WHERE id = $1 AND version = $18");
+    const CURRENT: &str = "SELECT version FROM posts WHERE id = $1";
+    const TAKEN: &str = "SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2";
+    Ok(in_tx!(db, |tx| {
+        let taken: i64 = sqlx::query_scalar(TAKEN).bind(d.slug.as_str()).bind(id).fetch_one(&mut *tx).await?;
+        if taken > 0 {
+            return Err(SaveError::SlugTaken);
+        }
+        let position = series_position!(tx, d, id);
+        let done = bind_draft!(sqlx::query(&sql).bind(id), d, save.now, position)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done != 1 {
+            let current: Option<i64> = sqlx::query_scalar(CURRENT).bind(id).fetch_optional(&mut *tx).await?;
+            return Err(match current {
+                Some(current) => SaveError::Conflict { current },
+                None => SaveError::NotFound,
+            });
+        }
+        finish_save!(tx, id, version + 1, d, save);
+        version + 1
+    }))
+}
+
+/// Whether a post other than `except` has `slug` (checked before creating, for a clear message).
+pub async fn slug_taken(db: &Db, slug: &str, except: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2";
+    let n: i64 = on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(slug).bind(except).fetch_one(pool).await?);
+    Ok(n > 0)
+}
+
+pub async fn delete(db: &Db, id: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM posts WHERE id = $1";
+    Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).execute(pool).await?.rows_affected()) == 1)
+}
+
+/// Gives the post a private preview link token (replacing any earlier one, which stops working).
+pub async fn set_preview_token(db: &Db, id: i64, token: &str) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE posts SET preview_token = $2 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(token).execute(pool).await.map(|_| ()))
+}
+
+/// A saved revision, listed.
+#[derive(Debug, Clone, FromRow)]
+pub struct Revision {
+    pub id: i64,
+    pub version: i64,
+    pub title: String,
+    pub body_md: String,
+    pub excerpt: String,
+    pub saved_at: Timestamp,
+    pub saved_by_name: Option<String>,
+    pub note: String,
+}
+
+const REVISION_COLUMNS: &str = "r.id, r.version, r.title, r.body_md, r.excerpt, r.saved_at,
+    u.display_name AS saved_by_name, r.note";
+
+/// The post's revisions, newest first (at most `limit`).
+pub async fn revisions(db: &Db, post_id: i64, limit: i64) -> sqlx::Result<Vec<Revision>> {
+    let sql = format!(
+        "SELECT {REVISION_COLUMNS} FROM post_revisions r LEFT JOIN users u ON u.id = r.saved_by
+         WHERE r.post_id = $1 ORDER BY r.id DESC LIMIT $2"
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(post_id).bind(limit).fetch_all(pool).await)
+}
+
+pub async fn revision(db: &Db, post_id: i64, id: i64) -> sqlx::Result<Option<Revision>> {
+    let sql = format!(
+        "SELECT {REVISION_COLUMNS} FROM post_revisions r LEFT JOIN users u ON u.id = r.saved_by
+         WHERE r.post_id = $1 AND r.id = $2"
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(post_id).bind(id).fetch_optional(pool).await)
+}

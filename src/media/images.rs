@@ -1,0 +1,101 @@
+//! Reading uploaded images and making their resized copies for `srcset`.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+
+use crate::domain::media::{FileType, variant_widths};
+
+/// Images larger than this in either dimension are refused before decoding (decompression bombs).
+const MAX_DIMENSION: u32 = 12_000;
+const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+const JPEG_QUALITY: u8 = 82;
+
+/// A resized copy.
+pub struct Variant {
+    pub width: u32,
+    pub kind: FileType,
+    pub bytes: Vec<u8>,
+}
+
+/// An image that decoded: its size and its resized copies.
+pub struct Processed {
+    pub size: (u32, u32),
+    pub variants: Vec<Variant>,
+}
+
+/// Copies of JPEGs stay JPEG; everything else becomes PNG, which keeps transparency.
+pub fn variant_kind(original: FileType) -> FileType {
+    if original == FileType::Jpeg { FileType::Jpeg } else { FileType::Png }
+}
+
+/// Decodes `bytes` (known by its magic bytes to be `kind`) and resizes it to each width below
+/// its own. Animated GIFs keep only the original, which would otherwise lose its animation.
+pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, ()> {
+    let format = match kind {
+        FileType::Jpeg => ImageFormat::Jpeg,
+        FileType::Png => ImageFormat::Png,
+        FileType::Gif => ImageFormat::Gif,
+        FileType::Webp => ImageFormat::WebP,
+        _ => return Err(()),
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|_| ())?;
+    let size = (image.width(), image.height());
+    if kind == FileType::Gif {
+        return Ok(Processed { size, variants: Vec::new() });
+    }
+    let out = variant_kind(kind);
+    let mut variants = Vec::new();
+    for width in variant_widths(size.0) {
+        let height = (u64::from(size.1) * u64::from(width) / u64::from(size.0)).max(1) as u32;
+        let resized = image.resize_exact(width, height, FilterType::CatmullRom);
+        variants.push(Variant { width, kind: out, bytes: encode(&resized, out)? });
+    }
+    Ok(Processed { size, variants })
+}
+
+fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, ()> {
+    let mut buffer = Cursor::new(Vec::new());
+    if kind == FileType::Jpeg {
+        let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, JPEG_QUALITY)).map_err(|_| ())?;
+    } else {
+        image.write_to(&mut buffer, ImageFormat::Png).map_err(|_| ())?;
+    }
+    Ok(buffer.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = DynamicImage::new_rgba8(width, height);
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, ImageFormat::Png).expect("encode");
+        out.into_inner()
+    }
+
+    #[test]
+    fn wide_images_get_smaller_copies_of_the_same_shape() {
+        let done = process(&png(1000, 500), FileType::Png).expect("decodes");
+        assert_eq!(done.size, (1000, 500));
+        let widths: Vec<u32> = done.variants.iter().map(|v| v.width).collect();
+        assert_eq!(widths, [480, 960]);
+        let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid png");
+        assert_eq!((copy.width(), copy.height()), (480, 240));
+    }
+
+    #[test]
+    fn bytes_that_only_look_like_an_image_are_refused() {
+        assert!(process(b"\x89PNG\r\n\x1a\nnot really", FileType::Png).is_err());
+    }
+}

@@ -1,0 +1,165 @@
+//! Storing uploads: check the bytes, make resized copies of images, and keep everything in the
+//! database (the default, so every instance sees it) or in a shared directory.
+
+pub mod images;
+
+use std::path::{Path, PathBuf};
+
+use crate::db::Db;
+use crate::db::media::{self as rows, Media, NewMedia};
+use crate::domain::media::{self, FileType, Refusal};
+use crate::domain::now;
+
+/// Where file contents live.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Database,
+    Directory(PathBuf),
+}
+
+impl Store {
+    pub fn from_setting(media_dir: &str) -> Store {
+        if media_dir.is_empty() { Store::Database } else { Store::Directory(PathBuf::from(media_dir)) }
+    }
+
+    fn path(dir: &Path, name: &str, variant: u32) -> PathBuf {
+        if variant == 0 { dir.join(name) } else { dir.join(format!("w{variant}-{name}")) }
+    }
+}
+
+/// Why an upload failed.
+#[derive(Debug)]
+pub enum UploadError {
+    Refused(Refusal),
+    /// The bytes claim to be an image but do not decode as one.
+    BrokenImage,
+    Db(sqlx::Error),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for UploadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UploadError::Refused(r) => r.fmt(f),
+            UploadError::BrokenImage => f.write_str("The image could not be read; it may be damaged."),
+            UploadError::Db(e) => write!(f, "database error: {e}"),
+            UploadError::Io(e) => write!(f, "could not store the file: {e}"),
+        }
+    }
+}
+
+impl From<sqlx::Error> for UploadError {
+    fn from(e: sqlx::Error) -> Self {
+        UploadError::Db(e)
+    }
+}
+
+impl From<std::io::Error> for UploadError {
+    fn from(e: std::io::Error) -> Self {
+        UploadError::Io(e)
+    }
+}
+
+/// Checks and stores `bytes`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
+pub async fn upload(
+    db: &Db,
+    store: &Store,
+    bytes: Vec<u8>,
+    uploaded_name: &str,
+    limit: u64,
+    by: i64,
+) -> Result<i64, UploadError> {
+    let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
+    let (bytes, processed) = rocket::tokio::task::spawn_blocking(move || {
+        let processed = if kind.is_image() { Some(images::process(&bytes, kind)) } else { None };
+        (bytes, processed)
+    })
+    .await
+    .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
+    let (size, variants) = match processed {
+        Some(Ok(done)) => (Some(done.size), done.variants),
+        Some(Err(())) => return Err(UploadError::BrokenImage),
+        None => (None, Vec::new()),
+    };
+    let stored_name = media::stored_name(kind);
+    let widths: Vec<String> = variants.iter().map(|v| v.width.to_string()).collect();
+    let mut blobs: Vec<(i64, &str, &[u8])> = Vec::new();
+    match store {
+        Store::Database => {
+            blobs.push((0, kind.content_type(), &bytes));
+            for v in &variants {
+                blobs.push((i64::from(v.width), v.kind.content_type(), &v.bytes));
+            }
+        }
+        Store::Directory(dir) => {
+            write_durably(&Store::path(dir, &stored_name, 0), &bytes).await?;
+            for v in &variants {
+                write_durably(&Store::path(dir, &stored_name, v.width), &v.bytes).await?;
+            }
+        }
+    }
+    let original_name = media::display_name(uploaded_name);
+    let new = NewMedia {
+        stored_name: &stored_name,
+        original_name: &original_name,
+        content_type: kind.content_type(),
+        kind: if kind.is_image() { "image" } else { "file" },
+        byte_size: bytes.len() as i64,
+        size: size.map(|(w, h)| (i64::from(w), i64::from(h))),
+        variants: &widths.join(","),
+        uploaded_by: by,
+        blobs,
+    };
+    Ok(rows::insert(db, &new, now()).await?)
+}
+
+/// Writes to a temporary file, syncs it, then renames it into place: a crash leaves either the
+/// whole file or none.
+async fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use rocket::tokio::io::AsyncWriteExt;
+    let tmp = path.with_extension("partial");
+    let mut file = rocket::tokio::fs::File::create(&tmp).await?;
+    file.write_all(bytes).await?;
+    file.sync_all().await?;
+    rocket::tokio::fs::rename(&tmp, path).await
+}
+
+/// The bytes and type of `variant` (0: the original) of `m`; a missing variant falls back to
+/// the original, so a `srcset` naming a width never made still shows the image.
+pub async fn read(db: &Db, store: &Store, m: &Media, variant: u32) -> Result<(String, Vec<u8>), UploadError> {
+    let variant = if m.variant_widths().contains(&variant) { variant } else { 0 };
+    let content_type =
+        if variant == 0 { m.content_type.clone() } else { variant_type(&m.content_type).to_owned() };
+    let bytes = match store {
+        Store::Database => rows::blob(db, m.id, i64::from(variant)).await?,
+        Store::Directory(dir) => {
+            match rocket::tokio::fs::read(Store::path(dir, &m.stored_name, variant)).await {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    bytes.map(|b| (content_type, b)).ok_or(UploadError::Io(std::io::ErrorKind::NotFound.into()))
+}
+
+/// The type resized copies of a file are encoded in (see [`images::variant_kind`]).
+fn variant_type(original: &str) -> &'static str {
+    let kind = if original == "image/jpeg" { FileType::Jpeg } else { FileType::Png };
+    images::variant_kind(kind).content_type()
+}
+
+/// Removes the row, and the files when kept in a directory.
+pub async fn remove(db: &Db, store: &Store, m: &Media) -> Result<bool, UploadError> {
+    let deleted = rows::delete(db, m.id).await?;
+    if let Store::Directory(dir) = store {
+        for variant in std::iter::once(0).chain(m.variant_widths()) {
+            match rocket::tokio::fs::remove_file(Store::path(dir, &m.stored_name, variant)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(deleted)
+}

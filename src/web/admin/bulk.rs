@@ -1,0 +1,131 @@
+//! Bulk actions on the post list, and the confirmation page that deleting asks for (htmx asks
+//! with `hx-confirm` instead, so its requests arrive confirmed).
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::{Route, post, routes};
+use rocket_db_pools::Connection;
+
+use crate::db::FolioDb;
+use crate::db::admin_posts::{self, Bulk};
+use crate::domain::editor::parse_tags;
+use crate::domain::now;
+use crate::domain::roles::Action;
+use crate::error::AppResult;
+use crate::web::admin::{Desk, Shell};
+use crate::web::forms::{Answer, done, failed};
+use crate::web::htmx::Html;
+use crate::web::view::{Meta, Site};
+
+/// "Are you sure?" for a destructive action, working without JavaScript: a form that posts the
+/// same request again with `confirm` set.
+#[derive(Template)]
+#[template(path = "admin/confirm.html")]
+pub struct ConfirmPage<'a> {
+    pub site: &'a Site,
+    pub meta: Meta,
+    pub shell: Shell,
+    pub heading: String,
+    pub message: String,
+    pub items: Vec<String>,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
+    pub cancel: String,
+}
+
+impl<'a> ConfirmPage<'a> {
+    /// A confirmation of `heading` that posts `fields` to `action`.
+    pub fn new(desk: &'a Desk, heading: &str, action: &str, cancel: &str) -> ConfirmPage<'a> {
+        let (meta, shell) = desk.frame("", heading, action);
+        ConfirmPage {
+            site: &desk.site,
+            meta,
+            shell,
+            heading: heading.to_owned(),
+            message: String::new(),
+            items: Vec::new(),
+            action: action.to_owned(),
+            fields: Vec::new(),
+            button: "Delete".into(),
+            cancel: cancel.to_owned(),
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct BulkForm {
+    action: String,
+    ids: Vec<i64>,
+    tag: String,
+    back: String,
+    confirm: bool,
+}
+
+#[post("/admin/posts/bulk", data = "<form>")]
+async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> AppResult<Answer> {
+    desk.require(Action::WriteOwnPosts)?;
+    let back = format!("/admin/posts?{}", form.back.trim_start_matches('?'));
+    let back = crate::web::forms::next_or(&back, "/admin/posts");
+    if form.ids.is_empty() {
+        return Ok(failed(desk.hx, back, "Select at least one post first."));
+    }
+    let action = match form.action.as_str() {
+        "publish" => Bulk::Publish,
+        "unpublish" => Bulk::Unpublish,
+        "delete" => Bulk::Delete,
+        "tag" => match parse_tags(&form.tag) {
+            Ok(tags) if tags.len() == 1 => {
+                let (slug, name) =
+                    tags.into_iter().next().map(|(s, n)| (s.into_string(), n)).unwrap_or_default();
+                Bulk::Tag(slug, name)
+            }
+            Ok(_) => return Ok(failed(desk.hx, back, "Type the name of one tag to add.")),
+            Err(e) => return Ok(failed(desk.hx, back, e)),
+        },
+        _ => return Ok(failed(desk.hx, back, "Choose an action.")),
+    };
+    if matches!(action, Bulk::Publish | Bulk::Unpublish) {
+        desk.require(Action::PublishOwnPosts)?;
+    }
+    if matches!(action, Bulk::Delete) && !form.confirm && !desk.hx.0 {
+        return confirm_delete(&desk, &form).map(Answer::from);
+    }
+    let only_author = (!desk.can(Action::EditAllContent)).then_some(desk.user().id);
+    let changed = admin_posts::bulk(&db, &action, &form.ids, only_author, now()).await?;
+    let verb = match &action {
+        Bulk::Publish => "published".to_owned(),
+        Bulk::Unpublish => "unpublished".to_owned(),
+        Bulk::Delete => "deleted".to_owned(),
+        Bulk::Tag(_, name) => format!("tagged “{name}”"),
+    };
+    let subject = if changed == 1 { "1 post".to_owned() } else { format!("{changed} posts") };
+    desk.audit(&db, &verb, &subject, "bulk action").await?;
+    let skipped = form.ids.len() as u64 - changed.min(form.ids.len() as u64);
+    let mut message = format!("{subject} {verb}.");
+    if skipped > 0 {
+        message.push_str(&format!(" {skipped} left as they were (already in that state, or not yours)."));
+    }
+    Ok(done(desk.hx, back, message))
+}
+
+fn confirm_delete(desk: &Desk, form: &BulkForm) -> AppResult<Html> {
+    let count = form.ids.len();
+    let mut page = ConfirmPage::new(desk, "Delete posts?", "/admin/posts/bulk", "/admin/posts");
+    page.message = format!(
+        "Delete {} for good? Their revisions go with them; this cannot be undone.",
+        if count == 1 { "1 post".to_owned() } else { format!("{count} posts") }
+    );
+    page.fields = vec![
+        ("action".into(), "delete".into()),
+        ("tag".into(), String::new()),
+        ("back".into(), form.back.clone()),
+    ];
+    page.fields.extend(form.ids.iter().map(|id| ("ids".to_owned(), id.to_string())));
+    page.button = if count == 1 { "Delete the post".into() } else { format!("Delete {count} posts") };
+    Html::page(&page)
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![apply]
+}

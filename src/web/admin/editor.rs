@@ -1,0 +1,496 @@
+//! The post editor: one form for new and existing posts, saved as draft, published, scheduled or
+//! unpublished; live preview and autosave through htmx; optimistic locking so two editors never
+//! overwrite each other silently.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::{Header, Status};
+use rocket::{Route, get, post, routes};
+use rocket_db_pools::Connection;
+
+use crate::db::admin_content::{self, Vocabulary};
+use crate::db::editing::{self, EditPost, Save, SaveError};
+use crate::db::{Db, FolioDb, media};
+use crate::domain::editor::{self, Current, Intent, PostInput, check_post, datetime_local};
+use crate::domain::roles::Action;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{Status as PostStatus, Timestamp, dates, markdown, now, secrets};
+use crate::error::{AppError, AppResult};
+use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::{Desk, Shell, parse_id};
+use crate::web::forms::{Answer, done, form_fragment};
+use crate::web::htmx::Html;
+use crate::web::view::{Meta, Site};
+
+#[derive(Template)]
+#[template(path = "admin/posts/editor.html", blocks = ["form"])]
+pub struct EditorPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    shell: Shell,
+    id: Option<i64>,
+    version: i64,
+    input: PostInput,
+    errors: FieldErrors,
+    /// new, draft, scheduled or published.
+    state: &'static str,
+    /// Set when a save was refused because someone else saved first.
+    conflict: Option<String>,
+    series: Vec<(i64, String)>,
+    tag_names: Vec<(i64, String)>,
+    images: Vec<(String, String)>,
+    preview_html: String,
+    preview_url: Option<String>,
+    view_url: Option<String>,
+    author_name: String,
+    updated: String,
+    may_publish: bool,
+}
+
+form_fragment!(EditorPage);
+
+impl EditorPage<'_> {
+    fn selected_series(&self, id: &i64) -> bool {
+        self.input.series_id.trim() == id.to_string()
+    }
+
+    fn autosaves(&self) -> bool {
+        matches!(self.state, "new" | "draft")
+    }
+}
+
+/// The editor's fields as posted; every one defaults to empty so a partial post is still read.
+#[derive(FromForm, Default)]
+pub struct EditorForm {
+    #[field(default = String::new())]
+    id: String,
+    #[field(default = String::new())]
+    version: String,
+    #[field(default = String::new())]
+    title: String,
+    #[field(default = String::new())]
+    slug: String,
+    #[field(default = String::new())]
+    body: String,
+    #[field(default = String::new())]
+    excerpt: String,
+    #[field(default = String::new())]
+    tags: String,
+    #[field(default = String::new())]
+    series_id: String,
+    #[field(default = String::new())]
+    series_position: String,
+    #[field(default = String::new())]
+    cover_image: String,
+    #[field(default = String::new())]
+    cover_alt: String,
+    #[field(default = String::new())]
+    seo_title: String,
+    #[field(default = String::new())]
+    seo_description: String,
+    #[field(default = String::new())]
+    publish_at: String,
+    #[field(default = String::new())]
+    intent: String,
+}
+
+impl EditorForm {
+    fn input(&self) -> PostInput {
+        PostInput {
+            title: self.title.clone(),
+            slug: self.slug.clone(),
+            body: self.body.clone(),
+            excerpt: self.excerpt.clone(),
+            tags: self.tags.clone(),
+            series_id: self.series_id.clone(),
+            series_position: self.series_position.clone(),
+            cover_image: self.cover_image.clone(),
+            cover_alt: self.cover_alt.clone(),
+            seo_title: self.seo_title.clone(),
+            seo_description: self.seo_description.clone(),
+            publish_at: self.publish_at.clone(),
+        }
+    }
+}
+
+/// The editor's fields filled from a saved post.
+pub fn input_of(post: &EditPost) -> PostInput {
+    PostInput {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        body: post.body_md.clone(),
+        excerpt: post.excerpt.clone(),
+        tags: post.tags.join(", "),
+        series_id: post.series_id.map(|id| id.to_string()).unwrap_or_default(),
+        series_position: post.series_position.map(|p| p.to_string()).unwrap_or_default(),
+        cover_image: post.cover_image.clone().unwrap_or_default(),
+        cover_alt: post.cover_alt.clone(),
+        seo_title: post.seo_title.clone().unwrap_or_default(),
+        seo_description: post.seo_description.clone().unwrap_or_default(),
+        publish_at: post.published_at.map(datetime_local).unwrap_or_default(),
+    }
+}
+
+fn state_of(status: PostStatus, published_at: Option<Timestamp>, now: Timestamp) -> &'static str {
+    match (status, published_at) {
+        (PostStatus::Draft, _) => "draft",
+        (PostStatus::Published, Some(at)) if at > now => "scheduled",
+        (PostStatus::Published, _) => "published",
+    }
+}
+
+/// Whether this user may open and save `post`: their own (published ones only if they may
+/// publish), or anyone's for editors.
+pub fn may_edit(desk: &Desk, post: &EditPost) -> bool {
+    if desk.can(Action::EditAllContent) {
+        return true;
+    }
+    post.author_id == desk.user().id
+        && desk.can(Action::WriteOwnPosts)
+        && (post.status == PostStatus::Draft || desk.can(Action::PublishOwnPosts))
+}
+
+/// Loads post `id` for this user: 404 if missing, 403 if not theirs to edit.
+pub async fn load(db: &Db, desk: &Desk, id: i64) -> AppResult<EditPost> {
+    let post = editing::find(db, id).await?.ok_or_else(AppError::not_found)?;
+    if may_edit(desk, &post) { Ok(post) } else { Err(AppError::forbidden()) }
+}
+
+/// Everything the editor shows besides the fields themselves.
+struct Context {
+    id: Option<i64>,
+    version: i64,
+    state: &'static str,
+    post: Option<EditPost>,
+}
+
+async fn page<'a>(
+    db: &Db,
+    desk: &'a Desk,
+    ctx: Context,
+    input: PostInput,
+    errors: FieldErrors,
+    conflict: Option<String>,
+) -> AppResult<EditorPage<'a>> {
+    let title = if ctx.id.is_some() { "Edit post" } else { "New post" };
+    let path = ctx.id.map_or("/admin/posts/new".to_owned(), |id| format!("/admin/posts/{id}/edit"));
+    let (meta, shell) = desk.frame("posts", title, &path);
+    let post = ctx.post.as_ref();
+    Ok(EditorPage {
+        site: &desk.site,
+        meta,
+        shell,
+        id: ctx.id,
+        version: ctx.version,
+        preview_html: markdown::render(&input.body).html,
+        input,
+        errors,
+        state: ctx.state,
+        conflict,
+        series: admin_content::all_names(db, Vocabulary::Series).await?,
+        tag_names: admin_content::all_names(db, Vocabulary::Tags).await?,
+        images: media::recent_images(db, 50).await?,
+        preview_url: post
+            .and_then(|p| p.preview_token.as_ref())
+            .map(|t| desk.site.url(&format!("/preview/{t}"))),
+        view_url: post.filter(|_| ctx.state == "published").map(|p| format!("/posts/{}", p.slug)),
+        author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
+        updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
+        may_publish: post.map_or(desk.can(Action::PublishOwnPosts), |p| may_publish(desk, p.author_id)),
+    })
+}
+
+/// Whether this user may publish, schedule or unpublish a post by `author`.
+fn may_publish(desk: &Desk, author: i64) -> bool {
+    desk.can(Action::EditAllContent) || (author == desk.user().id && desk.can(Action::PublishOwnPosts))
+}
+
+#[get("/admin/posts/new")]
+async fn new(db: Connection<FolioDb>, desk: Desk) -> AppResult<Html> {
+    desk.require(Action::WriteOwnPosts)?;
+    let ctx = Context { id: None, version: 0, state: "new", post: None };
+    Html::page(&page(&db, &desk, ctx, PostInput::default(), FieldErrors::new(), None).await?)
+}
+
+#[get("/admin/posts/<id>/edit")]
+async fn edit(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
+    desk.require(Action::WriteOwnPosts)?;
+    let post = load(&db, &desk, id).await?;
+    let input = input_of(&post);
+    let ctx = Context {
+        id: Some(id),
+        version: post.version,
+        state: state_of(post.status, post.published_at, now()),
+        post: Some(post),
+    };
+    Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
+}
+
+/// The series chosen must exist (the list may be stale).
+async fn check_series(db: &Db, input: &PostInput, errors: &mut FieldErrors) -> AppResult<()> {
+    if let Some(id) = parse_id(Some(&input.series_id))
+        && admin_content::term(db, Vocabulary::Series, id).await?.is_none()
+    {
+        errors.add("series_id", "That series no longer exists; choose another.");
+    }
+    Ok(())
+}
+
+#[post("/admin/posts/save", data = "<form>")]
+async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> AppResult<Answer> {
+    desk.require(Action::WriteOwnPosts)?;
+    let now = now();
+    let existing = match parse_id(Some(&form.id)) {
+        Some(id) => Some(load(&db, &desk, id).await?),
+        None => None,
+    };
+    let intent = Intent::parse(&form.intent);
+    let author = existing.as_ref().map_or(desk.user().id, |p| p.author_id);
+    if matches!(intent, Intent::Publish | Intent::Schedule | Intent::Unpublish) && !may_publish(&desk, author)
+    {
+        return Err(AppError::forbidden());
+    }
+    let input = form.input();
+    let version = form.version.trim().parse().unwrap_or(0);
+    let ctx = |post: Option<EditPost>, version| Context {
+        id: post.as_ref().map(|p| p.id),
+        version,
+        state: post.as_ref().map_or("new", |p| state_of(p.status, p.published_at, now)),
+        post,
+    };
+    let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
+    let mut errors = FieldErrors::new();
+    check_series(&db, &input, &mut errors).await?;
+    let draft = match check_post(&input, intent, current, now) {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) => return invalid(&db, &desk, ctx(existing, version), input, errors).await,
+        Err(more) => {
+            for (field, message) in more.iter() {
+                errors.add(field, message);
+            }
+            return invalid(&db, &desk, ctx(existing, version), input, errors).await;
+        }
+    };
+    let save = Save { by: desk.user().id, now, revision: true, note: "" };
+    let result = match &existing {
+        None => {
+            if editing::slug_taken(&db, draft.slug.as_str(), 0).await? {
+                Err(SaveError::SlugTaken)
+            } else {
+                editing::create(&db, &draft, save).await
+            }
+        }
+        Some(post) => editing::update(&db, post.id, version, &draft, save).await.map(|_| post.id),
+    };
+    let id = match result {
+        Ok(id) => id,
+        Err(SaveError::SlugTaken) => {
+            errors.add("slug", "Another post already uses this slug; change it or the title.");
+            return invalid(&db, &desk, ctx(existing, version), input, errors).await;
+        }
+        Err(SaveError::Conflict { current }) => {
+            let post = existing.ok_or_else(AppError::not_found)?;
+            let fresh = editing::find(&db, post.id).await?.ok_or_else(AppError::not_found)?;
+            let message = format!(
+                "Not saved: someone else saved this post (at {} UTC) after you opened it. Your text is below, \
+                 unchanged. Compare it with the saved version in the history, then save again to replace \
+                 theirs with yours.",
+                dates::iso(fresh.updated_at)
+            );
+            let view = page(&db, &desk, ctx(Some(fresh), current), input, errors, Some(message)).await?;
+            return Ok(Html::page_or_fragment(desk.hx, &view)?.with_status(Status::Conflict).into());
+        }
+        Err(SaveError::NotFound) => return Err(AppError::not_found()),
+        Err(SaveError::Db(e)) => return Err(e.into()),
+    };
+    let verb = match (intent, draft.status) {
+        (Intent::Publish, _) => "published",
+        (Intent::Schedule, _) => "scheduled",
+        (Intent::Unpublish, _) => "unpublished",
+        (_, PostStatus::Draft) => "saved a draft of",
+        (_, PostStatus::Published) => "updated",
+    };
+    desk.audit(&db, verb, &format!("post “{}”", draft.title), "").await?;
+    let message = match intent {
+        Intent::Publish => format!("Published: it is live at /posts/{}.", draft.slug),
+        Intent::Schedule => format!(
+            "Scheduled for {} UTC.",
+            draft.published_at.map(|at| datetime_local(at).replace('T', " ")).unwrap_or_default()
+        ),
+        Intent::Unpublish => "Unpublished: the post is a draft again.".to_owned(),
+        Intent::Save if draft.status == PostStatus::Draft => "Draft saved.".to_owned(),
+        Intent::Save => "Changes saved.".to_owned(),
+    };
+    Ok(done(desk.hx, format!("/admin/posts/{id}/edit"), message))
+}
+
+async fn invalid(
+    db: &Db,
+    desk: &Desk,
+    ctx: Context,
+    input: PostInput,
+    errors: FieldErrors,
+) -> AppResult<Answer> {
+    let view = page(db, desk, ctx, input, errors, None).await?;
+    Ok(crate::web::forms::invalid(desk.hx, &view)?.into())
+}
+
+/// An autosave's answer: a status line, plus the post's id and version swapped into the form
+/// out of band, and for a new post its editor's URL put in the address bar.
+struct Autosaved {
+    body: Html,
+    url: Option<Header<'static>>,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for Autosaved {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let mut res = self.body.respond_to(req)?;
+        if let Some(url) = self.url {
+            res.set_header(url);
+        }
+        Ok(res)
+    }
+}
+
+fn autosaved(message: &str, saved: Option<(i64, i64)>) -> Autosaved {
+    let escaped =
+        askama::filters::escape(message, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
+    let mut body = format!("<span>{escaped}</span>");
+    let mut url = None;
+    if let Some((id, version)) = saved {
+        body.push_str(&format!(
+            r#"<input type="hidden" id="f-id" name="id" value="{id}" hx-swap-oob="true"><input type="hidden" id="f-version" name="version" value="{version}" hx-swap-oob="true">"#
+        ));
+        url = Some(Header::new("HX-Replace-Url", format!("/admin/posts/{id}/edit")));
+    }
+    Autosaved { body: Html::plain(body), url }
+}
+
+#[post("/admin/posts/autosave", data = "<form>")]
+async fn autosave(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> AppResult<Autosaved> {
+    desk.require(Action::WriteOwnPosts)?;
+    let now = now();
+    let existing = match parse_id(Some(&form.id)) {
+        Some(id) => Some(load(&db, &desk, id).await?),
+        None => None,
+    };
+    if existing.as_ref().is_some_and(|p| p.status != PostStatus::Draft) {
+        return Ok(autosaved("Published posts are not autosaved: use Save changes.", None));
+    }
+    let input = form.input();
+    let mut errors = FieldErrors::new();
+    check_series(&db, &input, &mut errors).await?;
+    let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
+    let draft = match check_post(&input, Intent::Save, current, now) {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) | Err(_) => {
+            return Ok(autosaved(
+                "Not autosaved yet: the form has something to fix. Save to see what.",
+                None,
+            ));
+        }
+    };
+    let save = Save { by: desk.user().id, now, revision: false, note: "autosave" };
+    let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
+    match &existing {
+        None => {
+            if editing::slug_taken(&db, draft.slug.as_str(), 0).await? {
+                return Ok(autosaved("Not autosaved: another post already uses this slug.", None));
+            }
+            let id = match editing::create(&db, &draft, save).await {
+                Ok(id) => id,
+                Err(SaveError::SlugTaken) => return Ok(autosaved("Not autosaved: the slug is taken.", None)),
+                Err(e) => return Err(save_error(e)),
+            };
+            Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((id, 1))))
+        }
+        Some(post) => {
+            let version = form.version.trim().parse().unwrap_or(0);
+            match editing::update(&db, post.id, version, &draft, save).await {
+                Ok(v) => Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((post.id, v)))),
+                Err(SaveError::Conflict { .. }) => {
+                    Ok(autosaved("Not autosaved: someone else changed this post. Save to compare.", None))
+                }
+                Err(SaveError::SlugTaken) => {
+                    Ok(autosaved("Not autosaved: another post already uses this slug.", None))
+                }
+                Err(e) => Err(save_error(e)),
+            }
+        }
+    }
+}
+
+fn save_error(e: SaveError) -> AppError {
+    match e {
+        SaveError::Db(e) => e.into(),
+        SaveError::NotFound => AppError::not_found(),
+        other => AppError::internal(format!("{other:?}")),
+    }
+}
+
+#[derive(FromForm)]
+pub struct PreviewForm {
+    #[field(default = String::new())]
+    body: String,
+}
+
+/// The body rendered exactly as readers will see it (sanitised), for the preview pane.
+#[post("/admin/posts/preview", data = "<form>")]
+async fn preview(desk: Desk, form: Form<PreviewForm>) -> AppResult<Html> {
+    desk.require(Action::WriteOwnPosts)?;
+    let body = form.into_inner().body;
+    if body.len() > editor::BODY_MAX * 4 {
+        return Ok(Html::plain("<p>The body is too long to preview.</p>".into()));
+    }
+    let html = rocket::tokio::task::spawn_blocking(move || markdown::render(&body).html)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(Html::plain(html))
+}
+
+#[post("/admin/posts/<id>/preview-link")]
+async fn preview_link(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
+    desk.require(Action::WriteOwnPosts)?;
+    let post = load(&db, &desk, id).await?;
+    let token = secrets::token();
+    editing::set_preview_token(&db, post.id, &token).await?;
+    desk.audit(&db, "made a preview link for", &format!("post “{}”", post.title), "").await?;
+    Ok(done(
+        desk.hx,
+        format!("/admin/posts/{id}/edit"),
+        "A new private preview link is ready; any earlier link no longer works.",
+    ))
+}
+
+/// Who may delete: editors any post; writers their own drafts, and authors their own posts.
+fn may_delete(desk: &Desk, post: &EditPost) -> bool {
+    may_edit(desk, post)
+}
+
+#[get("/admin/posts/<id>/delete")]
+async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
+    let post = load(&db, &desk, id).await?;
+    if !may_delete(&desk, &post) {
+        return Err(AppError::forbidden());
+    }
+    let action = format!("/admin/posts/{id}/delete");
+    let mut page = ConfirmPage::new(&desk, "Delete this post?", &action, &format!("/admin/posts/{id}/edit"));
+    page.message = format!("“{}” and all its revisions will be deleted. This cannot be undone.", post.title);
+    page.button = "Delete the post".into();
+    Html::page(&page)
+}
+
+#[post("/admin/posts/<id>/delete")]
+async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
+    let post = load(&db, &desk, id).await?;
+    if !may_delete(&desk, &post) {
+        return Err(AppError::forbidden());
+    }
+    editing::delete(&db, id).await?;
+    desk.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
+    Ok(done(desk.hx, "/admin/posts", format!("Deleted “{}”.", post.title)))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![new, edit, save, autosave, preview, preview_link, confirm_delete, delete]
+}

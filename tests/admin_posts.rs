@@ -1,0 +1,524 @@
+//! The admin's post list and editor: roles, validation, publishing, conflicts, bulk actions,
+//! revisions, autosave and previews, on both backends.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fixtures::{base, numbered_posts, post};
+use common::{Backend, PASSWORD, Page, TestApp, TestUser, csrf_of};
+use folio::domain::roles::Role;
+use rocket::http::Status;
+
+/// The value of the input named `name` in `html`.
+fn value_of(html: &str, name: &str) -> String {
+    let needle = format!(r#"name="{name}" value=""#);
+    let start = html.find(&needle).unwrap_or_else(|| panic!("no {name} in:\n{html}")) + needle.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The editor's fields for a post with `title` and `body`, as the form sends them.
+fn fields<'a>(title: &'a str, body: &'a str, intent: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("body", body),
+        ("excerpt", ""),
+        ("tags", ""),
+        ("series_id", ""),
+        ("series_position", ""),
+        ("cover_image", ""),
+        ("cover_alt", ""),
+        ("seo_title", ""),
+        ("seo_description", ""),
+        ("publish_at", ""),
+        ("intent", intent),
+    ]
+}
+
+fn with<'a>(mut base: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    for (name, value) in extra {
+        match base.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => base.push((name, value)),
+        }
+    }
+    base
+}
+
+async fn as_user(app: &TestApp, user: &TestUser) {
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(app.sign_in(&user.email, PASSWORD).await.status, Status::SeeOther);
+}
+
+/// Creates a post through the editor; returns its id.
+async fn create(app: &TestApp, title: &str, intent: &str) -> String {
+    let page = app.submit("/admin/posts/save", &fields(title, "Some *text*.", intent)).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let location = page.header("Location").unwrap().to_owned();
+    location.trim_start_matches("/admin/posts/").trim_end_matches("/edit").to_owned()
+}
+
+async fn roles_decide_who_writes_publishes_and_edits(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let contributor = app.user(Role::Contributor, "contributor@example.org").await;
+    let author = app.user(Role::Author, "author@example.org").await;
+    let editor = app.user(Role::Editor, "editor@example.org").await;
+    let member = app.user(Role::Member, "member@example.org").await;
+
+    as_user(&app, &contributor).await;
+    assert_eq!(app.get("/admin/posts").await.status, Status::Ok);
+    let draft = create(&app, "Contributed", "save").await;
+    let publish = app
+        .submit("/admin/posts/save", &with(fields("Contributed", "x", "publish"), &[("id", &draft)]))
+        .await;
+    assert_eq!(publish.status, Status::Forbidden, "contributors cannot publish");
+    let new_published = app.submit("/admin/posts/save", &fields("Sneaky", "x", "publish")).await;
+    assert_eq!(new_published.status, Status::Forbidden);
+    app.get("/admin/posts/new").await.assert_lacks(r#"value="publish""#);
+
+    as_user(&app, &author).await;
+    let own = create(&app, "Authored", "publish").await;
+    assert_eq!(app.get("/posts/authored").await.status, Status::Ok, "authors publish their own posts");
+    assert_eq!(
+        app.get(&format!("/admin/posts/{draft}/edit")).await.status,
+        Status::Forbidden,
+        "not others' posts"
+    );
+    let list = app.get("/admin/posts").await;
+    list.assert_contains("Authored");
+    list.assert_lacks("Contributed");
+
+    as_user(&app, &editor).await;
+    let list = app.get("/admin/posts").await;
+    list.assert_contains("Authored");
+    list.assert_contains("Contributed");
+    let edit = app.get(&format!("/admin/posts/{own}/edit")).await;
+    assert_eq!(edit.status, Status::Ok);
+    let version = value_of(&edit.body, "version");
+    let update = with(fields("Authored, edited", "New text", "save"), &[("id", &own), ("version", &version)]);
+    assert_eq!(app.submit("/admin/posts/save", &update).await.status, Status::SeeOther);
+    let published = with(fields("Contributed", "x", "publish"), &[("id", &draft), ("version", "1")]);
+    assert_eq!(
+        app.submit("/admin/posts/save", &published).await.status,
+        Status::SeeOther,
+        "editors publish anyone's"
+    );
+
+    as_user(&app, &member).await;
+    assert_eq!(app.get("/admin/posts").await.status, Status::Forbidden);
+    assert_eq!(
+        app.submit("/admin/posts/save", &fields("Member post", "x", "save")).await.status,
+        Status::Forbidden
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE title = 'Member post'").await, 0);
+}
+
+async fn invalid_fields_each_get_a_message_and_keep_what_was_typed(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let long_tag = "t".repeat(61);
+    let bad = with(
+        fields(" ", "My <b>precious</b> draft text", "schedule"),
+        &[
+            ("slug", "Not A Slug"),
+            ("tags", &long_tag),
+            ("series_id", "999"),
+            ("series_position", "zero"),
+            ("cover_image", "javascript:alert(1)"),
+            ("publish_at", "someday"),
+        ],
+    );
+    let page = app.submit("/admin/posts/save", &bad).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    for message in [
+        "Enter a title.",
+        "Use only lowercase letters",
+        "Keep each tag name under 60 characters.",
+        "That series no longer exists",
+        "as a whole number",
+        "Enter the cover image as a path",
+        "Enter the date and time to publish",
+    ] {
+        page.assert_contains(message);
+    }
+    page.assert_contains("My &#60;b&#62;precious&#60;/b&#62; draft text");
+    page.assert_contains(r#"value="Not A Slug""#);
+    page.assert_contains(r#"aria-invalid="true""#);
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 0, "nothing saved");
+
+    let token = app.csrf().await;
+    let mut hx = vec![("_csrf", token.as_str())];
+    hx.extend(fields("", "x", "save"));
+    let fragment = app.post("/admin/posts/save", &hx, &[("HX-Request", "true")]).await;
+    assert_eq!(fragment.status, Status::UnprocessableEntity);
+    assert!(fragment.body.trim_start().starts_with("<form"), "htmx gets the form only:\n{}", fragment.body);
+    assert_eq!(fragment.header("Vary"), Some("HX-Request"));
+
+    let past = with(fields("Late", "x", "schedule"), &[("publish_at", "2001-01-01T09:00")]);
+    app.submit("/admin/posts/save", &past).await.assert_contains("Choose a moment in the future");
+    create(&app, "Taken", "save").await;
+    let clash =
+        app.submit("/admin/posts/save", &with(fields("Other", "x", "save"), &[("slug", "taken")])).await;
+    assert_eq!(clash.status, Status::UnprocessableEntity);
+    clash.assert_contains("Another post already uses this slug");
+}
+
+async fn publishing_scheduling_and_unpublishing_change_what_readers_see(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let id = create(&app, "Big News", "save").await;
+    assert_eq!(app.get("/posts/big-news").await.status, Status::NotFound, "drafts are hidden");
+    let tagged = with(
+        fields("Big News", "Text", "publish"),
+        &[("id", &id), ("version", "1"), ("tags", "Fresh Tag, rust")],
+    );
+    let done = app.submit("/admin/posts/save", &tagged).await;
+    assert_eq!(done.status, Status::SeeOther);
+    assert_eq!(app.get("/posts/big-news").await.status, Status::Ok);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tags WHERE slug = 'fresh-tag' AND name = 'Fresh Tag'").await,
+        1
+    );
+    app.get("/tags/fresh-tag").await.assert_contains("Big News");
+
+    let unpublish = with(fields("Big News", "Text", "unpublish"), &[("id", &id), ("version", "2")]);
+    assert_eq!(app.submit("/admin/posts/save", &unpublish).await.status, Status::SeeOther);
+    assert_eq!(app.get("/posts/big-news").await.status, Status::NotFound);
+    app.get("/tags/fresh-tag").await.assert_lacks("Big News");
+
+    let schedule =
+        with(fields("Later", "Text", "schedule"), &[("publish_at", "2099-06-01T08:30"), ("series_id", "1")]);
+    let later = app.submit("/admin/posts/save", &schedule).await;
+    assert_eq!(later.status, Status::SeeOther);
+    assert_eq!(app.get("/posts/later").await.status, Status::NotFound, "scheduled posts wait");
+    assert_eq!(app.count("SELECT published_at FROM posts WHERE slug = 'later'").await, 4_083_985_800);
+    assert_eq!(app.count("SELECT series_position FROM posts WHERE slug = 'later'").await, 1);
+    let list = app.get("/admin/posts?status=scheduled").await;
+    list.assert_contains("Later");
+    list.assert_lacks("Big News");
+    app.get("/admin").await.assert_contains("Later");
+}
+
+async fn a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their_text(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let id = create(&app, "Shared", "save").await;
+    let other = app.user(Role::Editor, "other@example.org").await;
+    let second = app.second_browser().await;
+    let signin = |email: String| {
+        let second = &second;
+        async move {
+            let form = second.get("/sign-in").dispatch().await.into_string().await.unwrap();
+            let body = format!(
+                "_csrf={}&email={}&password={}&next=",
+                csrf_of(&form),
+                email.replace('@', "%40"),
+                PASSWORD.replace(' ', "+")
+            );
+            let res =
+                second.post("/sign-in").header(rocket::http::ContentType::Form).body(body).dispatch().await;
+            assert_eq!(res.status(), Status::SeeOther);
+        }
+    };
+    signin(other.email.clone()).await;
+    let first_version = value_of(&app.get(&format!("/admin/posts/{id}/edit")).await.body, "version");
+    let second_form =
+        second.get(format!("/admin/posts/{id}/edit")).dispatch().await.into_string().await.unwrap();
+    let second_version = value_of(&second_form, "version");
+    assert_eq!(first_version, second_version);
+
+    let mine =
+        with(fields("Shared", "First editor's words", "save"), &[("id", &id), ("version", &first_version)]);
+    assert_eq!(app.submit("/admin/posts/save", &mine).await.status, Status::SeeOther);
+
+    let theirs = with(
+        fields("Shared", "Second editor's careful paragraph", "save"),
+        &[("id", &id), ("version", &second_version)],
+    );
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    body.append_pair("_csrf", &csrf_of(&second_form));
+    body.extend_pairs(&theirs);
+    let res = second
+        .post("/admin/posts/save")
+        .header(rocket::http::ContentType::Form)
+        .body(body.finish())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Conflict);
+    let conflict = res.into_string().await.unwrap();
+    let page = Page { status: Status::Conflict, body: conflict.clone(), headers: vec![] };
+    page.assert_contains("Someone else saved first");
+    page.assert_contains("Second editor&#39;s careful paragraph");
+    assert_eq!(
+        app.text(&format!("SELECT body_md FROM posts WHERE id = {id}")).await,
+        "First editor's words",
+        "no silent overwrite"
+    );
+    // Saving again, having been told, replaces the first editor's text.
+    let newer = value_of(&conflict, "version");
+    let again = with(theirs.clone(), &[("version", &newer)]);
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    body.append_pair("_csrf", &csrf_of(&conflict));
+    body.extend_pairs(&again);
+    let res = second
+        .post("/admin/posts/save")
+        .header(rocket::http::ContentType::Form)
+        .body(body.finish())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(
+        app.text(&format!("SELECT body_md FROM posts WHERE id = {id}")).await,
+        "Second editor's careful paragraph"
+    );
+}
+
+async fn bulk_actions_apply_to_the_selection_only(backend: Backend) {
+    let mut bundle = base();
+    bundle.posts = numbered_posts(4);
+    bundle.posts.push(post("Bo's post", 100, &["news"]).into_draft());
+    let app = TestApp::new(backend, bundle).await;
+    app.signed_in(Role::Editor).await;
+    let id = |title: &'static str| {
+        let app = &app;
+        async move { app.count(&format!("SELECT id FROM posts WHERE title = '{title}'")).await.to_string() }
+    };
+    let (p1, p2, p3) = (id("Post 1").await, id("Post 2").await, id("Post 3").await);
+    let page = app.get("/admin/posts").await;
+    page.assert_contains("5 posts");
+
+    let unpublish = app
+        .submit(
+            "/admin/posts/bulk",
+            &[("action", "unpublish"), ("tag", ""), ("back", ""), ("ids", &p1), ("ids", &p2)],
+        )
+        .await;
+    assert_eq!(unpublish.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE status = 'draft'").await, 3);
+    assert_eq!(app.get("/posts/post-1").await.status, Status::NotFound);
+
+    let publish = app
+        .submit("/admin/posts/bulk", &[("action", "publish"), ("tag", ""), ("back", ""), ("ids", &p1)])
+        .await;
+    assert_eq!(publish.status, Status::SeeOther);
+    assert_eq!(app.get("/posts/post-1").await.status, Status::Ok);
+
+    let tag = app
+        .submit(
+            "/admin/posts/bulk",
+            &[("action", "tag"), ("tag", "Weekly Digest"), ("back", ""), ("ids", &p1), ("ids", &p3)],
+        )
+        .await;
+    assert_eq!(tag.status, Status::SeeOther);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = 'weekly-digest'"
+        )
+        .await,
+        2
+    );
+    app.get("/tags/weekly-digest").await.assert_contains("Post 1");
+
+    let ask = app
+        .submit(
+            "/admin/posts/bulk",
+            &[("action", "delete"), ("tag", ""), ("back", "status=draft"), ("ids", &p2), ("ids", &p3)],
+        )
+        .await;
+    assert_eq!(ask.status, Status::Ok, "deleting asks first");
+    ask.assert_contains("Delete 2 posts");
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 5);
+    let confirmed = app
+        .submit(
+            "/admin/posts/bulk",
+            &[
+                ("action", "delete"),
+                ("tag", ""),
+                ("back", "status=draft"),
+                ("ids", &p2),
+                ("ids", &p3),
+                ("confirm", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(confirmed.status, Status::SeeOther);
+    assert_eq!(confirmed.header("Location"), Some("/admin/posts?status=draft"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'deleted' AND subject = '2 posts'").await,
+        1
+    );
+
+    let none = app.submit("/admin/posts/bulk", &[("action", "publish"), ("tag", ""), ("back", "")]).await;
+    assert_eq!(none.status, Status::SeeOther);
+    assert_eq!(app.get("/admin/posts").await.status, Status::Ok);
+
+    // An author's bulk action never reaches someone else's post.
+    let author = app.user(Role::Author, "author@example.org").await;
+    as_user(&app, &author).await;
+    let p4 = id("Post 4").await;
+    app.submit(
+        "/admin/posts/bulk",
+        &[("action", "delete"), ("tag", ""), ("back", ""), ("ids", &p4), ("confirm", "true")],
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE title = 'Post 4'").await, 1);
+}
+
+async fn the_list_filters_searches_sorts_and_pages(backend: Backend) {
+    let mut bundle = base();
+    bundle.posts = numbered_posts(60);
+    let mut tagged = post("Design notes", 30, &["design"]);
+    tagged.series = Some((common::fixtures::slug("learn-rust"), 1));
+    bundle.posts.push(tagged);
+    bundle.posts.push(post("100% pure_fun", 40, &[]).into_draft());
+    let app = TestApp::new(backend, bundle).await;
+    app.signed_in(Role::Editor).await;
+    let all = app.get("/admin/posts").await;
+    all.assert_contains("62 posts");
+    assert_eq!(all.count(r#"name="ids""#), 50);
+    all.assert_contains("page=2");
+    let second = app.get("/admin/posts?page=2").await;
+    assert_eq!(second.count(r#"name="ids""#), 12);
+
+    let search = app.get("/admin/posts?q=DESIGN").await;
+    search.assert_contains("1 post<");
+    search.assert_contains("Design notes");
+    let literal = app.get("/admin/posts?q=100%25").await;
+    literal.assert_contains("100% pure_fun");
+    literal.assert_contains("1 post<");
+    app.get("/admin/posts?q=_").await.assert_contains("1 post<");
+
+    let design = app.count("SELECT id FROM tags WHERE slug = 'design'").await;
+    app.get(&format!("/admin/posts?tag={design}")).await.assert_contains("1 post<");
+    app.get("/admin/posts?series=1").await.assert_contains("Design notes");
+    app.get("/admin/posts?status=draft").await.assert_contains("1 post<");
+    let ada = app.count("SELECT id FROM users WHERE slug = 'ada'").await;
+    app.get(&format!("/admin/posts?author={ada}&status=published")).await.assert_contains("61 posts");
+    let by_title = app.get("/admin/posts?sort=title").await;
+    let (a, b) = (by_title.body.find("100% pure_fun").unwrap(), by_title.body.find("Design notes").unwrap());
+    assert!(a < b, "sorted by title");
+    let fragment = app.get_hx("/admin/posts?status=draft").await;
+    assert!(fragment.body.trim_start().starts_with(r#"<div id="results">"#), "{}", fragment.body);
+    assert_eq!(app.get("/admin/posts?page=abc&status=nonsense&author=x").await.status, Status::Ok);
+}
+
+async fn revisions_are_kept_compared_and_restored(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let id = create(&app, "Evolving", "save").await;
+    let edit = |body: &'static str, version: &'static str| {
+        let (app, id) = (&app, &id);
+        async move {
+            let update = with(fields("Evolving", body, "save"), &[("id", id), ("version", version)]);
+            assert_eq!(app.submit("/admin/posts/save", &update).await.status, Status::SeeOther);
+        }
+    };
+    edit("line one\nline two\n", "1").await;
+    edit("line one\nline 2, rewritten\nline three\n", "2").await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM post_revisions WHERE post_id = {id}")).await, 3);
+    let history = app.get(&format!("/admin/posts/{id}/revisions")).await;
+    history.assert_contains("Compare with now");
+    let second =
+        app.count(&format!("SELECT id FROM post_revisions WHERE post_id = {id} AND version = 2")).await;
+    let diff = app.get(&format!("/admin/posts/{id}/revisions/{second}")).await;
+    diff.assert_contains("diff__row--changed");
+    diff.assert_contains("line two");
+    diff.assert_contains("line 2, rewritten");
+    diff.assert_contains("diff__row--added");
+
+    let restore = app.submit(&format!("/admin/posts/{id}/revisions/{second}/restore"), &[]).await;
+    assert_eq!(restore.status, Status::SeeOther);
+    assert_eq!(app.text(&format!("SELECT body_md FROM posts WHERE id = {id}")).await, "line one\nline two");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM post_revisions WHERE post_id = {id}")).await, 4);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM post_revisions WHERE post_id = {id} AND note = 'restored version 2'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(app.get(&format!("/admin/posts/{id}/revisions/999999")).await.status, Status::NotFound);
+}
+
+async fn autosave_creates_then_updates_a_draft(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Contributor).await;
+    let token = app.csrf().await;
+    let hx = [("HX-Request", "true"), ("X-CSRF-Token", token.as_str())];
+    let first = app.post("/admin/posts/autosave", &fields("Typing away", "Half a thought", ""), &hx).await;
+    assert_eq!(first.status, Status::Ok);
+    first.assert_contains("Draft autosaved");
+    first.assert_contains(r#"hx-swap-oob="true""#);
+    let id = value_of(&first.body, "id");
+    assert_eq!(first.header("HX-Replace-Url"), Some(format!("/admin/posts/{id}/edit").as_str()));
+    let version = value_of(&first.body, "version");
+    let more = with(fields("Typing away", "A whole thought", ""), &[("id", &id), ("version", &version)]);
+    let second = app.post("/admin/posts/autosave", &more, &hx).await;
+    second.assert_contains("Draft autosaved");
+    assert_eq!(app.text(&format!("SELECT body_md FROM posts WHERE id = {id}")).await, "A whole thought");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM post_revisions WHERE post_id = {id}")).await,
+        0,
+        "autosaves are not revisions"
+    );
+    let stale = app.post("/admin/posts/autosave", &with(more.clone(), &[("body", "stale")]), &hx).await;
+    stale.assert_contains("someone else changed this post");
+    let untitled = app.post("/admin/posts/autosave", &fields("", "x", ""), &hx).await;
+    untitled.assert_contains("Not autosaved yet");
+}
+
+async fn preview_renders_safely_and_preview_links_show_drafts(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let token = app.csrf().await;
+    let preview = app
+        .post(
+            "/admin/posts/preview",
+            &[("body", "# Hi\n\n<script>alert(1)</script>\n\n**bold**")],
+            &[("X-CSRF-Token", &token), ("HX-Request", "true")],
+        )
+        .await;
+    assert_eq!(preview.status, Status::Ok);
+    preview.assert_contains("<strong>bold</strong>");
+    preview.assert_lacks("<script");
+
+    let id = create(&app, "Secret Draft", "save").await;
+    assert_eq!(app.submit(&format!("/admin/posts/{id}/preview-link"), &[]).await.status, Status::SeeOther);
+    let link = app.text(&format!("SELECT preview_token FROM posts WHERE id = {id}")).await;
+    app.submit("/sign-out", &[]).await;
+    let shown = app.get(&format!("/preview/{link}")).await;
+    assert_eq!(shown.status, Status::Ok);
+    shown.assert_contains("Secret Draft");
+    shown.assert_contains(r#"<meta name="robots" content="noindex">"#);
+    assert_eq!(app.get("/posts/secret-draft").await.status, Status::NotFound);
+    assert_eq!(app.get("/preview/not-a-token").await.status, Status::NotFound);
+}
+
+async fn deleting_a_post_asks_first(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let id = create(&app, "Doomed", "save").await;
+    let ask = app.get(&format!("/admin/posts/{id}/delete")).await;
+    assert_eq!(ask.status, Status::Ok);
+    ask.assert_contains("Delete the post");
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 1);
+    let gone = app.submit(&format!("/admin/posts/{id}/delete"), &[("confirm", "true")]).await;
+    assert_eq!(gone.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM post_revisions").await, 0);
+    assert_eq!(app.get(&format!("/admin/posts/{id}/edit")).await.status, Status::NotFound);
+}
+
+both_backends!(
+    roles_decide_who_writes_publishes_and_edits,
+    invalid_fields_each_get_a_message_and_keep_what_was_typed,
+    publishing_scheduling_and_unpublishing_change_what_readers_see,
+    a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their_text,
+    bulk_actions_apply_to_the_selection_only,
+    the_list_filters_searches_sorts_and_pages,
+    revisions_are_kept_compared_and_restored,
+    autosave_creates_then_updates_a_draft,
+    preview_renders_safely_and_preview_links_show_drafts,
+    deleting_a_post_asks_first,
+);
