@@ -60,9 +60,11 @@ async fn original(db: Connection<FolioDb>, media_store: &State<Store>, name: &st
 async fn resized(
     db: Connection<FolioDb>,
     media_store: &State<Store>,
-    width: u32,
+    width: &str,
     name: &str,
 ) -> AppResult<MediaFile> {
+    // A malformed width names nothing: 404, like any other unknown address.
+    let width = width.parse().map_err(|_| AppError::not_found())?;
     serve(&db, media_store, name, width).await
 }
 

@@ -1,0 +1,164 @@
+//! The media library: uploads judged by content, resized copies, serving, alt text, deletion,
+//! both storage places, and who may do what.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fixtures::base;
+use common::{Backend, PASSWORD, TestApp};
+use folio::domain::roles::Role;
+use rocket::figment::Figment;
+use rocket::http::Status;
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image =
+        image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+async fn stored_name(app: &TestApp, original: &str) -> String {
+    app.text(&format!("SELECT stored_name FROM media WHERE original_name = '{original}'")).await
+}
+
+async fn images_are_stored_resized_and_served_with_srcset(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let bytes = png(1200, 600);
+    let page = app.upload("/admin/media", &[], "Harbour at dusk.png", &bytes).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let name = stored_name(&app, "Harbour at dusk.png").await;
+    assert!(name.ends_with(".png") && name.len() == 24, "{name}");
+    assert_eq!(app.text("SELECT variants FROM media").await, "480,960");
+    assert_eq!(app.count("SELECT width FROM media").await, 1200);
+
+    let (status, headers, body) = app.get_bytes(&format!("/media/{name}")).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body, bytes);
+    assert_eq!(header(&headers, "Content-Type"), Some("image/png"));
+    assert_eq!(header(&headers, "Cache-Control"), Some("public, max-age=31536000, immutable"));
+    assert!(header(&headers, "Content-Disposition").unwrap().starts_with("inline"));
+    assert_eq!(header(&headers, "Content-Security-Policy"), Some("default-src 'none'; sandbox"));
+    let (status, _, small) = app.get_bytes(&format!("/media/480/{name}")).await;
+    assert_eq!(status, Status::Ok);
+    let small = image::load_from_memory(&small).unwrap();
+    assert_eq!((small.width(), small.height()), (480, 240));
+    let (_, _, missing_width) = app.get_bytes(&format!("/media/1600/{name}")).await;
+    assert_eq!(missing_width, bytes, "a width never made falls back to the original");
+
+    let library = app.get("/admin/media").await;
+    library.assert_contains(&format!("/media/480/{name} 480w, /media/960/{name} 960w, /media/{name} 1200w"));
+    library.assert_contains(&format!("![](/media/{name})"));
+    let id = app.count("SELECT id FROM media").await;
+    let alt = app.submit(&format!("/admin/media/{id}/alt"), &[("alt", "Boats in a harbour")]).await;
+    assert_eq!(alt.status, Status::SeeOther);
+    app.get("/admin/media").await.assert_contains(&format!("![Boats in a harbour](/media/{name})"));
+    app.get("/admin/media?q=boats").await.assert_contains("Harbour at dusk.png");
+    app.get("/admin/media?q=nothing-like-it").await.assert_contains("No files match");
+}
+
+async fn uploads_are_refused_by_content_size_and_kind(backend: Backend) {
+    let app = TestApp::with_config(backend, base(), Figment::new().merge(("upload_limit", 2_000))).await;
+    app.signed_in(Role::Editor).await;
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        ("photo.jpg", b"MZ\x90\x00\x03 this is really an executable".to_vec(), "This kind of file is not accepted"),
+        ("big.pdf", [b"%PDF-1.7\n".as_slice(), &[b'x'; 3_000]].concat(), "larger than the limit of 2 KB"),
+        ("logo.svg", br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec(), "SVG files can carry scripts"),
+        ("empty.png", Vec::new(), "The file is empty."),
+        ("broken.png", b"\x89PNG\r\n\x1a\nthis is not image data at all".to_vec(), "The image could not be read"),
+    ];
+    for (filename, bytes, message) in cases {
+        let page = app.upload("/admin/media", &[], filename, &bytes).await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{filename}");
+        page.assert_contains(message);
+        page.assert_contains(r#"aria-invalid="true""#);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM media").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM media_blobs").await, 0);
+
+    // A file name is data, never a path.
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let page = app.upload("/admin/media", &[], "../../etc/passwd.pdf", &pdf).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let name = app.text("SELECT stored_name FROM media").await;
+    assert!(!name.contains('/') && name.ends_with(".pdf"), "{name}");
+    assert_eq!(app.text("SELECT original_name FROM media").await, "passwd.pdf");
+    let (status, headers, body) = app.get_bytes(&format!("/media/{name}")).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body, pdf);
+    assert_eq!(header(&headers, "Content-Disposition"), Some("attachment; filename=\"passwd.pdf\""));
+    assert_eq!(header(&headers, "Content-Type"), Some("application/pdf"));
+    for path in ["/media/..%2F..%2Fetc%2Fpasswd", "/media/0123456789abcdef0123.pdf", "/media/w/..%2Fx.pdf"] {
+        assert_eq!(app.get_bytes(path).await.0, Status::NotFound, "{path}");
+    }
+    // Rocket refuses dot segments before any route sees them.
+    assert_ne!(app.get_bytes("/media/../Cargo.toml").await.0, Status::Ok);
+}
+
+async fn deleting_asks_and_only_owners_or_editors_may(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let contributor = app.signed_in(Role::Contributor).await;
+    assert_eq!(app.upload("/admin/media", &[], "mine.png", &png(10, 10)).await.status, Status::SeeOther);
+    let editor = app.user(Role::Editor, "editor@example.org").await;
+    app.submit("/sign-out", &[]).await;
+    app.sign_in(&editor.email, PASSWORD).await;
+    assert_eq!(app.upload("/admin/media", &[], "theirs.png", &png(10, 10)).await.status, Status::SeeOther);
+    let theirs = app.count("SELECT id FROM media WHERE original_name = 'theirs.png'").await;
+    let mine = app.count("SELECT id FROM media WHERE original_name = 'mine.png'").await;
+
+    app.submit("/sign-out", &[]).await;
+    app.sign_in(&contributor.email, PASSWORD).await;
+    assert_eq!(app.get(&format!("/admin/media/{theirs}/delete")).await.status, Status::Forbidden);
+    assert_eq!(app.submit(&format!("/admin/media/{theirs}/delete"), &[]).await.status, Status::Forbidden);
+    assert_eq!(
+        app.submit(&format!("/admin/media/{theirs}/alt"), &[("alt", "x")]).await.status,
+        Status::Forbidden
+    );
+    let ask = app.get(&format!("/admin/media/{mine}/delete")).await;
+    assert_eq!(ask.status, Status::Ok);
+    ask.assert_contains("Delete the file");
+    let name = stored_name(&app, "mine.png").await;
+    assert_eq!(
+        app.submit(&format!("/admin/media/{mine}/delete"), &[("confirm", "true")]).await.status,
+        Status::SeeOther
+    );
+    assert_eq!(app.get_bytes(&format!("/media/{name}")).await.0, Status::NotFound);
+    assert_eq!(app.count("SELECT COUNT(*) FROM media_blobs").await, 1, "theirs alone is left");
+
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(app.get("/admin/media").await.status, Status::SeeOther, "signed out: to the sign-in page");
+    app.user(Role::Member, "member@example.org").await;
+    app.sign_in("member@example.org", PASSWORD).await;
+    assert_eq!(app.upload("/admin/media", &[], "m.png", &png(5, 5)).await.status, Status::Forbidden);
+}
+
+async fn media_may_live_in_a_shared_directory(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Figment::new().merge(("media_dir", dir.path().display().to_string()));
+    let app = TestApp::with_config(backend, base(), config).await;
+    app.signed_in(Role::Editor).await;
+    let bytes = png(1000, 100);
+    assert_eq!(app.upload("/admin/media", &[], "wide.png", &bytes).await.status, Status::SeeOther);
+    let name = stored_name(&app, "wide.png").await;
+    assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), bytes);
+    assert!(dir.path().join(format!("w480-{name}")).exists());
+    assert_eq!(app.count("SELECT COUNT(*) FROM media_blobs").await, 0, "nothing in the database");
+    let (status, _, body) = app.get_bytes(&format!("/media/{name}")).await;
+    assert_eq!((status, body), (Status::Ok, bytes));
+    let id = app.count("SELECT id FROM media").await;
+    app.submit(&format!("/admin/media/{id}/delete"), &[("confirm", "true")]).await;
+    assert!(!dir.path().join(&name).exists());
+    assert!(!dir.path().join(format!("w960-{name}")).exists());
+}
+
+both_backends!(
+    images_are_stored_resized_and_served_with_srcset,
+    uploads_are_refused_by_content_size_and_kind,
+    deleting_asks_and_only_owners_or_editors_may,
+    media_may_live_in_a_shared_directory,
+);
