@@ -9,3 +9,11 @@ trap cleanup EXIT
 
 export ROCKET_PROFILE=release ROCKET_PORT="$PORT" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off
 export ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
+
+# Installs wrk from Debian when it is missing (load benchmarks only).
+need_wrk() {
+  if ! command -v wrk >/dev/null; then
+    echo "Installing wrk (Debian package)…"
+    apt-get install -y -qq wrk >/dev/null
+  fi
+}

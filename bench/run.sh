@@ -15,12 +15,9 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 PORT="${PORT:-8199}"
 
-if ! command -v wrk >/dev/null; then
-  echo "Installing wrk (Debian package)…"
-  apt-get install -y -qq wrk >/dev/null
-fi
 
 source bench/lib.sh
+need_wrk
 BASE="http://127.0.0.1:$PORT"
 
 # One wrk run → "req/s p99_ms".

@@ -209,10 +209,7 @@ async fn users_are_disabled_and_deleted_with_an_heir(backend: Backend) {
     assert_eq!(self_heir.status, Status::UnprocessableEntity, "not to themselves");
     let gone = app.submit(&format!("/admin/users/{ada}/delete"), &[("heir", &writer.id.to_string())]).await;
     assert_eq!(gone.status, Status::SeeOther);
-    assert_eq!(
-        app.count(&format!("SELECT author_id FROM posts WHERE title = 'Ada''s essay'")).await,
-        writer.id
-    );
+    assert_eq!(app.count("SELECT author_id FROM posts WHERE title = 'Ada''s essay'").await, writer.id);
     let log = app.get("/admin/audit").await;
     log.assert_contains("deleted the account of");
     log.assert_contains("Ada Writer");

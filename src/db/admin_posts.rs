@@ -203,7 +203,9 @@ fn conditions(q: &PostQuery, now: Timestamp) -> (String, Vec<Arg>) {
     }
     if let Some(tag) = q.tag {
         let n = arg(Arg::Int(tag), &mut args);
-        clauses.push(format!("p.id IN (SELECT post_id FROM post_tags WHERE tag_id = {n})"));
+        // Probed per row while walking the list's order, so a page stops after its 50 posts.
+        clauses
+            .push(format!("EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = {n})"));
     }
     if !q.search.trim().is_empty() {
         let n = arg(Arg::Text(like_pattern(&q.search)), &mut args);
@@ -225,12 +227,14 @@ pub async fn list(db: &Db, q: &PostQuery, now: Timestamp) -> sqlx::Result<(Vec<P
     let (limit, offset) = (args.len() - 1, args.len());
     let order = q.sort.order_by();
     // The page of ids is chosen first, so tags and names are looked up for that page only.
+    // CROSS JOIN keeps `page` the outer loop: given a plain join, SQLite 3.46 walks every post in
+    // the ORDER BY's index and probes `page` for each (200 ms at 100,000 posts instead of 2).
     let sql = format!(
         "WITH page AS (SELECT p.id FROM posts p WHERE {clause} ORDER BY {order} LIMIT ${limit} OFFSET ${offset})
          SELECT p.id, p.title, p.slug, p.status, p.published_at, p.updated_at, p.author_id,
                 u.display_name AS author_name, s.title AS series_title, {TAGS_OF_P}
-         FROM page JOIN posts p ON p.id = page.id JOIN users u ON u.id = p.author_id
-         LEFT JOIN series s ON s.id = p.series_id ORDER BY {order}"
+         FROM page CROSS JOIN posts p JOIN users u ON u.id = p.author_id
+         LEFT JOIN series s ON s.id = p.series_id WHERE p.id = page.id ORDER BY {order}"
     );
     let rows: Vec<Row> = on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
     let rows = rows

@@ -209,15 +209,14 @@ macro_rules! series_position {
 
 /// Creates a post by `save.by`; returns its id.
 pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
-    let insert = format!(
+    const INSERT: &str =
         "INSERT INTO posts (author_id, created_at, version, title, slug, body_md, body_html, excerpt, excerpt_typed,
          cover_image, cover_alt, status, published_at, updated_at, series_id, series_position, seo_title,
          seo_description, reading_minutes)
-         VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
-    );
+         VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
     Ok(in_tx!(db, |tx| {
         let position = series_position!(tx, d, 0_i64);
-        let id: i64 = bind_draft!(sqlx::query_scalar(&insert).bind(save.by), d, save.now, position)
+        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(save.by), d, save.now, position)
             .fetch_one(&mut *tx)
             .await?;
         finish_save!(tx, id, 1_i64, d, save);

@@ -20,6 +20,10 @@ pub struct Variant {
     pub bytes: Vec<u8>,
 }
 
+/// The bytes did not decode as the image their first bytes promised (or were too large to).
+#[derive(Debug)]
+pub struct Unreadable;
+
 /// An image that decoded: its size and its resized copies.
 pub struct Processed {
     pub size: (u32, u32),
@@ -33,13 +37,13 @@ pub fn variant_kind(original: FileType) -> FileType {
 
 /// Decodes `bytes` (known by its magic bytes to be `kind`) and resizes it to each width below
 /// its own. Animated GIFs keep only the original, which would otherwise lose its animation.
-pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, ()> {
+pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
     let format = match kind {
         FileType::Jpeg => ImageFormat::Jpeg,
         FileType::Png => ImageFormat::Png,
         FileType::Gif => ImageFormat::Gif,
         FileType::Webp => ImageFormat::WebP,
-        _ => return Err(()),
+        _ => return Err(Unreadable),
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -47,7 +51,7 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, ()> {
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let image = reader.decode().map_err(|_| ())?;
+    let image = reader.decode().map_err(|_| Unreadable)?;
     let size = (image.width(), image.height());
     if kind == FileType::Gif {
         return Ok(Processed { size, variants: Vec::new() });
@@ -62,13 +66,14 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, ()> {
     Ok(Processed { size, variants })
 }
 
-fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, ()> {
+fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, Unreadable> {
     let mut buffer = Cursor::new(Vec::new());
     if kind == FileType::Jpeg {
         let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
-        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, JPEG_QUALITY)).map_err(|_| ())?;
+        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, JPEG_QUALITY))
+            .map_err(|_| Unreadable)?;
     } else {
-        image.write_to(&mut buffer, ImageFormat::Png).map_err(|_| ())?;
+        image.write_to(&mut buffer, ImageFormat::Png).map_err(|_| Unreadable)?;
     }
     Ok(buffer.into_inner())
 }

@@ -78,7 +78,7 @@ pub async fn upload(
     .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
     let (size, variants) = match processed {
         Some(Ok(done)) => (Some(done.size), done.variants),
-        Some(Err(())) => return Err(UploadError::BrokenImage),
+        Some(Err(images::Unreadable)) => return Err(UploadError::BrokenImage),
         None => (None, Vec::new()),
     };
     let stored_name = media::stored_name(kind);
