@@ -259,9 +259,3 @@ pub async fn delete_term(db: &Db, kind: Vocabulary, id: i64) -> sqlx::Result<boo
     let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
     Ok(on_pool!(db, |pool| sqlx::query(&sql).bind(id).execute(pool).await?.rows_affected()) == 1)
 }
-
-/// The id of the tag with `slug`.
-pub async fn tag_id(db: &Db, slug: &str) -> sqlx::Result<Option<i64>> {
-    const SQL: &str = "SELECT id FROM tags WHERE slug = $1";
-    on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(slug).fetch_optional(pool).await)
-}

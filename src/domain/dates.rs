@@ -20,6 +20,12 @@ pub fn iso(ts: Timestamp) -> String {
     to_datetime(ts).format(&Rfc3339).unwrap_or_default()
 }
 
+/// "2026-11-23 09:30 UTC", for the admin's logs and histories.
+pub fn utc_minute(ts: Timestamp) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    to_datetime(ts).format(format).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +34,6 @@ mod tests {
     fn formats_both_ways() {
         assert_eq!(human(1_795_420_800), "23 November 2026");
         assert_eq!(iso(1_795_420_800), "2026-11-23T08:00:00Z");
+        assert_eq!(utc_minute(1_795_420_800), "2026-11-23 08:00 UTC");
     }
 }

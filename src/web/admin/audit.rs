@@ -28,7 +28,7 @@ pub struct AuditPage<'a> {
 
 impl AuditPage<'_> {
     fn at(&self, at: &Timestamp) -> String {
-        format!("{} UTC", dates::iso(*at).replace('T', " ").trim_end_matches('Z'))
+        dates::utc_minute(*at)
     }
 }
 

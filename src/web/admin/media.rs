@@ -17,7 +17,7 @@ use crate::domain::{Timestamp, dates};
 use crate::error::{AppError, AppResult};
 use crate::media::{self as store, Store, UploadError};
 use crate::web::admin::bulk::ConfirmPage;
-use crate::web::admin::{Desk, Paging, Shell, page_link};
+use crate::web::admin::{Desk, Paging, Shell, query_string};
 use crate::web::forms::{Answer, done, failed, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -64,14 +64,6 @@ impl MediaPage<'_> {
     fn may_change(&self, m: &Media) -> bool {
         self.may_manage_all || m.uploaded_by == Some(self.me)
     }
-
-    fn link(&self, page: u32) -> String {
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("q", &self.q)
-            .append_pair("kind", &self.kind)
-            .finish();
-        page_link("/admin/media", &query, page)
-    }
 }
 
 /// The `srcset` of an image: its resized copies and the original.
@@ -98,7 +90,8 @@ async fn page<'a>(
         "files" => KindFilter::Files,
         _ => KindFilter::Any,
     };
-    let mut paging = Paging::new(raw_page, 40);
+    let query = query_string(&[("q", q), ("kind", kind)]);
+    let mut paging = Paging::new(raw_page, 40, "/admin/media", query);
     let items = paging.trim(rows::list(db, q, filter, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame("media", "Media", "/admin/media");
     Ok(MediaPage {

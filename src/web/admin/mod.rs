@@ -141,17 +141,21 @@ impl Shell {
     }
 }
 
-/// Page numbers for lists: `?page=` parsed, the offset, and links.
+/// Page numbers for lists: `?page=` parsed, the offset, and links to the neighbouring pages
+/// that keep the list's other query parameters.
 pub struct Paging {
     pub page: u32,
     pub per_page: u32,
     pub has_next: bool,
+    /// `path?query` of the list, without `page`.
+    base: String,
 }
 
 impl Paging {
-    pub fn new(raw: Option<&str>, per_page: u32) -> Paging {
+    pub fn new(raw: Option<&str>, per_page: u32, path: &str, query: String) -> Paging {
         let page = crate::domain::pagination::PageNumber::parse(raw).map_or(1, |p| p.get());
-        Paging { page, per_page, has_next: false }
+        let base = if query.is_empty() { format!("{path}?") } else { format!("{path}?{query}&") };
+        Paging { page, per_page, has_next: false, base }
     }
 
     pub fn offset(&self) -> i64 {
@@ -169,12 +173,23 @@ impl Paging {
         rows.truncate(self.per_page as usize);
         rows
     }
+
+    pub fn previous(&self) -> Option<String> {
+        (self.page > 1).then(|| format!("{}page={}", self.base, self.page - 1))
+    }
+
+    pub fn next(&self) -> Option<String> {
+        self.has_next.then(|| format!("{}page={}", self.base, self.page + 1))
+    }
 }
 
-/// `path?query&page=n`, for pagination links that keep the filters.
-pub fn page_link(path: &str, query: &str, page: u32) -> String {
-    let sep = if query.is_empty() { "" } else { "&" };
-    format!("{path}?{query}{sep}page={page}")
+/// A query string of the `pairs` that have a value.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        out.append_pair(key, value);
+    }
+    out.finish()
 }
 
 /// Parses an id from a form or query value; anything else is no id.

@@ -14,7 +14,7 @@ use crate::domain::validation::FieldErrors;
 use crate::domain::{Status as PageStatus, Timestamp, dates, markdown, now};
 use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
-use crate::web::admin::{Desk, Paging, Shell, page_link, parse_id};
+use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -34,22 +34,13 @@ impl PagesPage<'_> {
     fn date(&self, at: &Timestamp) -> String {
         dates::human(*at)
     }
-
-    fn link(&self, page: u32) -> String {
-        let query = if self.q.is_empty() {
-            String::new()
-        } else {
-            url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &self.q).finish()
-        };
-        page_link("/admin/pages", &query, page)
-    }
 }
 
 #[get("/admin/pages?<q>&<page>")]
 async fn index(db: Connection<FolioDb>, desk: Desk, q: Option<&str>, page: Option<&str>) -> AppResult<Html> {
     desk.require(Action::EditAllContent)?;
     let q = q.unwrap_or("").trim().to_owned();
-    let mut paging = Paging::new(page, 50);
+    let mut paging = Paging::new(page, 50, "/admin/pages", query_string(&[("q", &q)]));
     let pages = paging.trim(admin_content::pages(&db, &q, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame("pages", "Pages", "/admin/pages");
     Html::page(&PagesPage { site: &desk.site, meta, shell, pages, q, paging })

@@ -12,7 +12,7 @@ use crate::db::users;
 use crate::domain::roles::Action;
 use crate::domain::{Timestamp, dates, now};
 use crate::error::AppResult;
-use crate::web::admin::{Desk, Paging, Shell, page_link, parse_id};
+use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::htmx::{Fragment, Html};
 use crate::web::view::{Meta, Site};
 
@@ -56,22 +56,17 @@ pub struct Filters {
 impl Filters {
     /// The query string for links that keep these filters.
     pub fn query(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        if !self.q.is_empty() {
-            out.append_pair("q", &self.q);
-        }
-        if !self.status.is_empty() {
-            out.append_pair("status", &self.status);
-        }
-        for (key, value) in [("author", self.author), ("tag", self.tag), ("series", self.series)] {
-            if let Some(v) = value {
-                out.append_pair(key, &v.to_string());
-            }
-        }
-        if !self.sort.is_empty() && self.sort != Sort::Updated.as_str() {
-            out.append_pair("sort", &self.sort);
-        }
-        out.finish()
+        let [author, tag, series] =
+            [self.author, self.tag, self.series].map(|id| id.map(|n| n.to_string()).unwrap_or_default());
+        let sort = if self.sort == Sort::Updated.as_str() { "" } else { self.sort.as_str() };
+        query_string(&[
+            ("q", &self.q),
+            ("status", &self.status),
+            ("author", &author),
+            ("tag", &tag),
+            ("series", &series),
+            ("sort", sort),
+        ])
     }
 }
 
@@ -104,14 +99,6 @@ impl PostsPage<'_> {
         }
     }
 
-    fn previous_link(&self) -> Option<String> {
-        (self.paging.page > 1).then(|| page_link("/admin/posts", &self.filters.query(), self.paging.page - 1))
-    }
-
-    fn next_link(&self) -> Option<String> {
-        self.paging.has_next.then(|| page_link("/admin/posts", &self.filters.query(), self.paging.page + 1))
-    }
-
     fn is(&self, selected: &Option<i64>, id: &i64) -> bool {
         *selected == Some(*id)
     }
@@ -141,7 +128,7 @@ async fn index(
         series: parse_id(series),
         sort: Sort::parse(sort.unwrap_or("")).as_str().to_owned(),
     };
-    let mut paging = Paging::new(page, PER_PAGE);
+    let mut paging = Paging::new(page, PER_PAGE, "/admin/posts", filters.query());
     let query = PostQuery {
         search: filters.q.clone(),
         status: StatusFilter::parse(&filters.status),

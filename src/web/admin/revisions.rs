@@ -32,7 +32,7 @@ pub struct RevisionsPage<'a> {
 
 impl RevisionsPage<'_> {
     fn date(&self, at: &Timestamp) -> String {
-        format!("{} UTC", dates::iso(*at).replace('T', " ").trim_end_matches('Z'))
+        dates::utc_minute(*at)
     }
 }
 
@@ -50,7 +50,7 @@ pub struct DiffPage<'a> {
 
 impl DiffPage<'_> {
     fn date(&self, at: &Timestamp) -> String {
-        format!("{} UTC", dates::iso(*at).replace('T', " ").trim_end_matches('Z'))
+        dates::utc_minute(*at)
     }
 }
 

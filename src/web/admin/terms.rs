@@ -13,7 +13,7 @@ use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
-use crate::web::admin::{Desk, Paging, Shell, page_link, parse_id};
+use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -59,17 +59,6 @@ pub struct TermsPage<'a> {
 
 form_fragment!(TermsPage);
 
-impl TermsPage<'_> {
-    fn link(&self, page: u32) -> String {
-        let query = if self.q.is_empty() {
-            String::new()
-        } else {
-            url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &self.q).finish()
-        };
-        page_link(&format!("/admin/{}", self.words.path), &query, page)
-    }
-}
-
 struct FormState {
     id: Option<i64>,
     name: String,
@@ -98,7 +87,8 @@ async fn page<'a>(
     raw_page: Option<&str>,
     form: FormState,
 ) -> AppResult<TermsPage<'a>> {
-    let mut paging = Paging::new(raw_page, 100);
+    let path = format!("/admin/{}", words.path);
+    let mut paging = Paging::new(raw_page, 100, &path, query_string(&[("q", q)]));
     let terms = paging.trim(admin_content::terms(db, words.kind, q, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame(words.path, words.plural, &format!("/admin/{}", words.path));
     Ok(TermsPage {
