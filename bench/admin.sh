@@ -40,8 +40,8 @@ post="$(curl -fs -b "$cookie" "$BASE/admin/posts" | grep -o 'href="/admin/posts/
 printf '\n%s connections, %s per URL, one wrk thread; %s posts.\n' "$CONNECTIONS" "$DURATION" "$POSTS"
 printf '%-44s %10s %10s %10s\n' "page" "req/s" "p50 (ms)" "p99 (ms)"
 for path in "/admin" "/admin/posts" "/admin/posts?page=199" "/admin/posts?status=draft" \
-  "/admin/posts?status=scheduled" "/admin/posts?tag=1" "/admin/posts?author=2" "/admin/posts?series=1" \
-  "/admin/posts?q=rust" "/admin/posts?q=zzzz-no-match" "/admin/posts?sort=title&page=100" \
+  "/admin/posts?status=scheduled" "/admin/posts?tag=1" "/admin/posts?tag=1&page=100" "/admin/posts?tag=1&sort=created" "/admin/posts?author=2" "/admin/posts?series=1" \
+  "/admin/posts?q=rust" "/admin/posts?q=zzzz-no-match" "/admin/posts?q=ru" "/admin/posts?sort=title&page=100" \
   "/admin/posts?sort=created" "$post"; do
   code="$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" "$BASE$path")"
   [[ "$code" == "200" ]] || { echo "GET $path answered $code" >&2; exit 1; }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::fixtures::{base, numbered_posts, post};
+use common::fixtures::{HOUR, base, numbered_posts, post};
 use common::{Backend, PASSWORD, Page, TestApp, TestUser, csrf_of};
 use folio::domain::roles::Role;
 use rocket::http::Status;
@@ -510,6 +510,85 @@ async fn deleting_a_post_asks_first(backend: Backend) {
     assert_eq!(app.get(&format!("/admin/posts/{id}/edit")).await.status, Status::NotFound);
 }
 
+/// Where each of `titles` appears in `page`, asserting they appear in that order.
+fn assert_order(page: &Page, titles: &[&str]) {
+    let at: Vec<usize> = titles
+        .iter()
+        .map(|t| page.body.find(t).unwrap_or_else(|| panic!("{t} missing from:\n{}", page.body)))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "expected the order {titles:?}");
+}
+
+async fn tag_lists_and_title_search_follow_every_change(backend: Backend) {
+    let mut bundle = base();
+    bundle.posts = vec![
+        post("Alpha study", 3 * HOUR, &["design"]),
+        post("Beta sketch", 5 * HOUR, &["design"]),
+        post("Gamma outline", 7 * HOUR, &["design"]).into_draft(),
+        post("Untagged note", 9 * HOUR, &[]),
+    ];
+    let app = TestApp::new(backend, bundle).await;
+    app.signed_in(Role::Editor).await;
+    let design = app.count("SELECT id FROM tags WHERE slug = 'design'").await;
+    let tagged = format!("/admin/posts?tag={design}");
+    let id = |title: &'static str| {
+        let app = &app;
+        async move { app.count(&format!("SELECT id FROM posts WHERE title = '{title}'")).await.to_string() }
+    };
+    let list = app.get(&tagged).await;
+    list.assert_contains("3 posts<");
+    list.assert_lacks("Untagged note");
+    assert_order(&list, &["Alpha study", "Beta sketch", "Gamma outline"]);
+
+    // Publishing changes the post, not its tags: the tag's list still follows the change.
+    let gamma = id("Gamma outline").await;
+    let publish = [("action", "publish"), ("tag", ""), ("back", ""), ("ids", gamma.as_str())];
+    assert_eq!(app.submit("/admin/posts/bulk", &publish).await.status, Status::SeeOther);
+    assert_order(&app.get(&tagged).await, &["Gamma outline", "Alpha study", "Beta sketch"]);
+
+    // Renaming a post moves it to the top and changes what the search finds.
+    let beta = id("Beta sketch").await;
+    let rename = with(
+        fields("Beta, revised", "Reworked.", "save"),
+        &[("id", &beta), ("version", "1"), ("tags", "design"), ("slug", "beta-sketch")],
+    );
+    assert_eq!(app.submit("/admin/posts/save", &rename).await.status, Status::SeeOther);
+    let list = app.get(&tagged).await;
+    assert_order(&list, &["Beta, revised", "Alpha study"]);
+    assert_order(&list, &["Gamma outline", "Alpha study"]);
+    app.get("/admin/posts?q=REVISED").await.assert_contains("Beta, revised");
+    app.get("/admin/posts?q=sketch").await.assert_contains("0 posts");
+    app.get("/admin/posts?q=ta%2C%20rev").await.assert_contains("1 post<");
+
+    // Tagging in bulk adds a post to the tag's list; the oldest-first orders read the same rows.
+    let untagged = id("Untagged note").await;
+    let tag = [("action", "tag"), ("tag", "Design"), ("back", ""), ("ids", untagged.as_str())];
+    assert_eq!(app.submit("/admin/posts/bulk", &tag).await.status, Status::SeeOther);
+    let list = app.get(&tagged).await;
+    list.assert_contains("4 posts<");
+    assert_order(&list, &["Untagged note", "Beta, revised"]);
+    assert_order(
+        &app.get(&format!("{tagged}&sort=created")).await,
+        &["Untagged note", "Gamma outline", "Beta, revised", "Alpha study"],
+    );
+    assert_order(
+        &app.get(&format!("{tagged}&sort=title&q=a")).await,
+        &["Alpha study", "Beta, revised", "Gamma outline"],
+    );
+
+    // Short needles, quotes and deleted posts.
+    app.get("/admin/posts?q=st").await.assert_contains("Alpha study");
+    let quoted = app.get("/admin/posts?q=%22Alpha").await;
+    assert_eq!(quoted.status, Status::Ok);
+    quoted.assert_contains("0 posts");
+    let alpha = id("Alpha study").await;
+    let delete =
+        [("action", "delete"), ("tag", ""), ("back", ""), ("ids", alpha.as_str()), ("confirm", "true")];
+    assert_eq!(app.submit("/admin/posts/bulk", &delete).await.status, Status::SeeOther);
+    app.get("/admin/posts?q=study").await.assert_contains("0 posts");
+    app.get(&tagged).await.assert_contains("3 posts<");
+}
+
 both_backends!(
     roles_decide_who_writes_publishes_and_edits,
     invalid_fields_each_get_a_message_and_keep_what_was_typed,
@@ -521,4 +600,5 @@ both_backends!(
     autosave_creates_then_updates_a_draft,
     preview_renders_safely_and_preview_links_show_drafts,
     deleting_a_post_asks_first,
+    tag_lists_and_title_search_follow_every_change,
 );
