@@ -32,6 +32,7 @@ pub struct Site {
     pub comment_moderation: Moderation,
     pub css_url: String,
     pub js_url: String,
+    pub icon_url: String,
 }
 
 impl Site {
@@ -50,6 +51,7 @@ impl Site {
             comment_moderation: Moderation::FirstTime,
             css_url: assets::url("css/site.css"),
             js_url: assets::url("js/htmx.min.js"),
+            icon_url: assets::url("img/favicon.svg"),
         }
     }
 

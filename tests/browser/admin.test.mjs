@@ -1,0 +1,157 @@
+// The admin in real Chromium: what htmx adds (filtering as you type, live preview, autosave,
+// in-place errors with focus, conflicts, delete dialogs), and the same screens without JavaScript.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, signedIn, startFolio } from './folio.mjs';
+
+let folio;
+let browser;
+
+before(async () => {
+  folio = await startFolio();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await folio?.stop();
+});
+
+/** Runs `body` with a signed-in page, then checks the page logged no errors or CSP violations. */
+async function withAdmin(body, options) {
+  const { context, page } = await signedIn(browser, folio.base, options);
+  try {
+    await body(page, context);
+    assert.deepEqual(context.problems, [], 'the browser reported problems');
+  } finally {
+    await context.close();
+  }
+}
+
+test('the post list filters as you type, in place, and keeps the filter in the address', async () => {
+  await withAdmin(async (page) => {
+    await page.goto('/admin/posts');
+    const total = await page.textContent('#results [role=status]');
+    assert.match(total, /^\d+ posts/);
+    const title = (await page.textContent('#results tbody tr:nth-child(3) td a')).trim();
+    await page.evaluate(() => (window.sameDocument = true));
+    await page.fill('#f-q', title);
+    await page.waitForURL((url) => url.searchParams.get('q') === title);
+    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 1);
+    assert.equal((await page.textContent('#results tbody tr td a')).trim(), title);
+    assert.equal(await page.evaluate(() => window.sameDocument), true, 'the list was swapped, not reloaded');
+    await page.selectOption('#f-status', 'draft');
+    await page.waitForURL((url) => url.searchParams.get('status') === 'draft');
+  });
+});
+
+test('the editor previews Markdown live, sanitised, and autosaves a new draft', async () => {
+  await withAdmin(async (page) => {
+    await page.goto('/admin/posts/new');
+    await page.fill('#f-title', 'Typed in Chromium');
+    await page.locator('#f-body').pressSequentially(
+      '# Live heading\n\nSome **bold** text <img src="/static/img/favicon.svg" onload="window.pwned=1"> <script>window.pwned=2</script>',
+    );
+    await page.waitForSelector('#preview h1:text("Live heading")');
+    assert.equal(await page.textContent('#preview strong'), 'bold');
+    assert.equal(await page.locator('#preview img').count(), 1);
+    assert.equal(await page.locator('#preview [onload], #preview script').count(), 0, 'script is stripped');
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    // Five seconds after the last keystroke the draft exists and the address names it.
+    await page.waitForURL(/\/admin\/posts\/\d+\/edit$/, { timeout: 15_000 });
+    await page.waitForSelector('#autosave :text("Draft autosaved at")');
+    const id = await page.inputValue('#f-id');
+    assert.match(id, /^\d+$/);
+    await page.reload();
+    assert.equal(await page.inputValue('#f-title'), 'Typed in Chromium');
+    assert.match(await page.inputValue('#f-body'), /Some \*\*bold\*\* text/);
+  });
+});
+
+test('invalid input is shown in place with the values kept and the error summary focused', async () => {
+  await withAdmin(async (page) => {
+    await page.goto('/admin/posts/new');
+    await page.fill('#f-body', 'A body without a title.');
+    await page.fill('#f-slug', 'Not A Slug!');
+    await page.evaluate(() => (window.sameDocument = true));
+    await page.click('button[value=save]');
+    await page.waitForSelector('.error-summary');
+    assert.equal(await page.evaluate(() => window.sameDocument), true, 'the form was swapped in place');
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true);
+    assert.equal(await page.getAttribute('#f-title', 'aria-invalid'), 'true');
+    assert.equal(await page.getAttribute('#f-slug', 'aria-invalid'), 'true');
+    assert.equal(await page.inputValue('#f-body'), 'A body without a title.');
+    assert.equal(await page.inputValue('#f-slug'), 'Not A Slug!');
+  });
+});
+
+test('the second of two editors saving the same version gets a conflict and keeps their text', async () => {
+  await withAdmin(async (first, context) => {
+    await first.goto('/admin/posts');
+    const edit = await first.getAttribute('#results tbody tr:first-child td a', 'href');
+    const second = await context.newPage();
+    await first.goto(edit);
+    await second.goto(edit);
+    await first.fill('#f-title', 'Saved by the first editor');
+    await Promise.all([first.waitForURL(edit), first.click('button[value=save]')]);
+    await first.waitForSelector('.notice');
+
+    await second.fill('#f-body', 'The second editor wrote this.');
+    await second.click('button[value=save]');
+    await second.waitForSelector('.conflict');
+    assert.match(await second.textContent('.conflict'), /Someone else saved first/);
+    assert.equal(await second.inputValue('#f-body'), 'The second editor wrote this.');
+    assert.equal(await second.evaluate(() => document.activeElement.classList.contains('conflict')), true);
+    // Saving again, knowingly, replaces their version.
+    await Promise.all([second.waitForURL(edit), second.click('button[value=save]')]);
+    await second.reload();
+    assert.equal(await second.inputValue('#f-body'), 'The second editor wrote this.');
+  });
+});
+
+test('delete asks in a dialog; cancelling keeps the post', async () => {
+  await withAdmin(async (page) => {
+    await page.goto('/admin/posts');
+    const link = page.locator('#results tbody tr:first-child td a');
+    const title = (await link.textContent()).trim();
+    await page.goto(await link.getAttribute('href'));
+    page.once('dialog', (dialog) => dialog.dismiss());
+    await page.click('text=Delete…');
+    await page.waitForTimeout(300);
+    assert.match(page.url(), /\/edit$/);
+    page.once('dialog', (dialog) => {
+      assert.match(dialog.message(), /Delete this post/);
+      dialog.accept();
+    });
+    await Promise.all([page.waitForURL(/\/admin\/posts$/), page.click('text=Delete…')]);
+    await page.fill('#f-q', title);
+    await page.waitForURL((url) => url.searchParams.get('q') === title);
+    await page.waitForSelector('#results :text("No posts match")');
+  });
+});
+
+test('without JavaScript, forms post, redirect and show errors as whole pages', async () => {
+  await withAdmin(
+    async (page) => {
+      await page.goto('/admin/posts/new');
+      await page.fill('#f-title', 'Written without JavaScript');
+      await page.fill('#f-body', 'Plain *forms* still work.');
+      await Promise.all([page.waitForURL(/\/admin\/posts\/\d+\/edit$/), page.click('button[value=save]')]);
+      await page.waitForSelector('.notice');
+
+      await page.fill('#f-title', '');
+      const response = await Promise.all([page.waitForNavigation(), page.click('button[value=save]')]);
+      assert.equal(response[0].status(), 422);
+      assert.ok(await page.isVisible('.error-summary'));
+      assert.equal(await page.inputValue('#f-body'), 'Plain *forms* still work.');
+
+      await page.click('text=Delete…');
+      await page.waitForURL(/\/delete$/);
+      await Promise.all([page.waitForURL(/\/admin\/posts/), page.click('button.button--danger')]);
+      await page.fill('#f-q', 'Written without JavaScript');
+      await Promise.all([page.waitForNavigation(), page.press('#f-q', 'Enter')]);
+      assert.ok(await page.isVisible('text=No posts match'));
+    },
+    { javaScriptEnabled: false },
+  );
+});

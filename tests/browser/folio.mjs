@@ -1,0 +1,89 @@
+// Runs a real Folio (the binary the cargo tests built) on a fresh SQLite file with demo content,
+// and a real Chromium that signs in to it. Each test file gets its own server and database.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const EMAIL = 'owner@example.org';
+export const PASSWORD = 'correct horse battery staple';
+
+const BIN = process.env.FOLIO_BIN;
+const CHROMIUM = process.env.FOLIO_TEST_CHROMIUM || '/usr/bin/chromium';
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address();
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
+/** Starts Folio with `posts` demo posts and an owner account; returns its base URL and a stop(). */
+export async function startFolio({ posts = 12 } = {}) {
+  assert.ok(BIN, 'FOLIO_BIN must name the folio binary (scripts/test sets it)');
+  const dir = mkdtempSync(join(tmpdir(), 'folio-browser-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'folio.db')}`,
+    ROCKET_ADDRESS: '127.0.0.1',
+    ROCKET_PORT: String(port),
+    ROCKET_LOG_LEVEL: 'critical',
+  };
+  execFileSync(BIN, ['demo', '--posts', String(posts)], { cwd: dir, env, stdio: 'ignore' });
+  execFileSync(BIN, ['create-admin', '--email', EMAIL, '--password-stdin'], { cwd: dir, env, input: `${PASSWORD}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+  const server = spawn(BIN, ['serve'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    assert.ok(i < 100 && server.exitCode === null, 'folio did not start');
+    await new Promise((later) => setTimeout(later, 100));
+  }
+  return {
+    base,
+    async stop() {
+      server.kill();
+      await new Promise((exited) => (server.exitCode !== null ? exited() : server.once('exit', exited)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A headless Chromium. */
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/**
+ * A signed-in browser context on `base`. Every page opened in it records console errors,
+ * uncaught exceptions and CSP reports in `problems`, which a test expects to stay empty.
+ */
+export async function signedIn(browser, base, options = {}) {
+  const context = await browser.newContext({ baseURL: base, ...options });
+  context.problems = [];
+  context.on('page', (page) => watch(page, context.problems));
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await page.fill('#f-email', EMAIL);
+  await page.fill('#f-password', PASSWORD);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/sign-in')), page.click('button[type=submit]')]);
+  return { context, page };
+}
+
+// Chromium logs every 4xx answer as an error; 409 and 422 are forms coming back by design.
+const EXPECTED = /the server responded with a status of (409|422) /;
+
+function watch(page, problems) {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !EXPECTED.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
+}
