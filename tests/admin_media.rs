@@ -62,6 +62,43 @@ async fn images_are_stored_resized_and_served_with_srcset(backend: Backend) {
     app.get("/admin/media?q=nothing-like-it").await.assert_contains("No files match");
 }
 
+/// A 1200×600 JPEG as a phone writes it: stored sideways (EXIF orientation 6, a quarter turn)
+/// with the place it was taken and a comment.
+fn phone_photo() -> Vec<u8> {
+    let mut plain = Vec::new();
+    let picture = image::RgbImage::from_fn(1200, 600, |x, _| image::Rgb([(x % 256) as u8, 90, 30]));
+    image::codecs::jpeg::JpegEncoder::new(&mut plain).encode_image(&picture).unwrap();
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"GPS 51.5007N 0.1246W");
+    let mut photo = plain[..2].to_vec();
+    for (marker, payload) in [(0xE1, &exif[..]), (0xFE, &b"Shot on a PhoneCam X"[..])] {
+        photo.extend_from_slice(&[0xFF, marker]);
+        photo.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        photo.extend_from_slice(payload);
+    }
+    photo.extend_from_slice(&plain[2..]);
+    photo
+}
+
+async fn photos_are_turned_upright_and_lose_where_they_were_taken(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let photo = phone_photo();
+    assert_eq!(app.upload("/admin/media", &[], "IMG_0001.jpg", &photo).await.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT width FROM media").await, 600, "upright, the photo is tall");
+    assert_eq!(app.count("SELECT height FROM media").await, 1200);
+    let name = stored_name(&app, "IMG_0001.jpg").await;
+    let (_, _, original) = app.get_bytes(&format!("/media/{name}")).await;
+    let text = String::from_utf8_lossy(&original);
+    assert!(!text.contains("GPS") && !text.contains("PhoneCam"), "metadata left in the original");
+    assert_eq!(app.count("SELECT byte_size FROM media").await, original.len() as i64);
+    let mut decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&original)).unwrap();
+    assert_eq!(image::ImageDecoder::orientation(&mut decoder).unwrap().to_exif(), 6, "the orientation stays");
+    let (_, _, copy) = app.get_bytes(&format!("/media/480/{name}")).await;
+    let copy = image::load_from_memory(&copy).unwrap();
+    assert_eq!((copy.width(), copy.height()), (480, 960), "copies are turned upright");
+}
+
 async fn uploads_are_refused_by_content_size_and_kind(backend: Backend) {
     let app = TestApp::with_config(backend, base(), Figment::new().merge(("upload_limit", 2_000))).await;
     app.signed_in(Role::Editor).await;
@@ -158,6 +195,7 @@ async fn media_may_live_in_a_shared_directory(backend: Backend) {
 
 both_backends!(
     images_are_stored_resized_and_served_with_srcset,
+    photos_are_turned_upright_and_lose_where_they_were_taken,
     uploads_are_refused_by_content_size_and_kind,
     deleting_asks_and_only_owners_or_editors_may,
     media_may_live_in_a_shared_directory,

@@ -4,7 +4,8 @@ use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use crate::domain::media::{FileType, variant_widths};
 
@@ -24,9 +25,10 @@ pub struct Variant {
 #[derive(Debug)]
 pub struct Unreadable;
 
-/// An image that decoded: its size and its resized copies.
+/// An image that decoded: its size upright, its EXIF orientation (1–8), and its resized copies.
 pub struct Processed {
     pub size: (u32, u32),
+    pub orientation: u8,
     pub variants: Vec<Variant>,
 }
 
@@ -35,8 +37,9 @@ pub fn variant_kind(original: FileType) -> FileType {
     if original == FileType::Jpeg { FileType::Jpeg } else { FileType::Png }
 }
 
-/// Decodes `bytes` (known by its magic bytes to be `kind`) and resizes it to each width below
-/// its own. Animated GIFs keep only the original, which would otherwise lose its animation.
+/// Decodes `bytes` (known by its magic bytes to be `kind`), turns it upright as its EXIF
+/// orientation says (phones store pictures sideways and say so), and resizes it to each width
+/// below its own. Animated GIFs keep only the original, which would otherwise lose its animation.
 pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
     let format = match kind {
         FileType::Jpeg => ImageFormat::Jpeg,
@@ -51,10 +54,14 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let image = reader.decode().map_err(|_| Unreadable)?;
+    let mut decoder = reader.into_decoder().map_err(|_| Unreadable)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| Unreadable)?;
+    image.apply_orientation(orientation);
     let size = (image.width(), image.height());
+    let orientation = orientation.to_exif();
     if kind == FileType::Gif {
-        return Ok(Processed { size, variants: Vec::new() });
+        return Ok(Processed { size, orientation, variants: Vec::new() });
     }
     let out = variant_kind(kind);
     let mut variants = Vec::new();
@@ -63,7 +70,7 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
         let resized = image.resize_exact(width, height, FilterType::CatmullRom);
         variants.push(Variant { width, kind: out, bytes: encode(&resized, out)? });
     }
-    Ok(Processed { size, variants })
+    Ok(Processed { size, orientation, variants })
 }
 
 fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, Unreadable> {
@@ -97,6 +104,18 @@ mod tests {
         assert_eq!(widths, [480, 960]);
         let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid png");
         assert_eq!((copy.width(), copy.height()), (480, 240));
+    }
+
+    #[test]
+    fn sideways_photos_are_turned_upright() {
+        let mut jpeg = Vec::new();
+        JpegEncoder::new(&mut jpeg).encode_image(&image::RgbImage::new(1200, 600)).expect("encodes");
+        // Stored 1200×600, shown rotated a quarter turn (orientation 6): upright it is 600×1200.
+        let turned = crate::domain::jpeg::strip_metadata(&jpeg, 6).expect("parses");
+        let done = process(&turned, FileType::Jpeg).expect("decodes");
+        assert_eq!((done.size, done.orientation), ((600, 1200), 6));
+        let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid jpeg");
+        assert_eq!((copy.width(), copy.height()), (480, 960));
     }
 
     #[test]

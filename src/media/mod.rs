@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::Db;
 use crate::db::media::{self as rows, Media, NewMedia};
+use crate::domain::jpeg;
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
 
@@ -72,6 +73,13 @@ pub async fn upload(
     let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
     let (bytes, processed) = rocket::tokio::task::spawn_blocking(move || {
         let processed = if kind.is_image() { Some(images::process(&bytes, kind)) } else { None };
+        // The original is kept, but not where and with what it was taken.
+        let bytes = match &processed {
+            Some(Ok(done)) if kind == FileType::Jpeg => {
+                jpeg::strip_metadata(&bytes, done.orientation).unwrap_or(bytes)
+            }
+            _ => bytes,
+        };
         (bytes, processed)
     })
     .await

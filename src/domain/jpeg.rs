@@ -1,0 +1,149 @@
+//! Removing what a camera writes into a JPEG besides the picture: EXIF (with its GPS position,
+//! camera serial and time), XMP, IPTC, comments, and images trailing the file. Lossless: the
+//! compressed picture and what renders it (tables, colour profile, Adobe transform) are kept.
+
+/// The JPEG in `bytes` without its metadata, keeping only the EXIF orientation (1–8) when it is
+/// not 1, so browsers still turn the picture upright. `None` when the bytes do not parse as JPEG.
+pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Option<Vec<u8>> {
+    let rest = bytes.strip_prefix(&[0xFF, 0xD8])?;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut at = 0;
+    let mut wrote_orientation = orientation == 1;
+    // Whether the last segment was a start of scan, which compressed picture data follows.
+    let mut in_scan = false;
+    loop {
+        if in_scan {
+            // Entropy-coded data runs to the next marker that is neither stuffing nor a restart.
+            let start = at;
+            loop {
+                let ff = at + rest.get(at..)?.iter().position(|&b| b == 0xFF)?;
+                match *rest.get(ff + 1)? {
+                    0x00 | 0xD0..=0xD7 => at = ff + 2,
+                    _ => {
+                        at = ff;
+                        break;
+                    }
+                }
+            }
+            out.extend_from_slice(&rest[start..at]);
+        }
+        // Fill bytes (0xFF repeated) may precede a marker.
+        while rest.get(at) == Some(&0xFF) && rest.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        if rest.get(at) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *rest.get(at + 1)?;
+        if marker == 0xD9 {
+            out.extend_from_slice(&[0xFF, 0xD9]);
+            return Some(out);
+        }
+        let length = usize::from(u16::from_be_bytes([*rest.get(at + 2)?, *rest.get(at + 3)?]));
+        let segment = rest.get(at..at + 2 + length).filter(|_| length >= 2)?;
+        let payload = &segment[4..];
+        if !wrote_orientation && marker != 0xE0 {
+            out.extend_from_slice(&orientation_segment(orientation));
+            wrote_orientation = true;
+        }
+        if keep(marker, payload) {
+            out.extend_from_slice(segment);
+        }
+        at += segment.len();
+        in_scan = marker == 0xDA;
+    }
+}
+
+/// Whether a segment is part of the picture rather than metadata about it.
+fn keep(marker: u8, payload: &[u8]) -> bool {
+    match marker {
+        0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+        0xEE => payload.starts_with(b"Adobe"),
+        0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
+        _ => true,
+    }
+}
+
+/// An APP1 segment holding a one-entry EXIF: the orientation tag (0x0112) and nothing else.
+fn orientation_segment(orientation: u8) -> Vec<u8> {
+    let mut s = vec![0xFF, 0xE1, 0x00, 0x22];
+    s.extend_from_slice(b"Exif\0\0MM\0\x2a\0\0\0\x08");
+    s.extend_from_slice(&[0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01]);
+    s.extend_from_slice(&[0x00, orientation, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use image::codecs::jpeg::JpegEncoder;
+    use image::{ImageDecoder, RgbImage};
+
+    use super::*;
+
+    fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&u16::try_from(payload.len() + 2).expect("short").to_be_bytes());
+        s.extend_from_slice(payload);
+        s
+    }
+
+    /// A noisy picture (so the scan has stuffed 0xFF bytes) with every kind of metadata added.
+    fn camera_jpeg() -> (Vec<u8>, RgbImage) {
+        let picture =
+            RgbImage::from_fn(64, 32, |x, y| image::Rgb([(x * 37 + y * 91) as u8, ((x ^ y) * 8) as u8, 255]));
+        let mut plain = Vec::new();
+        JpegEncoder::new_with_quality(&mut plain, 95).encode_image(&picture).expect("encodes");
+        let decoded = image::load_from_memory(&plain).expect("decodes").to_rgb8();
+        let mut tagged = plain[..2].to_vec();
+        tagged.extend(segment(0xE1, b"Exif\0\0MM\0\x2a GPS-SECRET serial 1234"));
+        tagged.extend(segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:secret/>"));
+        tagged.extend(segment(0xED, b"Photoshop 3.0\0 iptc secret"));
+        tagged.extend(segment(0xE2, b"ICC_PROFILE\0\x01\x01 profile bytes"));
+        tagged.extend(segment(0xE2, b"MPF\0 secret offsets"));
+        tagged.extend(segment(0xFE, b"a secret comment"));
+        tagged.extend_from_slice(&plain[2..]);
+        tagged.extend_from_slice(b"trailing secret image");
+        (tagged, decoded)
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn metadata_goes_and_the_picture_stays_exactly() {
+        let (tagged, picture) = camera_jpeg();
+        let clean = strip_metadata(&tagged, 1).expect("parses");
+        for secret in [&b"SECRET"[..], b"secret", b"Exif", b"MPF"] {
+            assert!(!contains(&clean, secret), "{} left in", String::from_utf8_lossy(secret));
+        }
+        assert!(contains(&clean, b"ICC_PROFILE\0"), "the colour profile is part of the picture");
+        assert!(clean.ends_with(&[0xFF, 0xD9]));
+        let decoded = image::load_from_memory(&clean).expect("still a JPEG").to_rgb8();
+        assert_eq!(decoded, picture, "not re-encoded: the same pixels");
+    }
+
+    #[test]
+    fn the_orientation_is_kept_alone() {
+        let (tagged, _) = camera_jpeg();
+        let clean = strip_metadata(&tagged, 6).expect("parses");
+        assert!(!contains(&clean, b"SECRET"));
+        let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&clean)).expect("decoder");
+        assert_eq!(decoder.orientation().expect("readable").to_exif(), 6);
+    }
+
+    #[test]
+    fn what_is_not_a_jpeg_is_left_alone() {
+        assert_eq!(strip_metadata(b"GIF89a", 1), None);
+        assert_eq!(
+            strip_metadata(&[0xFF, 0xD8, 0xFF, 0xE1, 0x40, 0x00, 1, 2], 1),
+            None,
+            "a segment past the end"
+        );
+        assert_eq!(strip_metadata(&[0xFF, 0xD8, 0x12], 1), None);
+    }
+}
