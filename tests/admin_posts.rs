@@ -510,6 +510,59 @@ async fn deleting_a_post_asks_first(backend: Backend) {
     assert_eq!(app.get(&format!("/admin/posts/{id}/edit")).await.status, Status::NotFound);
 }
 
+async fn editors_hand_posts_to_another_author_and_no_one_else_can(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let author = app.user(Role::Author, "author@example.org").await;
+    let member = app.user(Role::Member, "member@example.org").await;
+    let editor = app.signed_in(Role::Editor).await;
+    let editor_id = editor.id.to_string();
+    let new = app.get("/admin/posts/new").await;
+    new.assert_contains(&format!(r#"<option value="{editor_id}" selected>"#));
+
+    // Written by the editor for the author.
+    let for_author = author.id.to_string();
+    let create = with(fields("Guest column", "Words.", "save"), &[("author", &for_author)]);
+    let saved = app.submit("/admin/posts/save", &create).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
+    let id = app.count("SELECT id FROM posts WHERE title = 'Guest column'").await.to_string();
+    let owner = format!("SELECT author_id FROM posts WHERE id = {id}");
+    assert_eq!(app.count(&owner).await, author.id);
+    app.get(&format!("/admin/posts/{id}/edit"))
+        .await
+        .assert_contains(&format!(r#"<option value="{}" selected>"#, author.id));
+
+    // A reader is not staff: the form comes back with the choice and a message.
+    let to_member = member.id.to_string();
+    let bad = with(
+        fields("Guest column", "Words.", "save"),
+        &[("id", &id), ("version", "1"), ("author", &to_member)],
+    );
+    let refused = app.submit("/admin/posts/save", &bad).await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    refused.assert_contains("Only staff can be a post");
+    refused.assert_contains(r#"aria-describedby="f-author-error""#);
+    assert_eq!(app.count(&owner).await, author.id);
+
+    let back = with(
+        fields("Guest column", "Words.", "save"),
+        &[("id", &id), ("version", "1"), ("author", &editor_id)],
+    );
+    assert_eq!(app.submit("/admin/posts/save", &back).await.status, Status::SeeOther);
+    assert_eq!(app.count(&owner).await, editor.id);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE detail = 'author: editor'").await,
+        1,
+        "audited"
+    );
+
+    // An author's form never hands a post on, whatever it sends.
+    as_user(&app, &author).await;
+    app.get("/admin/posts/new").await.assert_lacks(r#"name="author""#);
+    let own = with(fields("Mine", "Words.", "save"), &[("author", &editor_id)]);
+    assert_eq!(app.submit("/admin/posts/save", &own).await.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT author_id FROM posts WHERE title = 'Mine'").await, author.id);
+}
+
 /// Where each of `titles` appears in `page`, asserting they appear in that order.
 fn assert_order(page: &Page, titles: &[&str]) {
     let at: Vec<usize> = titles
@@ -601,4 +654,5 @@ both_backends!(
     preview_renders_safely_and_preview_links_show_drafts,
     deleting_a_post_asks_first,
     tag_lists_and_title_search_follow_every_change,
+    editors_hand_posts_to_another_author_and_no_one_else_can,
 );

@@ -118,6 +118,8 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
 #[derive(Debug, Clone, Copy)]
 pub struct Save<'a> {
     pub by: i64,
+    /// Hands the post to this user; `None` keeps its author (or makes `by` the author of a new one).
+    pub author: Option<i64>,
     pub now: Timestamp,
     pub revision: bool,
     pub note: &'a str,
@@ -207,7 +209,7 @@ macro_rules! series_position {
     }};
 }
 
-/// Creates a post by `save.by`; returns its id.
+/// Creates a post by `save.author`, else `save.by`; returns its id.
 pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
     const INSERT: &str =
         "INSERT INTO posts (author_id, created_at, version, title, slug, body_md, body_html, excerpt, excerpt_typed,
@@ -216,7 +218,8 @@ pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveE
          VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
     Ok(in_tx!(db, |tx| {
         let position = series_position!(tx, d, 0_i64);
-        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(save.by), d, save.now, position)
+        let author = save.author.unwrap_or(save.by);
+        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(author), d, save.now, position)
             .fetch_one(&mut *tx)
             .await?;
         finish_save!(tx, id, 1_i64, d, save);
@@ -226,8 +229,10 @@ pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveE
 
 /// Saves `d` over post `id` if it is still at `version`; returns the new version.
 pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
-    let sql =
-        format!("UPDATE posts SET {POST_VALUES}, version = version + 1 WHERE id = $1 AND version = $18");
+    let sql = format!(
+        "UPDATE posts SET {POST_VALUES}, author_id = COALESCE($19, author_id), version = version + 1
+         WHERE id = $1 AND version = $18"
+    );
     const CURRENT: &str = "SELECT version FROM posts WHERE id = $1";
     const TAKEN: &str = "SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2";
     Ok(in_tx!(db, |tx| {
@@ -238,6 +243,7 @@ pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_
         let position = series_position!(tx, d, id);
         let done = bind_draft!(sqlx::query(&sql).bind(id), d, save.now, position)
             .bind(version)
+            .bind(save.author)
             .execute(&mut *tx)
             .await?
             .rows_affected();

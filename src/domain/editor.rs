@@ -60,6 +60,8 @@ pub struct PostInput {
     pub seo_description: String,
     /// `YYYY-MM-DDTHH:MM` (an HTML `datetime-local`), read as UTC.
     pub publish_at: String,
+    /// The author's user id, as an editor chose it; the save checks it against the staff.
+    pub author: String,
 }
 
 /// A post that passed every rule.

@@ -10,7 +10,7 @@ use rocket_db_pools::Connection;
 
 use crate::db::admin_content::{self, Vocabulary};
 use crate::db::editing::{self, EditPost, Save, SaveError};
-use crate::db::{Db, FolioDb, media};
+use crate::db::{Db, FolioDb, media, users};
 use crate::domain::editor::{self, Current, Intent, PostInput, check_post, datetime_local};
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
@@ -43,6 +43,8 @@ pub struct EditorPage<'a> {
     preview_url: Option<String>,
     view_url: Option<String>,
     author_name: String,
+    /// Whom an editor may hand the post to; empty for everyone else.
+    authors: Vec<(i64, String)>,
     updated: String,
     may_publish: bool,
 }
@@ -52,6 +54,10 @@ form_fragment!(EditorPage);
 impl EditorPage<'_> {
     fn selected_series(&self, id: &i64) -> bool {
         self.input.series_id.trim() == id.to_string()
+    }
+
+    fn selected_author(&self, id: &i64) -> bool {
+        self.input.author.trim() == id.to_string()
     }
 
     fn autosaves(&self) -> bool {
@@ -92,6 +98,8 @@ pub struct EditorForm {
     publish_at: String,
     #[field(default = String::new())]
     intent: String,
+    #[field(default = String::new())]
+    author: String,
 }
 
 impl EditorForm {
@@ -109,6 +117,7 @@ impl EditorForm {
             seo_title: self.seo_title.clone(),
             seo_description: self.seo_description.clone(),
             publish_at: self.publish_at.clone(),
+            author: self.author.clone(),
         }
     }
 }
@@ -128,6 +137,7 @@ pub fn input_of(post: &EditPost) -> PostInput {
         seo_title: post.seo_title.clone().unwrap_or_default(),
         seo_description: post.seo_description.clone().unwrap_or_default(),
         publish_at: post.published_at.map(datetime_local).unwrap_or_default(),
+        author: post.author_id.to_string(),
     }
 }
 
@@ -195,6 +205,7 @@ async fn page<'a>(
             .map(|t| desk.site.url(&format!("/preview/{t}"))),
         view_url: post.filter(|_| ctx.state == "published").map(|p| format!("/posts/{}", p.slug)),
         author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
+        authors: if desk.can(Action::EditAllContent) { users::staff_names(db).await? } else { Vec::new() },
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
         may_publish: post.map_or(desk.can(Action::PublishOwnPosts), |p| may_publish(desk, p.author_id)),
     })
@@ -209,7 +220,8 @@ fn may_publish(desk: &Desk, author: i64) -> bool {
 async fn new(db: Connection<FolioDb>, desk: Desk) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
     let ctx = Context { id: None, version: 0, state: "new", post: None };
-    Html::page(&page(&db, &desk, ctx, PostInput::default(), FieldErrors::new(), None).await?)
+    let input = PostInput { author: desk.user().id.to_string(), ..PostInput::default() };
+    Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
 }
 
 #[get("/admin/posts/<id>/edit")]
@@ -224,6 +236,29 @@ async fn edit(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
         post: Some(post),
     };
     Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
+}
+
+/// The author an editor chose, when it differs from `current`; it must be staff, who may write.
+/// Others cannot hand a post on, whatever they send.
+async fn chosen_author(
+    db: &Db,
+    desk: &Desk,
+    input: &PostInput,
+    current: i64,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<(i64, String)>> {
+    let Some(chosen) = parse_id(Some(&input.author)).filter(|id| *id != current) else {
+        return Ok(None);
+    };
+    if !desk.can(Action::EditAllContent) {
+        return Ok(None);
+    }
+    let staff = users::staff_names(db).await?;
+    let found = staff.into_iter().find(|(id, _)| *id == chosen);
+    if found.is_none() {
+        errors.add("author", "Only staff can be a post's author; choose someone from the list.");
+    }
+    Ok(found)
 }
 
 /// The series chosen must exist (the list may be stale).
@@ -261,6 +296,7 @@ async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> Ap
     let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
     let mut errors = FieldErrors::new();
     check_series(&db, &input, &mut errors).await?;
+    let new_author = chosen_author(&db, &desk, &input, author, &mut errors).await?;
     let draft = match check_post(&input, intent, current, now) {
         Ok(draft) if errors.is_empty() => draft,
         Ok(_) => return invalid(&db, &desk, ctx(existing, version), input, errors).await,
@@ -271,7 +307,13 @@ async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> Ap
             return invalid(&db, &desk, ctx(existing, version), input, errors).await;
         }
     };
-    let save = Save { by: desk.user().id, now, revision: true, note: "" };
+    let save = Save {
+        by: desk.user().id,
+        author: new_author.as_ref().map(|(id, _)| *id),
+        now,
+        revision: true,
+        note: "",
+    };
     let result = match &existing {
         None => {
             if editing::slug_taken(&db, draft.slug.as_str(), 0).await? {
@@ -310,7 +352,8 @@ async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> Ap
         (_, PostStatus::Draft) => "saved a draft of",
         (_, PostStatus::Published) => "updated",
     };
-    desk.audit(&db, verb, &format!("post “{}”", draft.title), "").await?;
+    let handed = new_author.map(|(_, name)| format!("author: {name}")).unwrap_or_default();
+    desk.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
     let message = match intent {
         Intent::Publish => format!("Published: it is live at /posts/{}.", draft.slug),
         Intent::Schedule => format!(
@@ -390,7 +433,7 @@ async fn autosave(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -
             ));
         }
     };
-    let save = Save { by: desk.user().id, now, revision: false, note: "autosave" };
+    let save = Save { by: desk.user().id, author: None, now, revision: false, note: "autosave" };
     let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
     match &existing {
         None => {

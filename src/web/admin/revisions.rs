@@ -102,7 +102,7 @@ async fn restore(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) ->
         ));
     };
     let note = format!("restored version {}", revision.version);
-    let save = Save { by: desk.user().id, now, revision: true, note: &note };
+    let save = Save { by: desk.user().id, author: None, now, revision: true, note: &note };
     match editing::update(&db, id, post.version, &draft, save).await {
         Ok(_) => {}
         Err(SaveError::Conflict { .. }) => {
