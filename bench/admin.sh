@@ -6,6 +6,7 @@
 #
 #   bench/admin.sh
 #   POSTS=10000 DURATION=5s bench/admin.sh
+#   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 bench/admin.sh   # a fresh folio_bench database there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,13 @@ PORT="${PORT:-8197}"
 source bench/lib.sh
 need_wrk
 BASE="http://127.0.0.1:$PORT"
-export DATABASE_URL="sqlite://$WORK/admin.db"
+if [[ -n "${BENCH_POSTGRES:-}" ]]; then
+  psql "$BENCH_POSTGRES/postgres" -qc 'DROP DATABASE IF EXISTS folio_bench' -c 'CREATE DATABASE folio_bench'
+  export DATABASE_URL="$BENCH_POSTGRES/folio_bench"
+else
+  export DATABASE_URL="sqlite://$WORK/admin.db"
+fi
+echo "database: $DATABASE_URL"
 PASSWORD="correct horse battery staple"
 
 start=$(date +%s.%N)

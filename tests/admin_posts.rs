@@ -555,6 +555,17 @@ async fn editors_hand_posts_to_another_author_and_no_one_else_can(backend: Backe
         "audited"
     );
 
+    // An author no longer among the active staff stays preselected on their own post, and is
+    // not offered for others.
+    app.sql(&format!("UPDATE posts SET author_id = {} WHERE id = {id}", author.id)).await;
+    app.sql(&format!("UPDATE users SET disabled_at = 1 WHERE id = {}", author.id)).await;
+    let edit = app.get(&format!("/admin/posts/{id}/edit")).await;
+    edit.assert_contains(&format!(r#"<option value="{}" selected>author</option>"#, author.id));
+    app.get("/admin/posts/new").await.assert_lacks(&format!(r#"<option value="{}">author<"#, author.id));
+    let to_disabled = with(fields("Another", "Words.", "save"), &[("author", &for_author)]);
+    assert_eq!(app.submit("/admin/posts/save", &to_disabled).await.status, Status::UnprocessableEntity);
+    app.sql(&format!("UPDATE users SET disabled_at = NULL WHERE id = {}", author.id)).await;
+
     // An author's form never hands a post on, whatever it sends.
     as_user(&app, &author).await;
     app.get("/admin/posts/new").await.assert_lacks(r#"name="author""#);

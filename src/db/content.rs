@@ -43,6 +43,16 @@ pub async fn has_content(db: &Db) -> sqlx::Result<bool> {
     Ok(n > 0)
 }
 
+/// Refreshes the planner's statistics after a bulk load. PostgreSQL also marks the new rows
+/// visible to all in its visibility map, which index-only counts need; autovacuum would get there
+/// later. SQLite's planner is steered by the queries themselves and keeps no statistics here.
+pub async fn settle(db: &Db) -> sqlx::Result<()> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query("VACUUM ANALYZE").execute(pool).await?;
+    }
+    Ok(())
+}
+
 /// Inserts the whole bundle in one transaction.
 pub async fn import(db: &Db, bundle: &ContentBundle, now: i64) -> Result<(), ImportError> {
     const USER: &str = "INSERT INTO users (email, display_name, slug, bio, role, created_at)

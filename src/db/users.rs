@@ -371,3 +371,10 @@ pub async fn staff_names(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     const SQL: &str = "SELECT id, display_name FROM users WHERE role <> 'member' ORDER BY display_name, id";
     on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
 }
+
+/// Staff who may be handed a post: those not disabled.
+pub async fn active_staff_names(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    const SQL: &str = "SELECT id, display_name FROM users
+                       WHERE role <> 'member' AND disabled_at IS NULL ORDER BY display_name, id";
+    on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
+}

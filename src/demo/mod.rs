@@ -57,6 +57,7 @@ pub async fn seed(db: &Db, posts: u32) -> Result<String, DemoError> {
     let started = Instant::now();
     let bundle = bundle(posts as usize, domain::now());
     content::import(db, &bundle, domain::now()).await?;
+    content::settle(db).await?;
     Ok(format!(
         "Added {} posts, {} authors, {} tags, {} series and {} pages in {:.1} s.",
         bundle.posts.len(),

@@ -3,7 +3,8 @@
 //! compressed picture and what renders it (tables, colour profile, Adobe transform) are kept.
 
 /// The JPEG in `bytes` without its metadata, keeping only the EXIF orientation (1–8) when it is
-/// not 1, so browsers still turn the picture upright. `None` when the bytes do not parse as JPEG.
+/// not 1, so browsers still turn the picture upright. A file cut short in its picture data is
+/// ended properly. `None` when the bytes do not parse as JPEG.
 pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Option<Vec<u8>> {
     let rest = bytes.strip_prefix(&[0xFF, 0xD8])?;
     let mut out = Vec::with_capacity(bytes.len());
@@ -15,18 +16,28 @@ pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Option<Vec<u8>> {
     loop {
         if in_scan {
             // Entropy-coded data runs to the next marker that is neither stuffing nor a restart.
+            // A file cut short (cameras write some) ends here, and gets its end marker back.
             let start = at;
-            loop {
-                let ff = at + rest.get(at..)?.iter().position(|&b| b == 0xFF)?;
-                match *rest.get(ff + 1)? {
-                    0x00 | 0xD0..=0xD7 => at = ff + 2,
-                    _ => {
-                        at = ff;
-                        break;
-                    }
+            let scan_end = loop {
+                let Some(ff) = rest.get(at..).and_then(|r| r.iter().position(|&b| b == 0xFF)).map(|p| at + p)
+                else {
+                    break None;
+                };
+                match rest.get(ff + 1) {
+                    None => break None,
+                    Some(0x00 | 0xD0..=0xD7) => at = ff + 2,
+                    // A fill byte: the marker, if any, follows.
+                    Some(0xFF) => at = ff + 1,
+                    Some(_) => break Some(ff),
                 }
-            }
-            out.extend_from_slice(&rest[start..at]);
+            };
+            let Some(end) = scan_end else {
+                out.extend_from_slice(&rest[start..]);
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Some(out);
+            };
+            out.extend_from_slice(&rest[start..end]);
+            at = end;
         }
         // Fill bytes (0xFF repeated) may precede a marker.
         while rest.get(at) == Some(&0xFF) && rest.get(at + 1) == Some(&0xFF) {
@@ -36,9 +47,18 @@ pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Option<Vec<u8>> {
             return None;
         }
         let marker = *rest.get(at + 1)?;
-        if marker == 0xD9 {
-            out.extend_from_slice(&[0xFF, 0xD9]);
-            return Some(out);
+        match marker {
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Some(out);
+            }
+            // Markers that stand alone, without a length.
+            0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                at += 2;
+                continue;
+            }
+            _ => {}
         }
         let length = usize::from(u16::from_be_bytes([*rest.get(at + 2)?, *rest.get(at + 3)?]));
         let segment = rest.get(at..at + 2 + length).filter(|_| length >= 2)?;
@@ -58,7 +78,8 @@ pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Option<Vec<u8>> {
 /// Whether a segment is part of the picture rather than metadata about it.
 fn keep(marker: u8, payload: &[u8]) -> bool {
     match marker {
-        0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        // JFXX holds a thumbnail, perhaps of the picture before it was cropped.
+        0xE0 => payload.starts_with(b"JFIF\0"),
         0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
         0xEE => payload.starts_with(b"Adobe"),
         0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
@@ -134,6 +155,24 @@ mod tests {
         assert!(!contains(&clean, b"SECRET"));
         let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&clean)).expect("decoder");
         assert_eq!(decoder.orientation().expect("readable").to_exif(), 6);
+    }
+
+    #[test]
+    fn files_cut_short_fill_bytes_and_lone_markers_are_handled() {
+        let (tagged, _) = camera_jpeg();
+        let body_end = tagged.len() - b"trailing secret image".len() - 2;
+        let cut = &tagged[..body_end - 10];
+        let clean = strip_metadata(cut, 1).expect("a truncated scan still parses");
+        assert!(clean.ends_with(&[0xFF, 0xD9]) && !contains(&clean, b"secret"));
+        assert!(image::load_from_memory(&clean).is_ok(), "ended properly, it decodes");
+
+        // Fill bytes before the end marker, and a restart marker standing between segments.
+        let mut padded = tagged[..body_end].to_vec();
+        padded.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xD9]);
+        let clean = strip_metadata(&padded, 1).expect("parses");
+        assert!(clean.ends_with(&[0xFF, 0xD9]));
+        let lone = [0xFF, 0xD8, 0xFF, 0xD0, 0xFF, 0xFE, 0x00, 0x04, b'h', b'i', 0xFF, 0xD9];
+        assert_eq!(strip_metadata(&lone, 1), Some(vec![0xFF, 0xD8, 0xFF, 0xD0, 0xFF, 0xD9]));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::domain::media::{FileType, variant_widths};
 const MAX_DIMENSION: u32 = 12_000;
 const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 82;
+const REDRAWN_QUALITY: u8 = 92;
 
 /// A resized copy.
 pub struct Variant {
@@ -41,6 +42,34 @@ pub fn variant_kind(original: FileType) -> FileType {
 /// orientation says (phones store pictures sideways and say so), and resizes it to each width
 /// below its own. Animated GIFs keep only the original, which would otherwise lose its animation.
 pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
+    let (image, orientation) = decode(bytes, kind)?;
+    let size = (image.width(), image.height());
+    if kind == FileType::Gif {
+        return Ok(Processed { size, orientation, variants: Vec::new() });
+    }
+    let out = variant_kind(kind);
+    let mut variants = Vec::new();
+    for width in variant_widths(size.0) {
+        let height = (u64::from(size.1) * u64::from(width) / u64::from(size.0)).max(1) as u32;
+        let resized = image.resize_exact(width, height, FilterType::CatmullRom);
+        variants.push(Variant { width, kind: out, bytes: encode(&resized, out)? });
+    }
+    Ok(Processed { size, orientation, variants })
+}
+
+/// A JPEG drawn again from its pixels, upright and at high quality: the original's stand-in when
+/// its metadata cannot be taken out losslessly.
+pub fn redrawn_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Unreadable> {
+    let (image, _) = decode(bytes, FileType::Jpeg)?;
+    let mut buffer = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(image.to_rgb8())
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, REDRAWN_QUALITY))
+        .map_err(|_| Unreadable)?;
+    Ok(buffer.into_inner())
+}
+
+/// The picture upright, and the EXIF orientation it was stored with (1–8), within the limits.
+fn decode(bytes: &[u8], kind: FileType) -> Result<(DynamicImage, u8), Unreadable> {
     let format = match kind {
         FileType::Jpeg => ImageFormat::Jpeg,
         FileType::Png => ImageFormat::Png,
@@ -58,19 +87,7 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(|_| Unreadable)?;
     image.apply_orientation(orientation);
-    let size = (image.width(), image.height());
-    let orientation = orientation.to_exif();
-    if kind == FileType::Gif {
-        return Ok(Processed { size, orientation, variants: Vec::new() });
-    }
-    let out = variant_kind(kind);
-    let mut variants = Vec::new();
-    for width in variant_widths(size.0) {
-        let height = (u64::from(size.1) * u64::from(width) / u64::from(size.0)).max(1) as u32;
-        let resized = image.resize_exact(width, height, FilterType::CatmullRom);
-        variants.push(Variant { width, kind: out, bytes: encode(&resized, out)? });
-    }
-    Ok(Processed { size, orientation, variants })
+    Ok((image, orientation.to_exif()))
 }
 
 fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, Unreadable> {
@@ -116,6 +133,18 @@ mod tests {
         assert_eq!((done.size, done.orientation), ((600, 1200), 6));
         let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid jpeg");
         assert_eq!((copy.width(), copy.height()), (480, 960));
+    }
+
+    #[test]
+    fn a_redrawn_jpeg_is_upright_and_carries_nothing_else() {
+        let mut jpeg = Vec::new();
+        JpegEncoder::new(&mut jpeg).encode_image(&image::RgbImage::new(40, 20)).expect("encodes");
+        let mut tagged = crate::domain::jpeg::strip_metadata(&jpeg, 6).expect("parses");
+        tagged.extend_from_slice(b"GPS trailing");
+        let redrawn = redrawn_jpeg(&tagged).expect("redraws");
+        assert!(!redrawn.windows(4).any(|w| w == b"Exif" || w == b"GPS "));
+        let copy = image::load_from_memory(&redrawn).expect("valid jpeg");
+        assert_eq!((copy.width(), copy.height()), (20, 40));
     }
 
     #[test]

@@ -73,12 +73,16 @@ pub async fn upload(
     let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
     let (bytes, processed) = rocket::tokio::task::spawn_blocking(move || {
         let processed = if kind.is_image() { Some(images::process(&bytes, kind)) } else { None };
-        // The original is kept, but not where and with what it was taken.
+        // The original is kept, but not where and with what it was taken: losslessly when its
+        // structure allows, else drawn again from its pixels.
         let bytes = match &processed {
             Some(Ok(done)) if kind == FileType::Jpeg => {
-                jpeg::strip_metadata(&bytes, done.orientation).unwrap_or(bytes)
+                match jpeg::strip_metadata(&bytes, done.orientation) {
+                    Some(clean) => Ok(clean),
+                    None => images::redrawn_jpeg(&bytes),
+                }
             }
-            _ => bytes,
+            _ => Ok(bytes),
         };
         (bytes, processed)
     })
@@ -89,6 +93,7 @@ pub async fn upload(
         Some(Err(images::Unreadable)) => return Err(UploadError::BrokenImage),
         None => (None, Vec::new()),
     };
+    let bytes = bytes.map_err(|images::Unreadable| UploadError::BrokenImage)?;
     let stored_name = media::stored_name(kind);
     let widths: Vec<String> = variants.iter().map(|v| v.width.to_string()).collect();
     let mut blobs: Vec<(i64, &str, &[u8])> = Vec::new();

@@ -93,7 +93,7 @@ test('the second of two editors saving the same version gets a conflict and keep
     await first.goto(edit);
     await second.goto(edit);
     await first.fill('#f-title', 'Saved by the first editor');
-    await Promise.all([first.waitForURL(edit), first.click('button[value=save]')]);
+    await first.click('button[value=save]');
     await first.waitForSelector('.notice');
 
     await second.fill('#f-body', 'The second editor wrote this.');
@@ -103,7 +103,8 @@ test('the second of two editors saving the same version gets a conflict and keep
     assert.equal(await second.inputValue('#f-body'), 'The second editor wrote this.');
     assert.equal(await second.evaluate(() => document.activeElement.classList.contains('conflict')), true);
     // Saving again, knowingly, replaces their version.
-    await Promise.all([second.waitForURL(edit), second.click('button[value=save]')]);
+    await second.click('button[value=save]');
+    await second.waitForSelector('.notice');
     await second.reload();
     assert.equal(await second.inputValue('#f-body'), 'The second editor wrote this.');
   });
@@ -115,9 +116,12 @@ test('delete asks in a dialog; cancelling keeps the post', async () => {
     const link = page.locator('#results tbody tr:first-child td a');
     const title = (await link.textContent()).trim();
     await page.goto(await link.getAttribute('href'));
+    const deletes = [];
+    page.on('request', (request) => request.url().endsWith('/delete') && deletes.push(request.method()));
     page.once('dialog', (dialog) => dialog.dismiss());
     await page.click('text=Delete…');
     await page.waitForTimeout(300);
+    assert.deepEqual(deletes, [], 'cancelled: nothing was sent');
     assert.match(page.url(), /\/edit$/);
     page.once('dialog', (dialog) => {
       assert.match(dialog.message(), /Delete this post/);

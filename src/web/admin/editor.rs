@@ -205,7 +205,7 @@ async fn page<'a>(
             .map(|t| desk.site.url(&format!("/preview/{t}"))),
         view_url: post.filter(|_| ctx.state == "published").map(|p| format!("/posts/{}", p.slug)),
         author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
-        authors: if desk.can(Action::EditAllContent) { users::staff_names(db).await? } else { Vec::new() },
+        authors: if desk.can(Action::EditAllContent) { author_choices(db, post).await? } else { Vec::new() },
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
         may_publish: post.map_or(desk.can(Action::PublishOwnPosts), |p| may_publish(desk, p.author_id)),
     })
@@ -238,6 +238,18 @@ async fn edit(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
 }
 
+/// Whom an editor may hand `post` to. Its own author stays first when no longer among them, so
+/// the list never preselects someone else.
+async fn author_choices(db: &Db, post: Option<&EditPost>) -> AppResult<Vec<(i64, String)>> {
+    let mut staff = users::active_staff_names(db).await?;
+    if let Some(post) = post
+        && !staff.iter().any(|(id, _)| *id == post.author_id)
+    {
+        staff.insert(0, (post.author_id, post.author_name.clone()));
+    }
+    Ok(staff)
+}
+
 /// The author an editor chose, when it differs from `current`; it must be staff, who may write.
 /// Others cannot hand a post on, whatever they send.
 async fn chosen_author(
@@ -253,7 +265,7 @@ async fn chosen_author(
     if !desk.can(Action::EditAllContent) {
         return Ok(None);
     }
-    let staff = users::staff_names(db).await?;
+    let staff = users::active_staff_names(db).await?;
     let found = staff.into_iter().find(|(id, _)| *id == chosen);
     if found.is_none() {
         errors.add("author", "Only staff can be a post's author; choose someone from the list.");
