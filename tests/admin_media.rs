@@ -44,8 +44,9 @@ async fn images_are_stored_resized_and_served_with_srcset(backend: Backend) {
     assert_eq!(header(&headers, "Cache-Control"), Some("public, max-age=31536000, immutable"));
     assert!(header(&headers, "Content-Disposition").unwrap().starts_with("inline"));
     assert_eq!(header(&headers, "Content-Security-Policy"), Some("default-src 'none'; sandbox"));
-    let (status, _, small) = app.get_bytes(&format!("/media/480/{name}")).await;
+    let (status, headers, small) = app.get_bytes(&format!("/media/480/{name}")).await;
     assert_eq!(status, Status::Ok);
+    assert_eq!(header(&headers, "Content-Type"), Some("image/webp"), "PNG copies are lossless WebP");
     let small = image::load_from_memory(&small).unwrap();
     assert_eq!((small.width(), small.height()), (480, 240));
     let (_, _, missing_width) = app.get_bytes(&format!("/media/1600/{name}")).await;

@@ -33,9 +33,10 @@ pub struct Processed {
     pub variants: Vec<Variant>,
 }
 
-/// Copies of JPEGs stay JPEG; everything else becomes PNG, which keeps transparency.
+/// Copies of JPEGs stay JPEG; everything else becomes lossless WebP, which keeps transparency and
+/// is smaller than PNG.
 pub fn variant_kind(original: FileType) -> FileType {
-    if original == FileType::Jpeg { FileType::Jpeg } else { FileType::Png }
+    if original == FileType::Jpeg { FileType::Jpeg } else { FileType::Webp }
 }
 
 /// Decodes `bytes` (known by its magic bytes to be `kind`), turns it upright as its EXIF
@@ -97,7 +98,13 @@ fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, Unreadable> {
         rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, JPEG_QUALITY))
             .map_err(|_| Unreadable)?;
     } else {
-        image.write_to(&mut buffer, ImageFormat::Png).map_err(|_| Unreadable)?;
+        // The WebP encoder takes 8-bit pixels only.
+        let pixels = if image.color().has_alpha() {
+            DynamicImage::ImageRgba8(image.to_rgba8())
+        } else {
+            DynamicImage::ImageRgb8(image.to_rgb8())
+        };
+        pixels.write_to(&mut buffer, ImageFormat::WebP).map_err(|_| Unreadable)?;
     }
     Ok(buffer.into_inner())
 }
@@ -119,8 +126,11 @@ mod tests {
         assert_eq!(done.size, (1000, 500));
         let widths: Vec<u32> = done.variants.iter().map(|v| v.width).collect();
         assert_eq!(widths, [480, 960]);
-        let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid png");
+        assert_eq!(done.variants[0].kind, FileType::Webp);
+        let copy = image::load_from_memory(&done.variants[0].bytes).expect("valid webp");
+        assert_eq!(image::guess_format(&done.variants[0].bytes).expect("known"), ImageFormat::WebP);
         assert_eq!((copy.width(), copy.height()), (480, 240));
+        assert!(copy.color().has_alpha(), "transparency is kept");
     }
 
     #[test]

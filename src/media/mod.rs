@@ -141,8 +141,6 @@ async fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// the original, so a `srcset` naming a width never made still shows the image.
 pub async fn read(db: &Db, store: &Store, m: &Media, variant: u32) -> Result<(String, Vec<u8>), UploadError> {
     let variant = if m.variant_widths().contains(&variant) { variant } else { 0 };
-    let content_type =
-        if variant == 0 { m.content_type.clone() } else { variant_type(&m.content_type).to_owned() };
     let bytes = match store {
         Store::Database => rows::blob(db, m.id, i64::from(variant)).await?,
         Store::Directory(dir) => {
@@ -153,13 +151,13 @@ pub async fn read(db: &Db, store: &Store, m: &Media, variant: u32) -> Result<(St
             }
         }
     };
-    bytes.map(|b| (content_type, b)).ok_or(UploadError::Io(std::io::ErrorKind::NotFound.into()))
-}
-
-/// The type resized copies of a file are encoded in (see [`images::variant_kind`]).
-fn variant_type(original: &str) -> &'static str {
-    let kind = if original == "image/jpeg" { FileType::Jpeg } else { FileType::Png };
-    images::variant_kind(kind).content_type()
+    let bytes = bytes.ok_or(UploadError::Io(std::io::ErrorKind::NotFound.into()))?;
+    // A copy's type is read off its bytes, so copies made before a change of format still serve.
+    let content_type = match variant {
+        0 => m.content_type.clone(),
+        _ => media::sniff(&bytes).map_or("application/octet-stream", FileType::content_type).to_owned(),
+    };
+    Ok((content_type, bytes))
 }
 
 /// Removes the row, and the files when kept in a directory.
