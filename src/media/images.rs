@@ -62,11 +62,7 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
 /// its metadata cannot be taken out losslessly.
 pub fn redrawn_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Unreadable> {
     let (image, _) = decode(bytes, FileType::Jpeg)?;
-    let mut buffer = Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(image.to_rgb8())
-        .write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, REDRAWN_QUALITY))
-        .map_err(|_| Unreadable)?;
-    Ok(buffer.into_inner())
+    jpeg(&image, REDRAWN_QUALITY)
 }
 
 /// The picture upright, and the EXIF orientation it was stored with (1–8), within the limits.
@@ -92,20 +88,25 @@ fn decode(bytes: &[u8], kind: FileType) -> Result<(DynamicImage, u8), Unreadable
 }
 
 fn encode(image: &DynamicImage, kind: FileType) -> Result<Vec<u8>, Unreadable> {
-    let mut buffer = Cursor::new(Vec::new());
     if kind == FileType::Jpeg {
-        let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
-        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, JPEG_QUALITY))
-            .map_err(|_| Unreadable)?;
-    } else {
-        // The WebP encoder takes 8-bit pixels only.
-        let pixels = if image.color().has_alpha() {
-            DynamicImage::ImageRgba8(image.to_rgba8())
-        } else {
-            DynamicImage::ImageRgb8(image.to_rgb8())
-        };
-        pixels.write_to(&mut buffer, ImageFormat::WebP).map_err(|_| Unreadable)?;
+        return jpeg(image, JPEG_QUALITY);
     }
+    // The WebP encoder takes 8-bit pixels only.
+    let pixels = if image.color().has_alpha() {
+        DynamicImage::ImageRgba8(image.to_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.to_rgb8())
+    };
+    let mut buffer = Cursor::new(Vec::new());
+    pixels.write_to(&mut buffer, ImageFormat::WebP).map_err(|_| Unreadable)?;
+    Ok(buffer.into_inner())
+}
+
+fn jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, Unreadable> {
+    let mut buffer = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(image.to_rgb8())
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut buffer, quality))
+        .map_err(|_| Unreadable)?;
     Ok(buffer.into_inner())
 }
 
