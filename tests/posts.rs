@@ -22,7 +22,9 @@ async fn shows_the_article_with_everything_around_it(backend: Backend) {
     page.assert_contains(r#"<h1 class="post__title">Main story</h1>"#);
     page.assert_contains(r#"By <a rel="author" href="/authors/ada">Ada Writer</a>"#);
     page.assert_contains("3 min read");
-    page.assert_contains(r##"<h2 id="first-part">First part <a class="anchor" href="#first-part""##);
+    page.assert_contains(
+        r##"<h2 id="user-content-first-part">First part <a class="anchor" href="#user-content-first-part""##,
+    );
     page.assert_contains(r#"<img src="/static/img/demo/dunes.svg" alt="Dunes at dawn""#);
     page.assert_contains(r#"<li><a href="/tags/rust">Rust</a></li>"#);
     page.assert_contains(r#"<li><a href="/tags/design">Design</a></li>"#);
@@ -101,6 +103,13 @@ async fn series_navigation_follows_positions(backend: Backend) {
     let last = app.get("/posts/part-3").await;
     last.assert_lacks("Next in series");
     last.assert_lacks("part-4");
+
+    // With part 2 scheduled, parts are counted among what readers see: never "Part 3 of 2".
+    app.sql("UPDATE posts SET published_at = published_at + 864000 WHERE slug = 'part-2'").await;
+    let last = app.get("/posts/part-3").await;
+    last.assert_contains(r#"Part 2 of 2 in <a href="/series/learn-rust">"#);
+    last.assert_lacks("Part 3 of");
+    app.get("/posts/part-1").await.assert_contains("Part 1 of 2 in");
 }
 
 async fn related_posts_share_the_most_tags(backend: Backend) {

@@ -178,6 +178,10 @@ pub struct PostPage {
     pub series_slug: Option<String>,
     pub series_title: Option<String>,
     pub series_position: Option<i64>,
+    /// This post's place among the series' visible posts (counting itself, as a preview does),
+    /// in position order; `None` outside a series or without a position.
+    pub series_part: Option<i64>,
+    /// How many posts the series has for readers (counting this one, as a preview does).
     pub series_count: i64,
     tag_list: Option<String>,
 }
@@ -198,8 +202,12 @@ SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt
        p.updated_at, p.reading_minutes, p.seo_title, p.seo_description,
        u.display_name AS author_name, u.slug AS author_slug, u.bio AS author_bio,
        s.id AS series_id, s.slug AS series_slug, s.title AS series_title, p.series_position,
-       (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
-        AND q.published_at + 0 <= $2) AS series_count, {TAGS_OF_P}
+       CASE WHEN p.series_position IS NOT NULL THEN 1 + (SELECT COUNT(*) FROM posts q
+        WHERE q.series_id = p.series_id AND q.status = 'published' AND q.published_at + 0 <= $2
+        AND (q.series_position < p.series_position OR (q.series_position = p.series_position AND q.id < p.id)))
+       END AS series_part,
+       1 + (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
+        AND q.published_at + 0 <= $2 AND q.id <> p.id) AS series_count, {TAGS_OF_P}
 FROM posts p
 JOIN users u ON u.id = p.author_id
 LEFT JOIN series s ON s.id = p.series_id

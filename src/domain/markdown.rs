@@ -1,9 +1,10 @@
 //! Markdown → safe HTML. CommonMark plus tables, footnotes and strikethrough; every heading gets an
 //! anchor; the result is sanitised by ammonia, so raw HTML in a post cannot run script.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use linkify::{LinkFinder, LinkKind};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 use super::slug::Slug;
@@ -32,10 +33,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         b.add_tag_attributes(h, &["id"]);
     }
     b.add_tags(&["del", "sup", "figure", "figcaption"])
-        .add_tag_attributes("a", &["class", "aria-hidden"])
+        .add_tag_attributes("a", &["class", "aria-hidden", "aria-label"])
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("div", &["class", "id"])
-        .add_tag_attributes("sup", &["class"])
+        .add_tag_attributes("sup", &["class", "id"])
         .add_tag_attributes("img", &["loading", "decoding"])
         .set_tag_attribute_value("img", "loading", "lazy")
         .set_tag_attribute_value("img", "decoding", "async")
@@ -45,7 +46,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Renders `source` to sanitised HTML and derives reading time and excerpt.
 pub fn render(source: &str) -> Rendered {
-    let events = with_heading_anchors(Parser::new_ext(source, options()).collect());
+    let events = with_ids_and_links(Parser::new_ext(source, options()).collect());
     let mut raw = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
     let (words, excerpt) = plain_text_summary(source);
@@ -87,45 +88,170 @@ fn with_srcset(html: &str) -> String {
     out
 }
 
-/// Gives every heading a unique slug `id` and appends a visible "#" link to it.
-fn with_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
-    let mut out = Vec::with_capacity(events.len() + 8);
+/// Prefix of every `id` a post body makes, so no heading or footnote can take an id the page
+/// around it uses (`main`, `content`), as GitHub does with `user-content-`.
+pub const ID_PREFIX: &str = "user-content-";
+
+/// Gives headings and footnotes ids of their own namespace ([`ID_PREFIX`]), unique together,
+/// and turns bare URLs in text into links (GFM's autolink extension).
+///
+/// Headings get a slug id and a "#" permalink. Footnotes are numbered in order of first
+/// reference; references link to `…fn-N`, and each definition links back to its first reference.
+fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut used = HashSet::new();
+    let numbers = footnote_numbers(&events);
+    for number in numbers.values() {
+        used.insert(format!("fn-{number}"));
+    }
+    // Every reference's id (the first `fnref-N`, later ones `fnref-N-K`) is taken up front too.
+    let mut references: HashMap<usize, usize> = HashMap::new();
+    for event in &events {
+        if let Event::FootnoteReference(name) = event {
+            let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
+            let k = references.entry(n).or_insert(0);
+            *k += 1;
+            used.insert(if *k == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{k}") });
+        }
+    }
+    let mut references_seen: HashMap<usize, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(events.len() + 8);
+    let mut in_link_or_code = 0usize;
     let mut i = 0;
     while i < events.len() {
-        let Event::Start(Tag::Heading { level, .. }) = &events[i] else {
-            out.push(events[i].clone());
-            i += 1;
-            continue;
-        };
-        let level = *level;
-        let end = events[i..]
-            .iter()
-            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
-            .map_or(events.len(), |p| i + p);
-        let inner = &events[i + 1..end.min(events.len())];
-        let text: String = inner
-            .iter()
-            .filter_map(|e| match e {
-                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                _ => None,
-            })
-            .collect();
-        let id = unique_id(&text, &mut used);
-        out.push(Event::Start(Tag::Heading {
-            level,
-            id: Some(CowStr::from(id.clone())),
-            classes: vec![],
-            attrs: vec![],
-        }));
-        out.extend(inner.iter().cloned());
-        out.push(Event::Html(CowStr::from(format!(
-            " <a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>"
-        ))));
-        out.push(Event::End(TagEnd::Heading(level)));
-        i = end + 1;
+        match &events[i] {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let level = *level;
+                let end = events[i..]
+                    .iter()
+                    .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map_or(events.len(), |p| i + p);
+                let inner = &events[i + 1..end.min(events.len())];
+                let text: String = inner
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let id = format!("{ID_PREFIX}{}", unique_id(&text, &mut used));
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(id.clone())),
+                    classes: vec![],
+                    attrs: vec![],
+                }));
+                out.extend(inner.iter().cloned());
+                out.push(Event::Html(CowStr::from(format!(
+                    " <a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>"
+                ))));
+                out.push(Event::End(TagEnd::Heading(level)));
+                i = end + 1;
+                continue;
+            }
+            Event::FootnoteReference(name) => {
+                let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
+                let seen = references_seen.entry(n).or_insert(0);
+                *seen += 1;
+                let id = if *seen == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{seen}") };
+                out.push(Event::InlineHtml(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\" id=\"{ID_PREFIX}{id}\"><a href=\"#{ID_PREFIX}fn-{n}\">{n}</a></sup>"
+                ))));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"{ID_PREFIX}fn-{n}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                ))));
+                // The back-link goes where the definition ends.
+                let end = events[i..]
+                    .iter()
+                    .position(|e| matches!(e, Event::End(TagEnd::FootnoteDefinition)))
+                    .map_or(events.len(), |p| i + p);
+                let inner: Vec<Event<'_>> = events[i + 1..end.min(events.len())].to_vec();
+                out.extend(with_ids_and_links_inline(inner, &mut in_link_or_code));
+                out.push(Event::Html(CowStr::from(format!(
+                    "<a class=\"footnote-backref\" href=\"#{ID_PREFIX}fnref-{n}\" aria-label=\"Back to reference {n}\">↩</a></div>\n"
+                ))));
+                i = end + 1;
+                continue;
+            }
+            other => out.extend(with_ids_and_links_inline(vec![other.clone()], &mut in_link_or_code)),
+        }
+        i += 1;
     }
     out
+}
+
+/// Footnote numbers by label: in order of first reference, then unreferenced definitions.
+fn footnote_numbers<'a>(events: &'a [Event<'_>]) -> HashMap<&'a str, usize> {
+    let mut numbers = HashMap::new();
+    let labels = events.iter().filter_map(|e| match e {
+        Event::FootnoteReference(name) => Some(name.as_ref()),
+        _ => None,
+    });
+    let definitions = events.iter().filter_map(|e| match e {
+        Event::Start(Tag::FootnoteDefinition(name)) => Some(name.as_ref()),
+        _ => None,
+    });
+    for label in labels.chain(definitions) {
+        let next = numbers.len() + 1;
+        numbers.entry(label).or_insert(next);
+    }
+    numbers
+}
+
+/// Turns bare URLs (with a scheme, or starting `www.`) and email addresses in text events into
+/// links, except inside links, images and code. `depth` counts the enclosing links and code.
+fn with_ids_and_links_inline<'e>(events: Vec<Event<'e>>, depth: &mut usize) -> Vec<Event<'e>> {
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => {
+                *depth += 1;
+                out.push(event);
+            }
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
+                *depth = depth.saturating_sub(1);
+                out.push(event);
+            }
+            Event::Text(text) if *depth == 0 => autolink(text, &mut out),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn autolink<'e>(text: CowStr<'e>, out: &mut Vec<Event<'e>>) {
+    let mut finder = LinkFinder::new();
+    finder.url_must_have_scheme(false);
+    let mut rest = 0;
+    for link in finder.links(&text) {
+        let found = link.as_str();
+        let dest = match link.kind() {
+            LinkKind::Email => format!("mailto:{found}"),
+            LinkKind::Url if found.contains("://") || found.starts_with("mailto:") => found.to_owned(),
+            // GFM links `www.` domains only, not every word with a dot (`file.txt`).
+            LinkKind::Url if found.starts_with("www.") => format!("https://{found}"),
+            _ => continue,
+        };
+        if link.start() > rest {
+            out.push(Event::Text(CowStr::from(text[rest..link.start()].to_owned())));
+        }
+        out.push(Event::Start(Tag::Link {
+            link_type: pulldown_cmark::LinkType::Autolink,
+            dest_url: CowStr::from(dest),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        }));
+        out.push(Event::Text(CowStr::from(found.to_owned())));
+        out.push(Event::End(TagEnd::Link));
+        rest = link.end();
+    }
+    if rest == 0 {
+        out.push(Event::Text(text));
+    } else if rest < text.len() {
+        out.push(Event::Text(CowStr::from(text[rest..].to_owned())));
+    }
 }
 
 fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
@@ -165,17 +291,7 @@ fn plain_text_summary(source: &str) -> (usize, String) {
             _ => {}
         }
     }
-    (words, truncate_words(excerpt.trim(), EXCERPT_CHARS))
-}
-
-/// Cuts `text` to at most `max` characters at a word boundary, adding an ellipsis when cut.
-pub fn truncate_words(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let at = cut.rfind(' ').unwrap_or(cut.len());
-    format!("{}…", cut[..at].trim_end_matches(|c: char| c.is_ascii_punctuation() || c == ' '))
+    (words, super::text::truncate_words(excerpt.trim(), EXCERPT_CHARS))
 }
 
 #[cfg(test)]
@@ -187,8 +303,14 @@ mod tests {
         let r = render(
             "# Intro\n\n## Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n",
         );
-        assert!(r.html.contains("<h1 id=\"intro\">Intro <a class=\"anchor\" href=\"#intro\""), "{}", r.html);
-        assert!(r.html.contains("<h2 id=\"intro-2\">"), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "<h1 id=\"user-content-intro\">Intro <a class=\"anchor\" href=\"#user-content-intro\""
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<h2 id=\"user-content-intro-2\">"), "{}", r.html);
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("footnote-definition"));
@@ -204,6 +326,51 @@ mod tests {
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("onclick"), "{}", r.html);
         assert!(r.html.contains("rel=\"noopener noreferrer\""), "{}", r.html);
+    }
+
+    #[test]
+    fn body_ids_are_namespaced_and_unique_across_headings_and_footnotes() {
+        let r =
+            render("# Note\n\n# Main\n\n## fn 1\n\nText[^note] and again[^note].\n\n[^note]: The note.\n");
+        let ids: Vec<&str> = r.html.split(" id=\"").skip(1).map(|s| &s[..s.find('"').unwrap_or(0)]).collect();
+        let unique: HashSet<&&str> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "{ids:?}");
+        assert!(ids.iter().all(|id| id.starts_with(ID_PREFIX)), "{ids:?}");
+        assert!(ids.contains(&"user-content-main"), "{ids:?}");
+        assert!(
+            r.html.contains(r##"<a href="#user-content-fn-1" rel="noopener noreferrer">1</a>"##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"id="user-content-fn-1""#), "{}", r.html);
+        assert!(r.html.contains(r##"href="#user-content-fnref-1""##), "back-link: {}", r.html);
+        assert!(r.html.contains(r#"id="user-content-fnref-1-2""#), "{}", r.html);
+    }
+
+    #[test]
+    fn bare_urls_and_addresses_become_links_except_in_code_and_links() {
+        let r = render(
+            "See https://example.org/a?b=1, www.example.com and ada@example.org.\n\n`https://code.example` [x](https://link.example) file.txt\n\n    https://block.example\n",
+        );
+        assert!(r.html.contains(r#"<a href="https://example.org/a?b=1" rel="noopener noreferrer">https://example.org/a?b=1</a>,"#), "{}", r.html);
+        assert!(
+            r.html.contains(
+                r#"<a href="https://www.example.com" rel="noopener noreferrer">www.example.com</a>"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(
+                r#"<a href="mailto:ada@example.org" rel="noopener noreferrer">ada@example.org</a>."#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<code>https://code.example</code>"), "{}", r.html);
+        assert_eq!(r.html.matches("link.example").count(), 1, "{}", r.html);
+        assert!(!r.html.contains("href=\"https://file.txt"), "{}", r.html);
+        assert!(r.html.contains("<pre><code>https://block.example"), "{}", r.html);
     }
 
     #[test]

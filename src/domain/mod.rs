@@ -15,6 +15,7 @@ pub mod roles;
 pub mod secrets;
 pub mod site_settings;
 pub mod slug;
+pub mod text;
 pub mod throttle;
 pub mod totp;
 pub mod validation;

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use unicode_normalization::UnicodeNormalization;
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 256;
@@ -43,9 +44,17 @@ impl fmt::Display for PasswordError {
     }
 }
 
+/// The form a password is hashed and compared in: Unicode NFKC, as NIST SP 800-63B (section
+/// 5.1.1.2) asks, so "é" typed as one code point or as "e" + a combining accent (macOS and
+/// some phone keyboards send the latter) is the same password.
+pub fn normalise(password: &str) -> String {
+    password.nfkc().collect()
+}
+
 /// Checks a new password against the policy. Every character counts (nothing is truncated), and
 /// spaces are allowed so that pass phrases work.
 pub fn check_new(password: &str) -> Result<(), PasswordError> {
+    let password = &normalise(password);
     let chars = password.chars().count();
     if chars < MIN_CHARS {
         return Err(PasswordError::TooShort);
@@ -86,7 +95,7 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|_| argon2::password_hash::Error::Crypto)?;
     let salt = SaltString::encode_b64(&salt)?;
-    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(hasher().hash_password(normalise(password).as_bytes(), &salt)?.to_string())
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -100,18 +109,35 @@ pub enum Verdict {
 
 /// Checks `password` against `stored`. With no stored hash (unknown account, or one without a
 /// password) it still spends the time of one verification, so timing does not tell them apart.
+///
+/// The password is compared in its [`normalise`]d form. Hashes made before passwords were
+/// normalised hold whatever form was typed, so the composed (NFC) and decomposed (NFD) forms of
+/// the input are tried as well; a match through them is [`Verdict::RightNeedsRehash`], so the
+/// next sign-in stores the normalised hash. ASCII passwords are one form, and one verification.
 pub fn verify(password: &str, stored: Option<&str>) -> Verdict {
     static DUMMY: LazyLock<String> = LazyLock::new(|| hash("folio-dummy-password").unwrap_or_default());
     let Some(parsed) = PasswordHash::new(stored.unwrap_or(DUMMY.as_str())).ok() else {
         return Verdict::Wrong;
     };
-    if hasher().verify_password(password.as_bytes(), &parsed).is_err() || stored.is_none() {
-        return Verdict::Wrong;
+    let normal = normalise(password);
+    let mut tried: Vec<String> = Vec::with_capacity(3);
+    for candidate in [normal.clone(), password.nfc().collect(), password.nfd().collect()] {
+        if tried.contains(&candidate) {
+            continue;
+        }
+        if hasher().verify_password(candidate.as_bytes(), &parsed).is_ok() {
+            if stored.is_none() {
+                return Verdict::Wrong;
+            }
+            let current = Params::try_from(&parsed).ok();
+            let outdated = candidate != normal
+                || parsed.algorithm.as_str() != "argon2id"
+                || current.is_none_or(|p| p.m_cost() < MEMORY_KIB || p.t_cost() < PASSES);
+            return if outdated { Verdict::RightNeedsRehash } else { Verdict::Right };
+        }
+        tried.push(candidate);
     }
-    let current = Params::try_from(&parsed).ok();
-    let outdated = parsed.algorithm.as_str() != "argon2id"
-        || current.is_none_or(|p| p.m_cost() < MEMORY_KIB || p.t_cost() < PASSES);
-    if outdated { Verdict::RightNeedsRehash } else { Verdict::Right }
+    Verdict::Wrong
 }
 
 #[cfg(test)]
@@ -140,6 +166,39 @@ mod tests {
         assert_eq!(verify("correct horse battery stapl", Some(&stored)), Verdict::Wrong);
         assert_eq!(verify("folio-dummy-password", None), Verdict::Wrong);
         assert_eq!(verify("anything", Some("not a hash")), Verdict::Wrong);
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_are_one_password() {
+        let composed = "cr\u{e8}me br\u{fb}l\u{e9}e au caf\u{e9}";
+        let decomposed = "cre\u{300}me bru\u{302}le\u{301}e au cafe\u{301}";
+        let stored = hash(composed).expect("hash");
+        assert_eq!(verify(decomposed, Some(&stored)), Verdict::Right);
+        assert_eq!(verify(composed, Some(&stored)), Verdict::Right);
+        let stored = hash(decomposed).expect("hash");
+        assert_eq!(verify(composed, Some(&stored)), Verdict::Right);
+        // Compatibility forms fold too: a full-width "Ａ" is an "A".
+        assert_eq!(
+            verify("\u{ff21}bc correct horse", Some(&hash("Abc correct horse").expect("hash"))),
+            Verdict::Right
+        );
+        assert_eq!(
+            check_new(
+                "\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}\u{ff41}"
+            ),
+            Err(PasswordError::TooCommon)
+        );
+    }
+
+    #[test]
+    fn hashes_of_unnormalised_passwords_still_verify_and_are_upgraded() {
+        // Before normalisation, a Mac's decomposed input was hashed as typed.
+        let decomposed = "cafe\u{301} cre\u{300}me pass phrase";
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let old = hasher().hash_password(decomposed.as_bytes(), &salt).expect("hash").to_string();
+        assert_eq!(verify("caf\u{e9} cr\u{e8}me pass phrase", Some(&old)), Verdict::RightNeedsRehash);
+        assert_eq!(verify(decomposed, Some(&old)), Verdict::RightNeedsRehash);
+        assert_eq!(verify("cafe cre me pass phrase", Some(&old)), Verdict::Wrong);
     }
 
     #[test]

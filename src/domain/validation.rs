@@ -65,18 +65,43 @@ fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {
     if value.chars().any(char::is_control) {
         return Err(format!("Remove the control characters from {what}."));
     }
+    if value.chars().any(is_bidi_override) {
+        return Err(format!("Remove the text-direction override characters from {what}."));
+    }
     Ok(())
 }
 
+/// The explicit embeddings and overrides of Unicode's bidirectional algorithm (UAX #9, section
+/// 2.2: LRE, RLE, PDF, LRO, RLO). They reorder the text after them on screen, so a name can
+/// show as something it is not ("photo\u{202e}gpj.exe" reads "photoexe.jpg"); nobody types
+/// them, unlike the marks and isolates that mixed-direction text needs.
+pub fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}')
+}
+
+/// Every bidirectional formatting character (UAX #9, table 1: ALM, LRM, RLM, the embeddings and
+/// overrides, and the isolates), for text with no business holding any, such as file names.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `input` if it is a path on this site (`/account`, `/posts/x?page=2`), else `None`. Guards
-/// `?next=` against open redirects: no scheme, no `//host`, no backslashes (which browsers read
-/// as slashes), no control characters.
+/// `?next=` against open redirects (no scheme, no `//host`, no backslashes, which browsers read
+/// as slashes) and against targets that are not URIs at all: every character must be one RFC 3986
+/// allows in a path, query or fragment (section 3.3–3.5: unreserved, sub-delims, `:@/?`, one `#`,
+/// and `%` only before two hex digits), so a `"`, a space, a control character or raw non-ASCII
+/// text is refused rather than put in a `Location` header.
 pub fn local_path(input: &str) -> Option<&str> {
+    let bytes = input.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%' || bytes.get(i + 1..i + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
     let ok = input.starts_with('/')
         && !input.starts_with("//")
         && input.len() <= 2_000
-        && !input.contains('\\')
-        && !input.chars().any(|c| c.is_control() || c.is_whitespace());
+        && input.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%#".contains(&b))
+        && input.matches('#').count() <= 1
+        && escapes_ok;
     ok.then_some(input)
 }
 
@@ -96,7 +121,7 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_redirect_targets() {
-        for good in ["/", "/account", "/posts/x?page=2#top"] {
+        for good in ["/", "/account", "/posts/x?page=2#top", "/search?q=caf%C3%A9+au+lait", "/a(b)!~*'"] {
             assert_eq!(local_path(good), Some(good));
         }
         for bad in [
@@ -108,6 +133,13 @@ mod tests {
             "evil.example",
             "/a\r\nLocation: x",
             "/ space",
+            "/\"",
+            "/<script>",
+            "/caf\u{e9}",
+            "/a%2",
+            "/a%zz",
+            "/a#b#c",
+            "/nul\0",
             "",
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
@@ -122,5 +154,11 @@ mod tests {
         assert!(short_text(&"x".repeat(11), 10, "a name").is_err());
         assert_eq!(long_text("line\r\nnext", 20, "a bio"), Ok("line\nnext".into()));
         assert!(long_text("bell\u{7}", 20, "a bio").is_err());
+        assert!(short_text("photo\u{202e}gpj.exe", 40, "a name").is_err());
+        assert_eq!(
+            short_text("\u{5e9}\u{5dc}\u{5d5}\u{5dd} \u{200f}Ada", 40, "a name").map(|s| s.len()),
+            Ok(15)
+        );
+        assert!(is_bidi_control('\u{2067}') && !is_bidi_override('\u{2067}'));
     }
 }
