@@ -653,7 +653,205 @@ async fn tag_lists_and_title_search_follow_every_change(backend: Backend) {
     app.get(&tagged).await.assert_contains("3 posts<");
 }
 
+/// Single save, autosave, bulk actions, revision restore and delete all ask one rule: a
+/// contributor's post is out of their hands once it is published.
+async fn every_path_to_a_post_follows_one_permission_rule(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let contributor = app.user(Role::Contributor, "contributor@example.org").await;
+    as_user(&app, &contributor).await;
+    let draft = create(&app, "Still mine", "save").await;
+    let live = create(&app, "Out of my hands", "save").await;
+    app.sql(&format!("UPDATE posts SET status = 'published', published_at = 1 WHERE id = {live}")).await;
+    let before = app.text(&format!("SELECT title || '|' || version FROM posts WHERE id = {live}")).await;
+
+    let bulk = |action: &'static str, ids: Vec<String>| {
+        let app = &app;
+        async move {
+            let mut fields = vec![("action", action), ("tag", "Sneaky"), ("back", ""), ("confirm", "true")];
+            fields.extend(ids.iter().map(|id| ("ids", id.as_str())));
+            app.submit("/admin/posts/bulk", &fields).await
+        }
+    };
+    bulk("tag", vec![live.clone()]).await;
+    bulk("delete", vec![live.clone()]).await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM post_tags WHERE post_id = {live}")).await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM posts WHERE id = {live}")).await, 1);
+    let edit = with(fields("Changed", "x", "save"), &[("id", &live), ("version", "1")]);
+    assert_eq!(app.submit("/admin/posts/save", &edit).await.status, Status::Forbidden);
+    assert_eq!(app.submit("/admin/posts/autosave", &edit).await.status, Status::Forbidden);
+    let revision = app.count(&format!("SELECT MIN(id) FROM post_revisions WHERE post_id = {live}")).await;
+    let restore = format!("/admin/posts/{live}/revisions/{revision}/restore");
+    assert_eq!(app.submit(&restore, &[]).await.status, Status::Forbidden);
+    assert_eq!(app.submit(&format!("/admin/posts/{live}/delete"), &[]).await.status, Status::Forbidden);
+    assert_eq!(
+        app.text(&format!("SELECT title || '|' || version FROM posts WHERE id = {live}")).await,
+        before
+    );
+
+    // Their own draft stays theirs, by every path.
+    let tagged = bulk("tag", vec![draft.clone(), live.clone()]).await;
+    assert_eq!(tagged.status, Status::SeeOther);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM post_tags WHERE post_id = {draft}")).await, 1);
+    bulk("delete", vec![draft.clone()]).await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM posts WHERE id = {draft}")).await, 0);
+}
+
+/// A bulk action names at most a page's worth of posts, and only as a URL-encoded form.
+async fn bulk_actions_are_bounded(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let many: Vec<String> = (1..=201).map(|i| i.to_string()).collect();
+    let mut fields = vec![("action", "publish"), ("tag", ""), ("back", "")];
+    fields.extend(many.iter().map(|id| ("ids", id.as_str())));
+    let refused = app.submit("/admin/posts/bulk", &fields).await;
+    assert_eq!(refused.status, Status::SeeOther);
+    app.get("/admin/posts").await.assert_contains("Select at most 200 posts at a time.");
+    // 40,000 ids sent as multipart: refused before anything is parsed or locked.
+    let ids: Vec<String> = (1..=40_000).map(|i| i.to_string()).collect();
+    let mut fields = vec![("action", "delete"), ("tag", ""), ("back", ""), ("confirm", "true")];
+    fields.extend(ids.iter().map(|id| ("ids", id.as_str())));
+    let page = app.upload("/admin/posts/bulk", &fields, "x.png", b"x").await;
+    assert!(matches!(page.status.code, 413 | 415), "{}", page.status);
+    let huge = app
+        .post_raw(
+            "/admin/posts/bulk",
+            format!("_csrf={}&ids=", app.csrf().await)
+                .into_bytes()
+                .into_iter()
+                .chain(std::iter::repeat_n(b'1', 70_000))
+                .collect(),
+        )
+        .await;
+    assert_eq!(huge.status, Status::PayloadTooLarge);
+}
+
+/// The editor takes a body as long as it allows (1,000,000 characters), saved and autosaved.
+async fn a_body_at_the_maximum_length_saves(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    // Four-byte characters, the worst case for the form's encoded size.
+    // 142,857 × 7 characters, and one more.
+    let body: String = "😀 word ".repeat(142_857) + "x";
+    assert_eq!(body.chars().count(), 1_000_000);
+    let saved = app.submit("/admin/posts/save", &fields("The longest post", &body, "save")).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", &saved.body[..saved.body.len().min(2000)]);
+    let id = saved
+        .header("Location")
+        .unwrap()
+        .trim_start_matches("/admin/posts/")
+        .trim_end_matches("/edit")
+        .to_owned();
+    let autosave = with(fields("The longest post", &body, "save"), &[("id", &id), ("version", "1")]);
+    let autosaved = app.submit("/admin/posts/autosave", &autosave).await;
+    assert_eq!(autosaved.status, Status::Ok);
+    autosaved.assert_contains("Draft autosaved");
+    assert_eq!(
+        app.count("SELECT CAST(LENGTH(body_md) AS BIGINT) FROM posts WHERE title = 'The longest post'").await,
+        1_000_000
+    );
+    let too_long = body + "y";
+    let refused = app.submit("/admin/posts/save", &fields("Longer still", &too_long, "save")).await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    refused.assert_contains("under 1000000 characters");
+}
+
+/// Names that fold onto the same slug never merge: "C#" does not land on "C++", a second
+/// "Weekly notes" gets its own address, and typing an existing name reuses its tag.
+async fn lossy_slugs_never_merge_names(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let tagged = |title: &'static str, tags: &'static str| {
+        let app = &app;
+        async move {
+            let page = app
+                .submit("/admin/posts/save", &with(fields(title, "x", "publish"), &[("tags", tags)]))
+                .await;
+            assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+        }
+    };
+    tagged("On C++", "C++").await;
+    tagged("On C#", "C#").await;
+    tagged("Going", "Go!").await;
+    tagged("Going again", "Go?").await;
+    tagged("More C#", "c#").await;
+    let tag_of = |title: &str| {
+        format!(
+            "SELECT t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id JOIN posts p ON p.id = pt.post_id WHERE p.title = '{title}'"
+        )
+    };
+    assert_eq!(app.text(&tag_of("On C++")).await, "C++");
+    assert_eq!(app.text(&tag_of("On C#")).await, "C#");
+    assert_eq!(app.text(&tag_of("More C#")).await, "C#", "the same name, another case, is the same tag");
+    assert_eq!(app.text(&tag_of("Going again")).await, "Go?");
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT slug) FROM tags WHERE name IN ('C#', 'C++', 'Go!', 'Go?')").await,
+        4
+    );
+    app.get("/tags/c-sharp").await.assert_contains("On C#");
+    let go = app.get("/tags/go-2").await;
+    go.assert_contains("Going again");
+    go.assert_lacks(">Going<");
+    // Bulk tagging follows the same rule.
+    let id = app.count("SELECT id FROM posts WHERE title = 'Going'").await.to_string();
+    let bulk = [("action", "tag"), ("tag", "Go?"), ("back", ""), ("ids", id.as_str())];
+    assert_eq!(app.submit("/admin/posts/bulk", &bulk).await.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tags WHERE name LIKE 'Go%'").await, 2);
+}
+
+async fn posts_with_the_same_title_get_their_own_slugs(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    for _ in 0..3 {
+        create(&app, "Weekly notes", "publish").await;
+    }
+    let slugs = app.text("SELECT string_agg(slug, ',' ORDER BY id) FROM posts").await;
+    assert_eq!(slugs, "weekly-notes,weekly-notes-2,weekly-notes-3");
+    assert_eq!(app.get("/posts/weekly-notes-3").await.status, Status::Ok);
+    // Autosaving a fourth works too.
+    let autosaved = app.submit("/admin/posts/autosave", &fields("Weekly notes", "Draft", "save")).await;
+    autosaved.assert_contains("Draft autosaved");
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE slug = 'weekly-notes-4'").await, 1);
+    // Titles that differ only in symbols are told apart or numbered.
+    create(&app, "Go!", "save").await;
+    create(&app, "Go?", "save").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE slug IN ('go', 'go-2')").await, 2);
+    // A slug the writer typed is still theirs to fix.
+    let typed = app
+        .submit("/admin/posts/save", &with(fields("Other", "x", "save"), &[("slug", "weekly-notes")]))
+        .await;
+    assert_eq!(typed.status, Status::UnprocessableEntity);
+    typed.assert_contains("Another post already uses this slug");
+}
+
+/// Whatever makes an autosave fail, the writer sees it in the status line.
+async fn autosave_failures_are_shown_to_the_writer(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let headers = [("HX-Request", "true"), ("HX-Target", "autosave")];
+    let token = app.csrf().await;
+    let too_big = "x".repeat(13 * 1024 * 1024);
+    let mut all = vec![("_csrf", token.as_str())];
+    all.extend(fields("Huge", &too_big, "save"));
+    let page = app.post("/admin/posts/autosave", &all, &headers).await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains("Not autosaved: Too large.");
+    assert!(page.body.len() < 1000, "a status line, not a page");
+    app.submit("/sign-out", &[]).await;
+    let token = app.csrf().await;
+    let mut all = vec![("_csrf", token.as_str())];
+    all.extend(fields("Signed out", "x", "save"));
+    let page = app.post("/admin/posts/autosave", &all, &headers).await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains("Not autosaved: Signed out.");
+}
+
 both_backends!(
+    lossy_slugs_never_merge_names,
+    posts_with_the_same_title_get_their_own_slugs,
+    autosave_failures_are_shown_to_the_writer,
+    every_path_to_a_post_follows_one_permission_rule,
+    bulk_actions_are_bounded,
+    a_body_at_the_maximum_length_saves,
     roles_decide_who_writes_publishes_and_edits,
     invalid_fields_each_get_a_message_and_keep_what_was_typed,
     publishing_scheduling_and_unpublishing_change_what_readers_see,

@@ -3,8 +3,11 @@
 
 use sqlx::FromRow;
 
+use super::editing::tag_named;
 use super::posts::{TAGS_OF_P, TagRef, parse_tags};
 use super::{Db, in_tx, on_pool};
+use crate::domain::roles::{PostChange, PostOwnership};
+use crate::domain::slug::Slug;
 use crate::domain::{Status, Timestamp};
 use plan::Plan;
 
@@ -227,76 +230,108 @@ pub enum Bulk {
     Publish,
     Unpublish,
     Delete,
-    /// Adds the tag with this slug and name, creating it if needed.
-    Tag(String, String),
+    /// Adds the tag with this name (and this slug if it is new), creating it if needed.
+    Tag(Slug, String),
 }
 
-/// Applies `action` to those of `ids` that `only_author` (when given) wrote. Returns how many
+/// Appends `(id, id, …)` to `query`, each id a bind parameter.
+fn push_ids<'args, DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<'args, DB>, ids: &[i64])
+where
+    i64: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+{
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
+impl Bulk {
+    /// What this action does to each post, in the terms of the role rule.
+    pub fn change(&self) -> PostChange {
+        match self {
+            Bulk::Publish | Bulk::Unpublish => PostChange::Publish,
+            Bulk::Delete => PostChange::Delete,
+            Bulk::Tag(..) => PostChange::Edit,
+        }
+    }
+}
+
+/// The most posts one bulk action may name: the list shows 50 a page. A cap keeps one request
+/// from holding SQLite's write lock for seconds, and keeps the statement under both databases'
+/// bind-parameter limits (SQLite's 32,766, PostgreSQL's 65,535).
+pub const BULK_MAX: usize = 200;
+
+/// Applies `action` to those of `ids` (at most [`BULK_MAX`]) for which `allowed` says yes,
+/// judged on each post's facts inside the same transaction as the change. Returns how many
 /// posts changed. Publishing keeps the date of posts already out and of scheduled ones.
 pub async fn bulk(
     db: &Db,
     action: &Bulk,
     ids: &[i64],
-    only_author: Option<i64>,
+    allowed: impl Fn(PostOwnership) -> bool,
     now: Timestamp,
 ) -> sqlx::Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let mut args: Vec<Arg> = vec![Arg::Int(now)];
-    let list: Vec<String> = ids
-        .iter()
-        .map(|id| {
-            args.push(Arg::Int(*id));
-            format!("${}", args.len())
-        })
-        .collect();
-    let mut target = format!("id IN ({})", list.join(", "));
-    if let Some(author) = only_author {
-        args.push(Arg::Int(author));
-        target = format!("{target} AND author_id = ${}", args.len());
-    }
-    let bump = "version = version + 1, updated_at = $1";
-    let statement = match action {
-        Bulk::Publish => format!(
-            "UPDATE posts SET status = 'published', published_at = COALESCE(published_at, $1), {bump}
-             WHERE {target} AND status = 'draft'"
-        ),
-        Bulk::Unpublish => format!(
-            "UPDATE posts SET status = 'draft', published_at = NULL, {bump} WHERE {target} AND status = 'published'"
-        ),
-        Bulk::Delete => format!("DELETE FROM posts WHERE {target} AND $1 = $1"),
-        Bulk::Tag(..) => format!("UPDATE posts SET {bump} WHERE {target}"),
-    };
-    let visible = format!(
-        "UPDATE post_tags SET visible_at = (SELECT CASE WHEN p.status = 'published' THEN p.published_at END
-         FROM posts p WHERE p.id = post_tags.post_id) WHERE post_id IN ({}) AND $1 = $1",
-        list.join(", ")
-    );
-    const NEW_TAG: &str = "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3)
-                           ON CONFLICT (slug) DO NOTHING";
-    const TAG_ID: &str = "SELECT id FROM tags WHERE slug = $1";
-    let tag_posts = format!(
-        "INSERT INTO post_tags (post_id, tag_id, position, visible_at)
-         SELECT p.id, $2, 1000, CASE WHEN p.status = 'published' THEN p.published_at END FROM posts p
-         WHERE p.id IN ({}) AND ($3 = 0 OR p.author_id = $3) AND $1 = $1
-         ON CONFLICT (post_id, tag_id) DO NOTHING",
-        (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ")
-    );
+    let ids = &ids[..ids.len().min(BULK_MAX)];
     Ok(in_tx!(db, |tx| {
-        let changed = bind_all!(sqlx::query(&statement), &args).execute(&mut *tx).await?.rows_affected();
+        let mut facts = sqlx::QueryBuilder::new("SELECT id, author_id, status FROM posts WHERE id IN ");
+        push_ids(&mut facts, ids);
+        let rows: Vec<(i64, i64, String)> = facts.build_query_as().fetch_all(&mut *tx).await?;
+        let chosen: Vec<i64> = rows
+            .into_iter()
+            .filter(|(_, author_id, status)| {
+                allowed(PostOwnership { author_id: *author_id, published: status != Status::Draft.as_str() })
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        if chosen.is_empty() {
+            return Ok(0);
+        }
+        let mut change = sqlx::QueryBuilder::new(match action {
+            Bulk::Publish => "UPDATE posts SET status = 'published', published_at = COALESCE(published_at, ",
+            Bulk::Unpublish => "UPDATE posts SET status = 'draft', published_at = NULL, ",
+            Bulk::Tag(..) => "UPDATE posts SET ",
+            Bulk::Delete => "DELETE FROM posts ",
+        });
+        if matches!(action, Bulk::Publish) {
+            change.push_bind(now).push("), ");
+        }
+        if !matches!(action, Bulk::Delete) {
+            change.push("version = version + 1, updated_at = ").push_bind(now).push(" ");
+        }
+        change.push("WHERE id IN ");
+        push_ids(&mut change, &chosen);
+        change.push(match action {
+            Bulk::Publish => " AND status = 'draft'",
+            Bulk::Unpublish => " AND status = 'published'",
+            Bulk::Delete | Bulk::Tag(..) => "",
+        });
+        let changed = change.build().execute(&mut *tx).await?.rows_affected();
         match action {
             Bulk::Publish | Bulk::Unpublish => {
-                bind_all!(sqlx::query(&visible), &args[..=ids.len()]).execute(&mut *tx).await?;
+                let mut visible = sqlx::QueryBuilder::new(
+                    "UPDATE post_tags SET visible_at = (SELECT CASE WHEN p.status = 'published' THEN \
+                     p.published_at END FROM posts p WHERE p.id = post_tags.post_id) WHERE post_id IN ",
+                );
+                push_ids(&mut visible, &chosen);
+                visible.build().execute(&mut *tx).await?;
             }
             Bulk::Tag(slug, name) => {
-                sqlx::query(NEW_TAG).bind(slug).bind(name).bind(now).execute(&mut *tx).await?;
-                let tag: i64 = sqlx::query_scalar(TAG_ID).bind(slug).fetch_one(&mut *tx).await?;
-                let mut q = sqlx::query(&tag_posts).bind(now).bind(tag).bind(only_author.unwrap_or(0));
-                for id in ids {
-                    q = q.bind(*id);
-                }
-                q.execute(&mut *tx).await?;
+                let tag = tag_named!(tx, slug, name, now);
+                let mut tag_posts = sqlx::QueryBuilder::new(
+                    "INSERT INTO post_tags (post_id, tag_id, position, visible_at) SELECT p.id, ",
+                );
+                tag_posts.push_bind(tag).push(
+                    ", 1000, CASE WHEN p.status = 'published' THEN p.published_at END FROM posts p \
+                     WHERE p.id IN ",
+                );
+                push_ids(&mut tag_posts, &chosen);
+                tag_posts.push(" ON CONFLICT (post_id, tag_id) DO NOTHING");
+                tag_posts.build().execute(&mut *tx).await?;
             }
             Bulk::Delete => {}
         }

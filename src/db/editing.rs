@@ -130,12 +130,12 @@ const POST_VALUES: &str =
     cover_image = $8, cover_alt = $9, status = $10, published_at = $11, updated_at = $12, series_id = $13,
     series_position = $14, seo_title = $15, seo_description = $16, reading_minutes = $17";
 
-/// Binds a draft's columns as `$2`..`$17` after `$1`.
+/// Binds a draft's columns as `$2`..`$17` after `$1`, with the slug to store.
 macro_rules! bind_draft {
-    ($query:expr, $d:expr, $now:expr, $position:expr) => {
+    ($query:expr, $d:expr, $slug:expr, $now:expr, $position:expr) => {
         $query
             .bind($d.title.as_str())
-            .bind($d.slug.as_str())
+            .bind($slug.as_str())
             .bind($d.body_md.as_str())
             .bind($d.rendered.html.as_str())
             .bind($d.listing_excerpt())
@@ -153,13 +153,45 @@ macro_rules! bind_draft {
     };
 }
 
+/// The id of the tag named `$name` (ignoring letter case; SQLite's `lower` folds ASCII only),
+/// created when there is none: with slug `$slug`, or the first free `slug-N` when another tag
+/// holds that slug under another name ("C++" when "C#" came first would have been one before
+/// symbols were spelled out; "Go!" and "Go?" still are), so two names never share a tag silently.
+/// This is how Ghost and WordPress add a tag by name.
+macro_rules! tag_named {
+    ($tx:ident, $slug:expr, $name:expr, $now:expr) => {{
+        const BY_NAME: &str = "SELECT id FROM tags WHERE lower(name) = lower($1) ORDER BY id LIMIT 1";
+        const TAKEN: &str = "SELECT slug FROM tags WHERE slug = $1 OR (slug >= $2 AND slug < $3)";
+        const NEW: &str =
+            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) RETURNING id";
+        let base: &$crate::domain::slug::Slug = $slug;
+        let name: &str = $name;
+        match sqlx::query_scalar::<_, i64>(BY_NAME).bind(name).fetch_optional(&mut *$tx).await? {
+            Some(id) => id,
+            None => {
+                let taken: Vec<String> = sqlx::query_scalar(TAKEN)
+                    .bind(base.as_str())
+                    .bind(format!("{base}-"))
+                    .bind(format!("{base}."))
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                let slug = base.first_free(|s| taken.iter().any(|t| t == s));
+                sqlx::query_scalar::<_, i64>(NEW)
+                    .bind(slug.as_str())
+                    .bind(name)
+                    .bind($now)
+                    .fetch_one(&mut *$tx)
+                    .await?
+            }
+        }
+    }};
+}
+pub(crate) use tag_named;
+
 /// Writes the post's tags (creating new ones), keeping their order, and a revision if asked.
 macro_rules! finish_save {
     ($tx:ident, $id:expr, $version:expr, $d:expr, $save:expr) => {{
         const CLEAR: &str = "DELETE FROM post_tags WHERE post_id = $1";
-        const NEW_TAG: &str = "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3)
-                               ON CONFLICT (slug) DO NOTHING";
-        const TAG_ID: &str = "SELECT id FROM tags WHERE slug = $1";
         const LINK: &str =
             "INSERT INTO post_tags (post_id, tag_id, position, visible_at) VALUES ($1, $2, $3, $4)";
         const REVISION: &str =
@@ -168,8 +200,7 @@ macro_rules! finish_save {
         let visible_at = if $d.status == Status::Published { $d.published_at } else { None };
         sqlx::query(CLEAR).bind($id).execute(&mut *$tx).await?;
         for (position, (slug, name)) in $d.tags.iter().enumerate() {
-            sqlx::query(NEW_TAG).bind(slug.as_str()).bind(name).bind($save.now).execute(&mut *$tx).await?;
-            let tag: i64 = sqlx::query_scalar(TAG_ID).bind(slug.as_str()).fetch_one(&mut *$tx).await?;
+            let tag = tag_named!($tx, slug, name, $save.now);
             sqlx::query(LINK)
                 .bind($id)
                 .bind(tag)
@@ -191,6 +222,28 @@ macro_rules! finish_save {
                 .execute(&mut *$tx)
                 .await?;
         }
+    }};
+}
+
+/// The slug to store for draft `$d` of post `$id` (0 for a new one): its own, or when another post
+/// has it and it was derived from the title, the first free `slug-N`; a typed slug that another
+/// post has is refused. Reads the taken ones as one index range (`slug-` to `slug.`).
+macro_rules! free_slug {
+    ($tx:ident, $d:expr, $id:expr) => {{
+        const TAKEN: &str =
+            "SELECT slug FROM posts WHERE (slug = $1 OR (slug >= $2 AND slug < $3)) AND id <> $4";
+        let base = $d.slug.as_str();
+        let taken: Vec<String> = sqlx::query_scalar(TAKEN)
+            .bind(base)
+            .bind(format!("{base}-"))
+            .bind(format!("{base}."))
+            .bind($id)
+            .fetch_all(&mut *$tx)
+            .await?;
+        if taken.iter().any(|s| s == base) && !$d.slug_derived {
+            return Err(SaveError::SlugTaken);
+        }
+        $d.slug.first_free(|s| taken.iter().any(|t| t == s))
     }};
 }
 
@@ -217,9 +270,10 @@ pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveE
          seo_description, reading_minutes)
          VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
     Ok(in_tx!(db, |tx| {
+        let slug = free_slug!(tx, d, 0_i64);
         let position = series_position!(tx, d, 0_i64);
         let author = save.author.unwrap_or(save.by);
-        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(author), d, save.now, position)
+        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(author), d, slug, save.now, position)
             .fetch_one(&mut *tx)
             .await?;
         finish_save!(tx, id, 1_i64, d, save);
@@ -234,14 +288,10 @@ pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_
          WHERE id = $1 AND version = $18"
     );
     const CURRENT: &str = "SELECT version FROM posts WHERE id = $1";
-    const TAKEN: &str = "SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2";
     Ok(in_tx!(db, |tx| {
-        let taken: i64 = sqlx::query_scalar(TAKEN).bind(d.slug.as_str()).bind(id).fetch_one(&mut *tx).await?;
-        if taken > 0 {
-            return Err(SaveError::SlugTaken);
-        }
+        let slug = free_slug!(tx, d, id);
         let position = series_position!(tx, d, id);
-        let done = bind_draft!(sqlx::query(&sql).bind(id), d, save.now, position)
+        let done = bind_draft!(sqlx::query(&sql).bind(id), d, slug, save.now, position)
             .bind(version)
             .bind(save.author)
             .execute(&mut *tx)
@@ -257,13 +307,6 @@ pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_
         finish_save!(tx, id, version + 1, d, save);
         version + 1
     }))
-}
-
-/// Whether a post other than `except` has `slug` (checked before creating, for a clear message).
-pub async fn slug_taken(db: &Db, slug: &str, except: i64) -> sqlx::Result<bool> {
-    const SQL: &str = "SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2";
-    let n: i64 = on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(slug).bind(except).fetch_one(pool).await?);
-    Ok(n > 0)
 }
 
 pub async fn delete(db: &Db, id: i64) -> sqlx::Result<bool> {

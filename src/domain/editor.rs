@@ -69,6 +69,9 @@ pub struct PostInput {
 pub struct PostDraft {
     pub title: String,
     pub slug: Slug,
+    /// The slug was made from the title (the field was empty): when another post has it, the
+    /// post takes the first free `slug-N` instead of being refused.
+    pub slug_derived: bool,
     pub body_md: String,
     pub rendered: Rendered,
     /// What was typed; empty means the excerpt is derived from the body.
@@ -156,6 +159,7 @@ pub fn check_post(
     Ok(PostDraft {
         title,
         slug,
+        slug_derived: input.slug.trim().is_empty(),
         rendered: markdown::render(&body_md),
         body_md,
         excerpt,

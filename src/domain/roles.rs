@@ -100,6 +100,45 @@ impl Role {
     }
 }
 
+/// Something done to one post. Every path that changes a post (the editor's save and autosave,
+/// bulk actions, restoring a revision, deleting, and later the API) asks [`may_change_post`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostChange {
+    /// Change its text, fields or tags, or restore a revision.
+    Edit,
+    /// Publish, schedule or unpublish it.
+    Publish,
+    /// Delete it for good.
+    Delete,
+}
+
+/// The facts about a post that decide who may change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostOwnership {
+    pub author_id: i64,
+    /// Published or scheduled: out of a contributor's hands.
+    pub published: bool,
+}
+
+/// Whether the user `user_id` holding `role` may make `change` to a post with `post`'s facts.
+///
+/// Editors and above may do anything to any post. Everyone else only touches their own: a
+/// contributor edits and deletes drafts, and once a post is published (or scheduled) only those
+/// who may publish their own posts (authors) may edit, unpublish or delete it. A new post is
+/// `PostOwnership { author_id: user_id, published: false }`.
+pub fn may_change_post(role: Role, user_id: i64, post: PostOwnership, change: PostChange) -> bool {
+    if role.can(Action::EditAllContent) {
+        return true;
+    }
+    if post.author_id != user_id || !role.can(Action::WriteOwnPosts) {
+        return false;
+    }
+    match change {
+        PostChange::Publish => role.can(Action::PublishOwnPosts),
+        PostChange::Edit | PostChange::Delete => !post.published || role.can(Action::PublishOwnPosts),
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -139,6 +178,25 @@ mod tests {
                 assert_eq!(role.can(action), mark != '-', "{role:?} {action:?}");
             }
         }
+    }
+
+    #[test]
+    fn post_changes_follow_ownership_and_publication() {
+        use PostChange::*;
+        let own_draft = PostOwnership { author_id: 7, published: false };
+        let own_live = PostOwnership { author_id: 7, published: true };
+        let theirs = PostOwnership { author_id: 8, published: false };
+        for change in [Edit, Publish, Delete] {
+            assert!(may_change_post(Role::Editor, 7, theirs, change));
+            assert!(may_change_post(Role::Author, 7, own_live, change));
+            assert!(!may_change_post(Role::Author, 7, theirs, change));
+            assert!(!may_change_post(Role::Contributor, 7, own_live, change), "{change:?}");
+            assert!(!may_change_post(Role::Contributor, 7, theirs, change));
+            assert!(!may_change_post(Role::Member, 7, own_draft, change));
+        }
+        assert!(may_change_post(Role::Contributor, 7, own_draft, Edit));
+        assert!(may_change_post(Role::Contributor, 7, own_draft, Delete));
+        assert!(!may_change_post(Role::Contributor, 7, own_draft, Publish));
     }
 
     #[test]

@@ -96,8 +96,12 @@ impl Slug {
 
     /// Derives a slug from free text ("Ünïcode & Rust!" → "unicode-rust"); `None` when nothing usable
     /// remains (a title of only punctuation, say).
+    ///
+    /// Symbols that tell names apart are spelled out first ([`spell_symbols`]), so "C#" and "C++"
+    /// do not both become `c`. Other clashes (`Go!` and `Go?`) are the caller's to resolve, with
+    /// [`Slug::first_free`].
     pub fn from_title(title: &str) -> Option<Slug> {
-        let ascii = deunicode::deunicode(title).to_ascii_lowercase();
+        let ascii = deunicode::deunicode(&spell_symbols(title)).to_ascii_lowercase();
         let mut out = String::with_capacity(ascii.len());
         for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
             if out.len() + word.len() + 1 > MAX_LEN {
@@ -123,6 +127,15 @@ impl Slug {
         Slug(format!("{base}{suffix}"))
     }
 
+    /// The first of this slug, `slug-2`, `slug-3`, … for which `taken` says no; how WordPress and
+    /// Ghost give a second "Weekly notes" its own address.
+    pub fn first_free(&self, taken: impl Fn(&str) -> bool) -> Slug {
+        if !taken(&self.0) {
+            return self.clone();
+        }
+        (2..).map(|n| self.with_suffix(n)).find(|s| !taken(s.as_str())).unwrap_or_else(|| self.clone())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -130,6 +143,25 @@ impl Slug {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// Spells out the symbols that carry meaning in names: `#` and `+` after a letter or digit
+/// ("C#" → "C sharp", "C++" → "C plus plus", "Google+"), `&` ("Q&A" → "Q and A") and `@`.
+/// Elsewhere they are punctuation ("#1 tip", "+1") and dropped with the rest.
+fn spell_symbols(title: &str) -> String {
+    let mut out = String::with_capacity(title.len() + 16);
+    let mut prev: Option<char> = None;
+    for c in title.chars() {
+        match c {
+            '#' if prev.is_some_and(char::is_alphanumeric) => out.push_str(" sharp "),
+            '+' if prev.is_some_and(|p| p.is_alphanumeric() || p == '+') => out.push_str(" plus "),
+            '&' => out.push_str(" and "),
+            '@' => out.push_str(" at "),
+            _ => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 impl fmt::Display for Slug {
@@ -161,12 +193,31 @@ mod tests {
     #[test]
     fn from_title_transliterates_and_joins_words() {
         let slug = Slug::from_title("  Ünïcode & Rust: a <script> story!  ");
-        assert_eq!(slug.map(Slug::into_string).as_deref(), Some("unicode-rust-a-script-story"));
+        assert_eq!(slug.map(Slug::into_string).as_deref(), Some("unicode-and-rust-a-script-story"));
         assert_eq!(Slug::from_title("!!!"), None);
         let long = Slug::from_title(&"word ".repeat(50)).expect("slug");
         assert!(long.as_str().len() <= MAX_LEN);
         let one_word = Slug::from_title(&"x".repeat(200)).expect("slug");
         assert_eq!(one_word.as_str().len(), MAX_LEN);
+    }
+
+    #[test]
+    fn meaningful_symbols_are_spelled_out() {
+        let slug = |t: &str| Slug::from_title(t).map(Slug::into_string).unwrap_or_default();
+        assert_eq!(slug("C#"), "c-sharp");
+        assert_eq!(slug("C++"), "c-plus-plus");
+        assert_eq!(slug("F# and C# in 2026"), "f-sharp-and-c-sharp-in-2026");
+        assert_eq!(slug("#1 tip: +1 it"), "1-tip-1-it");
+        assert_eq!(slug("Q&A"), "q-and-a");
+        assert_ne!(slug("C#"), slug("C++"));
+    }
+
+    #[test]
+    fn first_free_numbers_a_taken_slug() {
+        let base = Slug::parse("weekly-notes").expect("slug");
+        let taken = ["weekly-notes", "weekly-notes-2", "weekly-notes-4"];
+        assert_eq!(base.first_free(|s| taken.contains(&s)).as_str(), "weekly-notes-3");
+        assert_eq!(base.first_free(|_| false).as_str(), "weekly-notes");
     }
 
     #[test]

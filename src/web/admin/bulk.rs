@@ -2,17 +2,18 @@
 //! with `hx-confirm` instead, so its requests arrive confirmed).
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::{Route, post, routes};
 use rocket_db_pools::Connection;
 
 use crate::db::FolioDb;
-use crate::db::admin_posts::{self, Bulk};
+use crate::db::admin_posts::{self, BULK_MAX, Bulk};
 use crate::domain::editor::parse_tags;
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::error::AppResult;
 use crate::web::admin::{Desk, Shell};
+use crate::web::form::Form;
 use crate::web::forms::{Answer, done, failed};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -70,16 +71,18 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
     if form.ids.is_empty() {
         return Ok(failed(desk.hx, back, "Select at least one post first."));
     }
+    if form.ids.len() > BULK_MAX {
+        return Ok(failed(desk.hx, back, format!("Select at most {BULK_MAX} posts at a time.")));
+    }
     let action = match form.action.as_str() {
         "publish" => Bulk::Publish,
         "unpublish" => Bulk::Unpublish,
         "delete" => Bulk::Delete,
         "tag" => match parse_tags(&form.tag) {
-            Ok(tags) if tags.len() == 1 => {
-                let (slug, name) =
-                    tags.into_iter().next().map(|(s, n)| (s.into_string(), n)).unwrap_or_default();
-                Bulk::Tag(slug, name)
-            }
+            Ok(tags) if tags.len() == 1 => match tags.into_iter().next() {
+                Some((slug, name)) => Bulk::Tag(slug, name),
+                None => return Ok(failed(desk.hx, back, "Type the name of one tag to add.")),
+            },
             Ok(_) => return Ok(failed(desk.hx, back, "Type the name of one tag to add.")),
             Err(e) => return Ok(failed(desk.hx, back, e)),
         },
@@ -91,8 +94,9 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
     if matches!(action, Bulk::Delete) && !form.confirm && !desk.hx.0 {
         return confirm_delete(&desk, &form).map(Answer::from);
     }
-    let only_author = (!desk.can(Action::EditAllContent)).then_some(desk.user().id);
-    let changed = admin_posts::bulk(&db, &action, &form.ids, only_author, now()).await?;
+    let change = action.change();
+    let changed =
+        admin_posts::bulk(&db, &action, &form.ids, |post| desk.may_change(post, change), now()).await?;
     let verb = match &action {
         Bulk::Publish => "published".to_owned(),
         Bulk::Unpublish => "unpublished".to_owned(),
@@ -104,7 +108,9 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
     let skipped = form.ids.len() as u64 - changed.min(form.ids.len() as u64);
     let mut message = format!("{subject} {verb}.");
     if skipped > 0 {
-        message.push_str(&format!(" {skipped} left as they were (already in that state, or not yours)."));
+        message.push_str(&format!(
+            " {skipped} left as they were (already in that state, or not yours to change)."
+        ));
     }
     Ok(done(desk.hx, back, message))
 }

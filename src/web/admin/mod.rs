@@ -22,7 +22,7 @@ use crate::db::Db;
 use crate::db::audit::{self as audit_log, Event};
 use crate::db::users::User;
 use crate::domain::now;
-use crate::domain::roles::Action;
+use crate::domain::roles::{Action, PostChange, PostOwnership, may_change_post};
 use crate::error::{AppError, AppResult};
 use crate::web::auth::{CurrentUser, Staff};
 use crate::web::csrf::CsrfToken;
@@ -80,6 +80,11 @@ impl Desk {
 
     pub fn require(&self, action: Action) -> AppResult<()> {
         self.me.require(action)
+    }
+
+    /// Whether this user may make `change` to a post with `post`'s facts ([`may_change_post`]).
+    pub fn may_change(&self, post: PostOwnership, change: PostChange) -> bool {
+        may_change_post(self.me.user.role, self.me.user.id, post, change)
     }
 
     /// The frame of an admin page: head metadata and the shell around the content.

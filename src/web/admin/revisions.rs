@@ -9,7 +9,7 @@ use crate::db::FolioDb;
 use crate::db::editing::{self, EditPost, Revision, Save, SaveError};
 use crate::domain::diff::{self, Row};
 use crate::domain::editor::{Current, Intent, check_post};
-use crate::domain::roles::Action;
+use crate::domain::roles::{Action, PostChange};
 use crate::domain::{Timestamp, dates, now};
 use crate::error::{AppError, AppResult};
 use crate::web::admin::editor::{input_of, load};
@@ -57,7 +57,7 @@ impl DiffPage<'_> {
 #[get("/admin/posts/<id>/revisions")]
 async fn index(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Edit).await?;
     let revisions = editing::revisions(&db, id, SHOWN).await?;
     let (meta, shell) = desk.frame("posts", "History", &format!("/admin/posts/{id}/revisions"));
     Html::page(&RevisionsPage { site: &desk.site, meta, shell, post, revisions })
@@ -66,7 +66,7 @@ async fn index(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> 
 #[get("/admin/posts/<id>/revisions/<revision>")]
 async fn compare(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Edit).await?;
     let revision = editing::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
     let rows = diff::side_by_side(&revision.body_md, &post.body_md);
     let path = format!("/admin/posts/{id}/revisions/{}", revision.id);
@@ -85,7 +85,7 @@ async fn compare(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) ->
 #[post("/admin/posts/<id>/revisions/<revision>/restore")]
 async fn restore(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Edit).await?;
     let revision = editing::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
     let back = format!("/admin/posts/{id}/edit");
     let mut input = input_of(&post);
