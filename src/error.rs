@@ -37,9 +37,7 @@ impl AppError {
             AppError::NotFound => Status::NotFound,
             AppError::Forbidden => Status::Forbidden,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
-            AppError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => {
-                Status::ServiceUnavailable
-            }
+            AppError::Database(e) if crate::db::is_busy(e) => Status::ServiceUnavailable,
             AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
                 Status::InternalServerError
             }
@@ -66,11 +64,21 @@ impl<'r> Responder<'r, 'static> for AppError {
             rocket::error!("{} {}: {:?}", req.method(), req.uri(), self);
         }
         let mut response = render_error_page(status, req).respond_to(req)?;
-        if let AppError::TooManyRequests(seconds) = self {
-            response.set_header(Header::new("Retry-After", seconds.to_string()));
+        match self {
+            AppError::TooManyRequests(seconds) => {
+                response.set_header(Header::new("Retry-After", seconds.to_string()));
+            }
+            _ if status == Status::ServiceUnavailable => {
+                response.set_header(Header::new("Retry-After", BUSY_RETRY_AFTER.to_string()));
+            }
+            _ => {}
         }
         Ok(response)
     }
 }
+
+/// Seconds a client is asked to wait when the database is busy or saturated: about one lock or
+/// pool wait (both 5 s by default), after which the request usually succeeds.
+pub const BUSY_RETRY_AFTER: u64 = 5;
 
 pub type AppResult<T> = Result<T, AppError>;

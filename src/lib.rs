@@ -86,6 +86,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
             }
         }))
         .attach(AdHoc::on_liftoff("Background tasks", |rocket| Box::pin(tasks::start(rocket))))
+        .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)
         .attach(SecurityHeaders)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
@@ -94,6 +95,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::account::routes())
         .mount("/", web::admin::routes())
         .mount("/", web::csrf::routes())
+        .mount("/", web::params::routes())
         .mount("/", web::system::routes())
         .mount("/", web::media::routes())
         .mount("/", web::assets::routes())

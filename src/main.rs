@@ -74,6 +74,7 @@ async fn run(command: Command) -> Result<(), String> {
     if !matches!(command, Command::Serve { .. }) {
         return Ok(());
     }
+    println!("{}", folio::commands::raise_open_files_limit());
     match folio::rocket(figment).launch().await {
         Ok(_) => Ok(()),
         Err(e) => Err(format!("could not serve: {}", e.kind())),

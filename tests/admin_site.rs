@@ -198,6 +198,17 @@ async fn users_are_disabled_and_deleted_with_an_heir(backend: Backend) {
             .await,
         1
     );
+    // Enabling an account that is already enabled leaves its sessions alone.
+    let form = other.get("/sign-in").dispatch().await.into_string().await.unwrap();
+    let body = format!(
+        "_csrf={}&email=writer%40example.org&password={}&next=",
+        common::csrf_of(&form),
+        PASSWORD.replace(' ', "+")
+    );
+    other.post("/sign-in").header(rocket::http::ContentType::Form).body(body).dispatch().await;
+    assert_eq!(other.get("/admin").dispatch().await.status(), Status::Ok);
+    app.submit(&format!("/admin/users/{}/disabled", writer.id), &[("disabled", "false")]).await;
+    assert_eq!(other.get("/admin").dispatch().await.status(), Status::Ok, "still signed in");
 
     let ada = app.count("SELECT id FROM users WHERE slug = 'ada'").await;
     let ask = app.get(&format!("/admin/users/{ada}/delete")).await;

@@ -217,3 +217,44 @@ fn check_lists_deployment_problems_and_fails_on_them() {
     assert!(good.status.success(), "{report}{}", stderr(&good));
     assert!(!report.contains("FAIL") && report.contains("[ok  ] the SMTP server answers"), "{report}");
 }
+
+/// `serve` raises the open-files soft limit to the hard one (each connection takes a file) and
+/// says so, started here under a soft limit of 256.
+#[test]
+fn serve_raises_the_open_files_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("sqlite://{}", dir.path().join("folio.db").display());
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -Sn 256 && exec '{}' serve", env!("CARGO_BIN_EXE_folio")))
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &url)
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_LOG_LEVEL", "off")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let limits = format!("/proc/{}/limits", child.id());
+    let hard_and_soft = || -> Option<(String, String)> {
+        let text = std::fs::read_to_string(&limits).ok()?;
+        let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        Some((fields[3].to_owned(), fields[4].to_owned()))
+    };
+    let mut raised = None;
+    for _ in 0..100 {
+        if let Some((soft, hard)) = hard_and_soft()
+            && soft != "256"
+        {
+            raised = Some((soft, hard));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (soft, hard) = raised.expect("the soft limit stayed at 256");
+    assert_eq!(soft, hard);
+    assert!(stdout(&out).contains(&format!("Open files: up to {soft}")), "{}", stdout(&out));
+}

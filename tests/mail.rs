@@ -180,7 +180,7 @@ async fn queued_mail_survives_a_restart(backend: Backend) {
     let app = TestApp::with_config(backend, base(), down).await;
     let user = app.user(Role::Author, "later@example.org").await;
     app.submit("/password-reset", &[("email", &user.email)]).await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 1);
+    app.eventually("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", 1).await;
     let sink = SmtpSink::start();
     let app = app.restart(Figment::new().merge(("smtp_url", sink.url()))).await;
     app.sql("UPDATE outbox SET next_attempt_at = 0, claimed_until = 0").await;
@@ -192,14 +192,54 @@ async fn without_smtp_mail_is_logged_and_the_page_says_so(backend: Backend) {
     let user = app.user(Role::Author, "quiet@example.org").await;
     app.submit("/password-reset", &[("email", &user.email)]).await;
     app.get("/password-reset/sent").await.assert_contains("cannot send mail yet");
+    app.eventually(
+        "SELECT COUNT(*) FROM outbox WHERE recipient = 'quiet@example.org' AND sent_at IS NULL",
+        1,
+    )
+    .await;
+}
+
+/// A mailed link is tied to the address and password it was sent for: changing either kills
+/// every link still out (resets, address changes, confirmations, invitations to the old address).
+async fn mailed_links_die_when_the_address_or_password_changes(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.signed_in(Role::Author).await;
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    let reset = path_of(&sink.wait_for(&user.email).await, "/password-reset/");
+    let asked =
+        app.submit("/account/email", &[("email", "moved@example.org"), ("current_password", PASSWORD)]).await;
+    assert_eq!(asked.status, Status::SeeOther);
+    let change = path_of(&sink.wait_for("moved@example.org").await, "/account/email/");
+    app.submit(&change, &[]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'moved@example.org'").await, 1);
+    app.submit(&reset, &[("password", "the attacker's new phrase")])
+        .await
+        .assert_contains("This link no longer works");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE recipient = 'quiet@example.org' AND sent_at IS NULL")
-            .await,
-        1
+        app.sign_in("moved@example.org", "the attacker's new phrase").await.status,
+        Status::UnprocessableEntity
     );
+    assert_eq!(app.sign_in("moved@example.org", PASSWORD).await.status, Status::SeeOther);
+
+    // A pending address change dies with a change of password.
+    let asked =
+        app.submit("/account/email", &[("email", "third@example.org"), ("current_password", PASSWORD)]).await;
+    assert_eq!(asked.status, Status::SeeOther);
+    let pending = path_of(&sink.wait_for("third@example.org").await, "/account/email/");
+    let changed = app
+        .submit(
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", "a fresh passphrase here")],
+        )
+        .await;
+    assert_eq!(changed.status, Status::SeeOther, "{}", changed.body);
+    app.submit(&pending, &[]).await.assert_contains("This link no longer works");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'third@example.org'").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens").await, 0);
 }
 
 both_backends!(
+    mailed_links_die_when_the_address_or_password_changes,
     password_reset_by_mail,
     expired_reset_links_do_not_work,
     invitations_create_staff_accounts,

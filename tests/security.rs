@@ -227,7 +227,29 @@ async fn account_pages_send_security_headers(backend: Backend) {
     }
 }
 
+/// Pages for one visitor (signed in, or carrying a CSRF token) are never stored by a cache;
+/// public pages are.
+async fn per_visitor_pages_are_never_stored(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    for path in ["/sign-in", "/sign-up", "/password-reset"] {
+        assert_eq!(app.get(path).await.header("Cache-Control"), Some("private, no-store"), "{path}");
+    }
+    app.signed_in(Role::Editor).await;
+    for path in ["/account", "/account/sessions", "/admin", "/admin/posts", "/admin/posts/new"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, Status::Ok, "{path}");
+        assert_eq!(page.header("Cache-Control"), Some("private, no-store"), "{path}");
+    }
+    let home = app.get("/").await;
+    assert_eq!(home.status, Status::Ok);
+    assert!(
+        !home.header("Cache-Control").unwrap_or("").contains("private"),
+        "the home page is the same for everyone"
+    );
+}
+
 both_backends!(
+    per_visitor_pages_are_never_stored,
     every_unsafe_route_requires_a_token_from_this_site,
     anonymous_forms_use_a_cookie_token,
     https_sites_get_host_prefixed_secure_cookies,

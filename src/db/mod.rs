@@ -68,6 +68,40 @@ pub(crate) use in_tx;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long a statement waits for another writer's lock before failing as busy (SQLite's
+/// `busy_timeout`, PostgreSQL's `lock_timeout`).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether `e` means the database is busy or out of reach for now, not that the request is
+/// wrong: no free connection in time, a lock held past [`BUSY_TIMEOUT`], too many clients, a
+/// dropped connection. These answer 503 with `Retry-After`, never 500.
+///
+/// Codes: SQLite's primary result codes `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), whose
+/// extended codes keep them in the low byte (<https://sqlite.org/rescode.html>); PostgreSQL's
+/// SQLSTATE classes 53 (insufficient resources), 57P (operator intervention: shutdown, cannot
+/// connect now), 08 (connection exception) and `55P03` lock_not_available
+/// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            match code.parse::<i64>() {
+                Ok(sqlite) if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                    matches!(sqlite & 0xff, 5 | 6)
+                }
+                _ => {
+                    code == "55P03"
+                        || code.starts_with("53")
+                        || code.starts_with("57P")
+                        || code.starts_with("08")
+                }
+            }
+        }
+        _ => false,
+    }
+}
+
 /// A connection pool to whichever database the configured URL names.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -128,7 +162,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(BUSY_TIMEOUT);
             let pool = SqlitePoolOptions::new()
                 .max_connections(config.max_connections.unwrap_or(8))
                 .acquire_timeout(timeout)
@@ -137,7 +171,11 @@ impl Db {
                 .map_err(DbError::Connect)?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
+            // A statement waiting on a row lock gives up after as long as SQLite's busy timeout,
+            // so a blocked writer answers 503 instead of hanging its request.
+            let options = PgConnectOptions::from_str(url)
+                .map_err(DbError::Connect)?
+                .options([("lock_timeout", format!("{}ms", BUSY_TIMEOUT.as_millis()))]);
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections.unwrap_or(16))
                 .acquire_timeout(timeout)

@@ -208,16 +208,21 @@ pub async fn update_profile(
         .map(|_| ()))
 }
 
+/// Mailed links that a change of `user`'s password or address must kill: every link the
+/// account holds (resets, address changes, confirmations) and any invitation to its address,
+/// since all of them were sent to an address or for a password that no longer holds.
+const REVOKE_LINKS: &str = "DELETE FROM tokens WHERE user_id = $1 OR email = $2";
+
 /// Stores a new password hash and ends every session of the account except `keep` (the one that
-/// made the change, if any), along with outstanding reset links.
+/// made the change, if any), along with every outstanding mailed link ([`REVOKE_LINKS`]).
 pub async fn set_password(db: &Db, id: i64, hash: &str, keep: Option<&str>) -> sqlx::Result<()> {
-    const SET: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+    const SET: &str = "UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING email";
     const END: &str = "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2";
-    const RESETS: &str = "DELETE FROM tokens WHERE user_id = $1 AND purpose = 'reset'";
     in_tx!(db, |tx| {
-        sqlx::query(SET).bind(id).bind(hash).execute(&mut *tx).await?;
+        let email: Option<String> =
+            sqlx::query_scalar(SET).bind(id).bind(hash).fetch_optional(&mut *tx).await?;
         sqlx::query(END).bind(id).bind(keep.unwrap_or("")).execute(&mut *tx).await?;
-        sqlx::query(RESETS).bind(id).execute(&mut *tx).await?;
+        sqlx::query(REVOKE_LINKS).bind(id).bind(email.unwrap_or_default()).execute(&mut *tx).await?;
     });
     Ok(())
 }
@@ -228,9 +233,16 @@ pub async fn rehash_password(db: &Db, id: i64, hash: &str) -> sqlx::Result<()> {
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(hash).execute(pool).await.map(|_| ()))
 }
 
+/// Moves the account to `email` (confirmed: the link that leads here was mailed to it), and
+/// kills every outstanding mailed link of the account and to its old address ([`REVOKE_LINKS`]).
 pub async fn set_email(db: &Db, id: i64, email: &str, now: Timestamp) -> Result<(), AccountError> {
-    const SQL: &str = "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1";
-    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))?;
+    const OLD: &str = "SELECT email FROM users WHERE id = $1";
+    const SET: &str = "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1";
+    in_tx!(db, |tx| {
+        let old: Option<String> = sqlx::query_scalar(OLD).bind(id).fetch_optional(&mut *tx).await?;
+        sqlx::query(SET).bind(id).bind(email).bind(now).execute(&mut *tx).await?;
+        sqlx::query(REVOKE_LINKS).bind(id).bind(old.unwrap_or_default()).execute(&mut *tx).await?;
+    });
     Ok(())
 }
 
@@ -251,12 +263,18 @@ pub async fn set_role(db: &Db, id: i64, role: Role) -> sqlx::Result<bool> {
     Ok(done == 1)
 }
 
-/// Disables an account (ending its sessions) or enables it again.
+/// Disables an account (ending its sessions at once) or enables it again. Enabling touches
+/// nothing else: an account that was never disabled keeps its sessions.
 pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: Timestamp) -> sqlx::Result<()> {
-    const SET: &str = "UPDATE users SET disabled_at = $2 WHERE id = $1 AND role <> 'owner'";
+    const DISABLE: &str = "UPDATE users SET disabled_at = $2 WHERE id = $1 AND role <> 'owner'";
+    const ENABLE: &str = "UPDATE users SET disabled_at = NULL WHERE id = $1";
     const END: &str = "DELETE FROM sessions WHERE user_id = $1";
+    if !disabled {
+        on_pool!(db, |pool| sqlx::query(ENABLE).bind(id).execute(pool).await.map(|_| ()))?;
+        return Ok(());
+    }
     in_tx!(db, |tx| {
-        sqlx::query(SET).bind(id).bind(disabled.then_some(now)).execute(&mut *tx).await?;
+        sqlx::query(DISABLE).bind(id).bind(now).execute(&mut *tx).await?;
         sqlx::query(END).bind(id).execute(&mut *tx).await?;
     });
     Ok(())

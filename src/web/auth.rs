@@ -48,7 +48,11 @@ pub struct Visitor(pub Option<(Session, User)>);
 
 impl Visitor {
     pub async fn of<'r>(req: &'r Request<'_>) -> &'r Visitor {
-        req.local_cache_async(async { Visitor(load(req).await) }).await
+        let visitor = req.local_cache_async(async { Visitor(load(req).await) }).await;
+        if visitor.0.is_some() {
+            crate::web::headers::PerVisitor::mark(req);
+        }
+        visitor
     }
 }
 

@@ -36,6 +36,7 @@ impl<'r> FromRequest<'r> for CsrfToken {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        crate::web::headers::PerVisitor::mark(req);
         if let Some(token) = expected(req).await {
             return request::Outcome::Success(CsrfToken(token));
         }

@@ -38,11 +38,16 @@ struct ErrorPage<'a> {
 /// What a page for `status` says when the cause gives no detail.
 fn explain(status: Status) -> (&'static str, &'static str) {
     match status.code {
+        400 => ("The request could not be read", "Something in it is malformed or not allowed here."),
         403 => ("Not allowed", "Your account does not have permission to do this."),
+        415 => ("Not a form this page takes", "Send the page's own form; nothing was changed."),
         422 => {
             ("The form could not be read", "Some of what was sent is not valid. Go back and check the form.")
         }
-        413 => ("Too large", "What was sent is larger than this site accepts. Choose a smaller file."),
+        413 => (
+            "Too large",
+            "What was sent is larger than this page accepts. Choose a smaller file, or shorten the text.",
+        ),
         429 => ("Too many attempts", "Wait a while, then try again."),
         503 => ("Temporarily unavailable", "The site is busy or under maintenance. Try again in a minute."),
         _ => (status.reason_lossy(), "The request could not be completed."),
@@ -57,9 +62,21 @@ pub fn render_error_page(status: Status, req: &Request<'_>) -> Html {
     }
 }
 
+/// The id of a status line that htmx fills in the background (the editor's autosave): its
+/// requests answer errors with a line of text, since nothing else would show them.
+pub const BACKGROUND_STATUS: &str = "autosave";
+
 /// Renders the page for `status`, with `detail` in place of the generic explanation.
+///
+/// An htmx request aimed at the [`BACKGROUND_STATUS`] line gets that line instead, with 200 so
+/// htmx swaps it in (it swaps no error responses, which would replace forms with error pages):
+/// a writer must see that an autosave failed, whatever failed (a body over the limit, a busy
+/// database, a lost session).
 pub fn render_error_page_with(status: Status, req: &Request<'_>, site: &Site, detail: Option<&str>) -> Html {
     let (title, generic) = explain(status);
+    if let Some(line) = background_line(req, title, detail.unwrap_or(generic)) {
+        return line;
+    }
     let mut meta = Meta::new(site, title, title, req.uri().path().as_str());
     meta.noindex = true;
     let rendered = match status.code {
@@ -76,6 +93,18 @@ pub fn render_error_page_with(status: Status, req: &Request<'_>, site: &Site, de
     }
 }
 
+/// The [`BACKGROUND_STATUS`] line saying why a background request failed, if `req` is one.
+fn background_line(req: &Request<'_>, title: &str, detail: &str) -> Option<Html> {
+    let hx = req.headers().get_one("HX-Request") == Some("true");
+    if !hx || req.headers().get_one("HX-Target") != Some(BACKGROUND_STATUS) {
+        return None;
+    }
+    let line = format!("Not autosaved: {title}. {detail} Save with the button to keep your text.");
+    let escaped =
+        askama::filters::escape(&line, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
+    Some(Html::plain(format!("<span class=\"form-error\">{escaped}</span>")))
+}
+
 #[catch(default)]
 fn any(status: Status, req: &Request<'_>) -> Html {
     render_error_page(status, req)
@@ -84,6 +113,10 @@ fn any(status: Status, req: &Request<'_>) -> Html {
 /// 401 → the sign-in page, coming back here afterwards (for a GET; a form post comes back to
 /// the page the form was on, which the browser names in `Referer` only for same-origin posts).
 fn sign_in_first<'r>(_: Status, req: &'r Request<'_>) -> rocket::catcher::BoxFuture<'r> {
+    let signed_out = "You are signed out; sign in again in another tab.";
+    if let Some(line) = background_line(req, "Signed out", signed_out) {
+        return Box::pin(async move { line.respond_to(req) });
+    }
     let back = if req.method() == rocket::http::Method::Get { req.uri().to_string() } else { "/".into() };
     let target = format!("/sign-in{}", next_param(&back));
     Box::pin(async move { Redirect::to(target).respond_to(req) })

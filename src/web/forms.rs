@@ -26,14 +26,22 @@ impl SeeOther {
 
 impl<'r> Responder<'r, 'static> for SeeOther {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        // A target that is not a URI would make Rocket answer 500 and drop the response's
+        // cookies (a new session, say); go home instead.
+        let to = if rocket::http::uri::Reference::parse(&self.to).is_ok() {
+            self.to
+        } else {
+            rocket::warn!("not a URI, redirecting home instead: {:?}", self.to);
+            "/".to_owned()
+        };
         if self.hx {
             Response::build()
                 .status(Status::NoContent)
-                .header(Header::new("HX-Redirect", self.to))
+                .header(Header::new("HX-Redirect", to))
                 .header(Header::new("Vary", "HX-Request"))
                 .ok()
         } else {
-            let mut res = Redirect::to(self.to).respond_to(req)?;
+            let mut res = Redirect::to(to).respond_to(req)?;
             res.set_header(Header::new("Vary", "HX-Request"));
             Ok(res)
         }

@@ -12,6 +12,17 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     img-src 'self' data: https:; font-src 'self'; connect-src 'self'; form-action 'self'; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/// Marks a response as made for one visitor: it shows who is signed in, or carries a CSRF token.
+/// Set by the guards that read those ([`crate::web::auth::Visitor`], the CSRF token).
+pub struct PerVisitor(pub bool);
+
+impl PerVisitor {
+    /// Records that this request's response is for this visitor only.
+    pub fn mark(req: &Request<'_>) {
+        req.local_cache(|| PerVisitor(true));
+    }
+}
+
 pub struct SecurityHeaders;
 
 #[rocket::async_trait]
@@ -30,6 +41,13 @@ impl Fairing for SecurityHeaders {
         res.set_header(Header::new("Cross-Origin-Opener-Policy", "same-origin"));
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
+        // A page for one visitor (signed in, or with a CSRF token in its forms), or one that sets
+        // a cookie, must never be stored by a browser's or a proxy's cache and shown to another
+        // (RFC 9111, section 5.2.2.5). Responses that chose their own policy keep it.
+        let per_visitor = req.local_cache(|| PerVisitor(false)).0 || res.headers().contains("Set-Cookie");
+        if per_visitor && !res.headers().contains("Cache-Control") {
+            res.set_header(Header::new("Cache-Control", "private, no-store"));
+        }
         // HSTS only makes sense, and is only safe to send, when the site is served over HTTPS.
         let https = req.rocket().state::<Config>().is_some_and(|config| config.settings.https());
         if https {

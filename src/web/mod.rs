@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod errors;
+pub mod form;
 pub mod forms;
 pub mod headers;
 pub mod htmx;

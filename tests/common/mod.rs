@@ -336,6 +336,18 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Waits up to 10 s for `query` to count `expected` (work a request left to a background
+    /// task), then asserts it does.
+    pub async fn eventually(&self, query: &str, expected: i64) {
+        for _ in 0..200 {
+            if self.count(query).await == expected {
+                return;
+            }
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(self.count(query).await, expected, "{query}");
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         read(self.client.get(path.to_owned()).dispatch().await).await
     }

@@ -2,7 +2,7 @@
 //! the account gets the role the invitation names, and its address counts as confirmed.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
@@ -21,6 +21,7 @@ use crate::error::AppResult;
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};

@@ -1,7 +1,7 @@
 //! The signed-in user's profile: name, bio, avatar.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::request::FlashMessage;
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
@@ -12,6 +12,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppResult;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};

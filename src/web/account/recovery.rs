@@ -2,7 +2,7 @@
 //! account; the link works once, for an hour; using it ends every session of the account.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -11,14 +11,15 @@ use super::{
     reset_scopes, send, use_link,
 };
 use crate::db::tokens::{NewToken, Purpose};
-use crate::db::{FolioDb, users};
+use crate::db::{Db, FolioDb, users};
 use crate::domain::email::Email;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password};
+use crate::domain::{Timestamp, now, password};
 use crate::error::AppResult;
 use crate::mail::{Mailer, messages};
 use crate::web::auth::ClientAddr;
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};
@@ -97,20 +98,40 @@ async fn create(
     check_throttle(&db, &scopes, now).await?;
     // Every request counts, found or not, so the limit says nothing about the address either.
     record_failure(&db, &scopes, now).await?;
-    if let Some(user) = users::find_by_email(&db, &email).await?.filter(|u| u.disabled_at.is_none()) {
-        let link = NewToken {
-            purpose: Purpose::Reset,
-            user_id: Some(user.id),
-            email: &user.email,
-            role: None,
-            created_by: None,
-            expires_at: now + messages::RESET_HOURS * 3600,
-        };
-        let token = issue_link(&db, &link).await?;
-        let url = site.url(&format!("/password-reset/{token}"));
-        send(&db, mailer, &messages::password_reset(&site.title, &url), &user.email).await?;
-    }
+    // The answer leaves now, whatever the address: finding the account and writing its link and
+    // mail happen after it, so the time to answer says nothing about whether the address has an
+    // account. (Done first, the writes made a known address answer 0.8 ms slower.)
+    let (db, mailer, site) = (Db::clone(&db), Mailer::clone(mailer), site.arc());
+    rocket::tokio::spawn(async move {
+        if let Err(e) = mail_reset_link(&db, &mailer, &site, &email, now).await {
+            rocket::error!("could not send a password reset link: {e:?}");
+        }
+    });
     Ok(SeeOther::to(hx, "/password-reset/sent").into())
+}
+
+/// Mails a reset link to the active account using `email`, if there is one.
+async fn mail_reset_link(
+    db: &Db,
+    mailer: &Mailer,
+    site: &Site,
+    email: &Email,
+    now: Timestamp,
+) -> AppResult<()> {
+    let Some(user) = users::find_by_email(db, email).await?.filter(|u| u.disabled_at.is_none()) else {
+        return Ok(());
+    };
+    let link = NewToken {
+        purpose: Purpose::Reset,
+        user_id: Some(user.id),
+        email: &user.email,
+        role: None,
+        created_by: None,
+        expires_at: now + messages::RESET_HOURS * 3600,
+    };
+    let token = issue_link(db, &link).await?;
+    let url = site.url(&format!("/password-reset/{token}"));
+    send(db, mailer, &messages::password_reset(&site.title, &url), &user.email).await
 }
 
 #[get("/password-reset/sent")]

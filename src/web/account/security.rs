@@ -2,7 +2,7 @@
 //! mail to the new address), see and end sessions, delete the account.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::CookieJar;
 use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::auth::{ClientAddr, CurrentUser, end_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, done, failed, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};

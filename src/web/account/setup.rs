@@ -2,7 +2,7 @@
 //! exists the page is gone (404) for good.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, SeeOther, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::HxRequest;
 use crate::web::view::{LiveSite, Meta, Site, SiteRef};

@@ -1,7 +1,7 @@
 //! Signing in (password, then a code when two-factor sign-in is on) and signing out.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::CookieJar;
 use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
@@ -17,6 +17,7 @@ use crate::domain::{now, secrets, totp};
 use crate::error::AppResult;
 use crate::web::auth::{ClientAddr, CurrentUser, PendingSignIn, end_session, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{
     Answer, Notice, SeeOther, done, failed, form_fragment, invalid, next_or, private_meta, show,
 };

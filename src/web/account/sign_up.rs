@@ -4,7 +4,7 @@
 //! say "check your inbox", and the mail says which it was. A member signs in once confirmed.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
@@ -24,6 +24,7 @@ use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};

@@ -2,7 +2,7 @@
 //! server as SVG) and entering a code; ten single-use recovery codes for a lost phone.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
@@ -16,6 +16,7 @@ use crate::domain::{now, secrets, totp};
 use crate::error::{AppError, AppResult};
 use crate::web::auth::{ClientAddr, CurrentUser, cookie, cookie_name};
 use crate::web::csrf::CsrfToken;
+use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, done, failed, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
 use crate::web::view::{Meta, Site, SiteRef};

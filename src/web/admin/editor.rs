@@ -3,7 +3,7 @@
 //! overwrite each other silently.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{Header, Status};
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
@@ -12,12 +12,13 @@ use crate::db::admin_content::{self, Vocabulary};
 use crate::db::editing::{self, EditPost, Save, SaveError};
 use crate::db::{Db, FolioDb, media, users};
 use crate::domain::editor::{self, Current, Intent, PostInput, check_post, datetime_local};
-use crate::domain::roles::Action;
+use crate::domain::roles::{Action, PostChange, PostOwnership};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Status as PostStatus, Timestamp, dates, markdown, now, secrets};
 use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Shell, parse_id};
+use crate::web::form::{FORM_LIMIT, Form, limit_for};
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -149,21 +150,15 @@ fn state_of(status: PostStatus, published_at: Option<Timestamp>, now: Timestamp)
     }
 }
 
-/// Whether this user may open and save `post`: their own (published ones only if they may
-/// publish), or anyone's for editors.
-pub fn may_edit(desk: &Desk, post: &EditPost) -> bool {
-    if desk.can(Action::EditAllContent) {
-        return true;
-    }
-    post.author_id == desk.user().id
-        && desk.can(Action::WriteOwnPosts)
-        && (post.status == PostStatus::Draft || desk.can(Action::PublishOwnPosts))
+/// The facts of `post` that [`may_change_post`](crate::domain::roles::may_change_post) decides by.
+pub fn ownership(post: &EditPost) -> PostOwnership {
+    PostOwnership { author_id: post.author_id, published: post.status != PostStatus::Draft }
 }
 
-/// Loads post `id` for this user: 404 if missing, 403 if not theirs to edit.
-pub async fn load(db: &Db, desk: &Desk, id: i64) -> AppResult<EditPost> {
+/// Loads post `id` for a `change` by this user: 404 if missing, 403 if the role rule refuses.
+pub async fn load(db: &Db, desk: &Desk, id: i64, change: PostChange) -> AppResult<EditPost> {
     let post = editing::find(db, id).await?.ok_or_else(AppError::not_found)?;
-    if may_edit(desk, &post) { Ok(post) } else { Err(AppError::forbidden()) }
+    if desk.may_change(ownership(&post), change) { Ok(post) } else { Err(AppError::forbidden()) }
 }
 
 /// Everything the editor shows besides the fields themselves.
@@ -207,13 +202,13 @@ async fn page<'a>(
         author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
         authors: if desk.can(Action::EditAllContent) { author_choices(db, post).await? } else { Vec::new() },
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
-        may_publish: post.map_or(desk.can(Action::PublishOwnPosts), |p| may_publish(desk, p.author_id)),
+        may_publish: desk.may_change(post.map_or_else(|| new_post(desk), ownership), PostChange::Publish),
     })
 }
 
-/// Whether this user may publish, schedule or unpublish a post by `author`.
-fn may_publish(desk: &Desk, author: i64) -> bool {
-    desk.can(Action::EditAllContent) || (author == desk.user().id && desk.can(Action::PublishOwnPosts))
+/// A post this user is about to create.
+fn new_post(desk: &Desk) -> PostOwnership {
+    PostOwnership { author_id: desk.user().id, published: false }
 }
 
 #[get("/admin/posts/new")]
@@ -227,7 +222,7 @@ async fn new(db: Connection<FolioDb>, desk: Desk) -> AppResult<Html> {
 #[get("/admin/posts/<id>/edit")]
 async fn edit(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Edit).await?;
     let input = input_of(&post);
     let ctx = Context {
         id: Some(id),
@@ -283,17 +278,26 @@ async fn check_series(db: &Db, input: &PostInput, errors: &mut FieldErrors) -> A
     Ok(())
 }
 
+/// The editor's body limit: a body of [`editor::BODY_MAX`] characters and the other fields.
+pub const EDITOR_LIMIT: u64 = limit_for(editor::BODY_MAX, FORM_LIMIT);
+
 #[post("/admin/posts/save", data = "<form>")]
-async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> AppResult<Answer> {
+async fn save(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    form: Form<EditorForm, { EDITOR_LIMIT }>,
+) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
     let now = now();
     let existing = match parse_id(Some(&form.id)) {
-        Some(id) => Some(load(&db, &desk, id).await?),
+        Some(id) => Some(load(&db, &desk, id, PostChange::Edit).await?),
         None => None,
     };
     let intent = Intent::parse(&form.intent);
     let author = existing.as_ref().map_or(desk.user().id, |p| p.author_id);
-    if matches!(intent, Intent::Publish | Intent::Schedule | Intent::Unpublish) && !may_publish(&desk, author)
+    let facts = existing.as_ref().map_or_else(|| new_post(&desk), ownership);
+    if matches!(intent, Intent::Publish | Intent::Schedule | Intent::Unpublish)
+        && !desk.may_change(facts, PostChange::Publish)
     {
         return Err(AppError::forbidden());
     }
@@ -327,13 +331,7 @@ async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> Ap
         note: "",
     };
     let result = match &existing {
-        None => {
-            if editing::slug_taken(&db, draft.slug.as_str(), 0).await? {
-                Err(SaveError::SlugTaken)
-            } else {
-                editing::create(&db, &draft, save).await
-            }
-        }
+        None => editing::create(&db, &draft, save).await,
         Some(post) => editing::update(&db, post.id, version, &draft, save).await.map(|_| post.id),
     };
     let id = match result {
@@ -422,11 +420,15 @@ fn autosaved(message: &str, saved: Option<(i64, i64)>) -> Autosaved {
 }
 
 #[post("/admin/posts/autosave", data = "<form>")]
-async fn autosave(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -> AppResult<Autosaved> {
+async fn autosave(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    form: Form<EditorForm, { EDITOR_LIMIT }>,
+) -> AppResult<Autosaved> {
     desk.require(Action::WriteOwnPosts)?;
     let now = now();
     let existing = match parse_id(Some(&form.id)) {
-        Some(id) => Some(load(&db, &desk, id).await?),
+        Some(id) => Some(load(&db, &desk, id, PostChange::Edit).await?),
         None => None,
     };
     if existing.as_ref().is_some_and(|p| p.status != PostStatus::Draft) {
@@ -449,12 +451,11 @@ async fn autosave(db: Connection<FolioDb>, desk: Desk, form: Form<EditorForm>) -
     let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
     match &existing {
         None => {
-            if editing::slug_taken(&db, draft.slug.as_str(), 0).await? {
-                return Ok(autosaved("Not autosaved: another post already uses this slug.", None));
-            }
             let id = match editing::create(&db, &draft, save).await {
                 Ok(id) => id,
-                Err(SaveError::SlugTaken) => return Ok(autosaved("Not autosaved: the slug is taken.", None)),
+                Err(SaveError::SlugTaken) => {
+                    return Ok(autosaved("Not autosaved: another post already uses this slug.", None));
+                }
                 Err(e) => return Err(save_error(e)),
             };
             Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((id, 1))))
@@ -491,7 +492,7 @@ pub struct PreviewForm {
 
 /// The body rendered exactly as readers will see it (sanitised), for the preview pane.
 #[post("/admin/posts/preview", data = "<form>")]
-async fn preview(desk: Desk, form: Form<PreviewForm>) -> AppResult<Html> {
+async fn preview(desk: Desk, form: Form<PreviewForm, { EDITOR_LIMIT }>) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
     let body = form.into_inner().body;
     if body.len() > editor::BODY_MAX * 4 {
@@ -506,7 +507,7 @@ async fn preview(desk: Desk, form: Form<PreviewForm>) -> AppResult<Html> {
 #[post("/admin/posts/<id>/preview-link")]
 async fn preview_link(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Edit).await?;
     let token = secrets::token();
     editing::set_preview_token(&db, post.id, &token).await?;
     desk.audit(&db, "made a preview link for", &format!("post “{}”", post.title), "").await?;
@@ -520,7 +521,7 @@ async fn preview_link(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult
 #[get("/admin/posts/<id>/delete")]
 async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     // Whoever may edit a post may delete it; `load` refuses everyone else.
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Delete).await?;
     let action = format!("/admin/posts/{id}/delete");
     let mut page = ConfirmPage::new(&desk, "Delete this post?", &action, &format!("/admin/posts/{id}/edit"));
     page.message = format!("“{}” and all its revisions will be deleted. This cannot be undone.", post.title);
@@ -530,7 +531,7 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
 
 #[post("/admin/posts/<id>/delete")]
 async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
-    let post = load(&db, &desk, id).await?;
+    let post = load(&db, &desk, id, PostChange::Delete).await?;
     editing::delete(&db, id).await?;
     desk.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
     Ok(done(desk.hx, "/admin/posts", format!("Deleted “{}”.", post.title)))

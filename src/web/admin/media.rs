@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::{self as store, Store, UploadError};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, query_string};
+use crate::web::form::Form as SmallForm;
 use crate::web::forms::{Answer, done, failed, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -202,7 +203,12 @@ pub struct AltForm {
 }
 
 #[post("/admin/media/<id>/alt", data = "<form>")]
-async fn set_alt(db: Connection<FolioDb>, desk: Desk, id: i64, form: Form<AltForm>) -> AppResult<Answer> {
+async fn set_alt(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    id: i64,
+    form: SmallForm<AltForm>,
+) -> AppResult<Answer> {
     let m = owned(&db, &desk, id).await?;
     let alt = match long_text(&form.alt, ALT_MAX, "the description") {
         Ok(alt) => alt.replace('\n', " "),

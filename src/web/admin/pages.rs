@@ -1,7 +1,7 @@
 //! Static pages: list, edit (optimistic locking as for posts), delete. Editors and above.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
@@ -14,7 +14,9 @@ use crate::domain::validation::FieldErrors;
 use crate::domain::{Status as PageStatus, Timestamp, dates, markdown, now};
 use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::editor::EDITOR_LIMIT;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
+use crate::web::form::Form;
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
@@ -132,7 +134,11 @@ pub struct PageForm {
 }
 
 #[post("/admin/pages/save", data = "<form>")]
-async fn save(db: Connection<FolioDb>, desk: Desk, form: Form<PageForm>) -> AppResult<Answer> {
+async fn save(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    form: Form<PageForm, { EDITOR_LIMIT }>,
+) -> AppResult<Answer> {
     desk.require(Action::EditAllContent)?;
     let id = parse_id(Some(&form.id));
     if let Some(id) = id {

@@ -3,7 +3,7 @@
 //! password is never sent back to the browser; an empty field keeps the saved one.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -15,6 +15,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::admin::{Desk, Shell};
+use crate::web::form::Form;
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{LiveSite, Meta, Site};

@@ -1,7 +1,7 @@
 //! Tags and series: the same list, edit and delete screens for both vocabularies.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -14,6 +14,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
+use crate::web::form::Form;
 use crate::web::forms::{Answer, done, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};

@@ -3,7 +3,7 @@
 //! owner; only the owner hands ownership on.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::{NO_MAIL, issue_link, send};
 use crate::web::admin::{Desk, Shell};
+use crate::web::form::Form;
 use crate::web::forms::{Answer, done, failed, form_fragment, invalid};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
