@@ -449,7 +449,7 @@ async fn autosave_creates_then_updates_a_draft(backend: Backend) {
     let first = app.post("/admin/posts/autosave", &fields("Typing away", "Half a thought", ""), &hx).await;
     assert_eq!(first.status, Status::Ok);
     first.assert_contains("Draft autosaved");
-    first.assert_contains(r#"hx-swap-oob="true""#);
+    first.assert_contains(r#"data-hx-swap-oob="true""#);
     let id = value_of(&first.body, "id");
     assert_eq!(first.header("HX-Replace-Url"), Some(format!("/admin/posts/{id}/edit").as_str()));
     let version = value_of(&first.body, "version");

@@ -38,7 +38,7 @@ async fn every_screen_answers_by_role(backend: Backend) {
             let page = app.get(path).await;
             assert_eq!(page.status, expected, "{role:?} {path}");
             if expected == Status::Ok {
-                page.assert_contains(r#"hx-headers='{&#34;X-CSRF-Token&#34;"#);
+                page.assert_contains(r#"data-hx-headers='{&#34;X-CSRF-Token&#34;"#);
             }
         }
     }
