@@ -22,7 +22,7 @@ async fn shows_the_article_with_everything_around_it(backend: Backend) {
     page.assert_contains(r#"<h1 class="post__title">Main story</h1>"#);
     page.assert_contains(r#"By <a rel="author" href="/authors/ada">Ada Writer</a>"#);
     page.assert_contains("3 min read");
-    page.assert_contains(r##"<h2 id="first-part">First part <a class="anchor" href="#first-part""##);
+    page.assert_contains(r##"<h2 id="first-part"><a class="anchor" href="#first-part" rel="noopener noreferrer">First part</a></h2>"##);
     page.assert_contains(r#"<img src="/static/img/demo/dunes.svg" alt="Dunes at dawn""#);
     page.assert_contains(r#"<li><a href="/tags/rust">Rust</a></li>"#);
     page.assert_contains(r#"<li><a href="/tags/design">Design</a></li>"#);

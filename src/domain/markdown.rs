@@ -32,7 +32,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         b.add_tag_attributes(h, &["id"]);
     }
     b.add_tags(&["del", "sup", "figure", "figcaption"])
-        .add_tag_attributes("a", &["class", "aria-hidden"])
+        .add_tag_attributes("a", &["class"])
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("div", &["class", "id"])
         .add_tag_attributes("sup", &["class"])
@@ -87,7 +87,8 @@ fn with_srcset(html: &str) -> String {
     out
 }
 
-/// Gives every heading a unique slug `id` and appends a visible "#" link to it.
+/// Gives every heading a unique slug `id` and makes its text a link to itself (a permalink named
+/// by the heading, with a "#" drawn by CSS), unless it holds a link already: links cannot nest.
 fn with_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut out = Vec::with_capacity(events.len() + 8);
     let mut used = HashSet::new();
@@ -118,10 +119,14 @@ fn with_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             classes: vec![],
             attrs: vec![],
         }));
+        let has_link = inner.iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+        if !has_link {
+            out.push(Event::InlineHtml(CowStr::from(format!("<a class=\"anchor\" href=\"#{id}\">"))));
+        }
         out.extend(inner.iter().cloned());
-        out.push(Event::Html(CowStr::from(format!(
-            " <a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>"
-        ))));
+        if !has_link {
+            out.push(Event::InlineHtml(CowStr::from("</a>")));
+        }
         out.push(Event::End(TagEnd::Heading(level)));
         i = end + 1;
     }
@@ -187,7 +192,7 @@ mod tests {
         let r = render(
             "# Intro\n\n## Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n",
         );
-        assert!(r.html.contains("<h1 id=\"intro\">Intro <a class=\"anchor\" href=\"#intro\""), "{}", r.html);
+        assert!(r.html.contains("<h1 id=\"intro\"><a class=\"anchor\" href=\"#intro\""), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"intro-2\">"), "{}", r.html);
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>old</del>"));
@@ -204,6 +209,13 @@ mod tests {
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("onclick"), "{}", r.html);
         assert!(r.html.contains("rel=\"noopener noreferrer\""), "{}", r.html);
+    }
+
+    #[test]
+    fn permalinks_are_never_hidden_from_assistive_technology() {
+        let r = render("## See [the docs](https://e.org)\n\n<a href=\"#x\" aria-hidden=\"true\">x</a>\n");
+        assert!(!r.html.contains("aria-hidden"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"see-the-docs\">See <a href=\"https://e.org\""), "{}", r.html);
     }
 
     #[test]
