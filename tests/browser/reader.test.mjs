@@ -147,3 +147,56 @@ test('the first card image loads eagerly with high priority; the others lazily',
     assert.equal(await page.getAttribute('.post__cover img', 'fetchpriority'), 'high');
   });
 });
+
+test('readers get only the public stylesheet; the header offers sign-in and sign-up to everyone alike', async () => {
+  await asReader(async (page) => {
+    await page.goto('/');
+    const sheets = await page.locator('link[rel=stylesheet]').evaluateAll((links) => links.map((l) => l.href));
+    assert.equal(sheets.length, 1, 'one stylesheet');
+    const css = await (await fetch(sheets[0])).text();
+    for (const admin of ['.admin', '.editor', '.bulk', '.media-grid', '.diff', '.error-summary']) {
+      assert.ok(!css.includes(admin), `the public stylesheet has no ${admin} rules`);
+    }
+    assert.ok(css.length < 20_000, `the public stylesheet is ${css.length} bytes`);
+    const nav = page.locator('header.site-header');
+    assert.equal(await nav.locator('a[href="/sign-in"]').textContent(), 'Sign in');
+    assert.equal(await nav.locator('a[href="/sign-up"]').textContent(), 'Sign up');
+  });
+  // The same bytes for every visitor, signed in or not (a page cache can serve them).
+  const anonymous = await (await fetch(`${folio.base}/`)).text();
+  assert.equal(await (await fetch(`${folio.base}/`)).text(), anonymous);
+  const { context, page } = await signedIn(browser, folio.base);
+  try {
+    const response = await page.request.get('/');
+    assert.equal(await response.text(), anonymous, 'a signed-in visitor gets the same home page');
+  } finally {
+    await context.close();
+  }
+});
+
+test('every kind of public page passes axe (WCAG 2.1 AA), light and dark', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    await asReader(
+      async (page) => {
+        await page.goto('/');
+        const pick = async (selector) => page.getAttribute(selector, 'href');
+        const pages = [
+          '/',
+          await pick('.card--cover .card__title a'),
+          await postWithHeadings(page),
+          '/about',
+          '/sign-in',
+          '/sign-up',
+          '/?page=2',
+        ];
+        await page.goto('/');
+        pages.push(await pick('.card .kicker'), await pick('.card .meta a'), '/series/rust-from-scratch');
+        for (const path of pages) {
+          await page.goto(path);
+          assert.deepEqual(await axeViolations(page), [], `${path} (${colorScheme})`);
+        }
+      },
+      { colorScheme },
+    );
+  }
+});
