@@ -168,6 +168,15 @@ test('without JavaScript, forms post, redirect and show errors as whole pages', 
   );
 });
 
+test('signing in, staff land in the admin, a workspace of its own without the blog header or footer', async () => {
+  await withAdmin(async (page) => {
+    assert.equal(new URL(page.url()).pathname, '/admin');
+    assert.equal(await page.locator('.site-header, .site-footer').count(), 0);
+    assert.equal(await page.locator('header.admin-side nav[aria-label=Admin] a[aria-current=page]').textContent(), 'Dashboard');
+    assert.ok(await page.isVisible('.admin-side button:text("Sign out")'));
+  });
+});
+
 test('the editor gives a wide writing column that grows with the text, and clear buttons', async () => {
   await withAdmin(
     async (page) => {
@@ -231,6 +240,38 @@ test('without JavaScript the preview still opens and shuts', async () => {
     },
     { javaScriptEnabled: false },
   );
+});
+
+test('bulk "Apply" with nothing selected says so without a dialog; deleting asks on a page', async () => {
+  await withAdmin(async (page) => {
+    const dialogs = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      dialog.dismiss();
+    });
+    await page.goto('/admin/posts');
+    await Promise.all([page.waitForURL(/\/admin\/posts/), page.click('button:text("Apply")')]);
+    await page.waitForSelector('.notice:text("Select at least one post first.")');
+    assert.deepEqual(dialogs, []);
+    const title = (await page.textContent('#results tbody tr:first-child td a')).trim();
+    await page.check('#results tbody tr:first-child input[type=checkbox]');
+    await page.selectOption('#bulk-action', 'delete');
+    await page.click('button:text("Apply")');
+    await page.waitForSelector('h1:text("Delete posts?")');
+    await Promise.all([page.waitForURL(/\/admin\/posts/), page.click('button:text("Delete the post")')]);
+    await page.waitForSelector('.notice:text("1 post deleted.")');
+    assert.equal(await page.locator(`#results a:text-is("${title}")`).count(), 0);
+    assert.deepEqual(dialogs, []);
+  });
+});
+
+test('an empty new post gets one message for its one omission', async () => {
+  await withAdmin(async (page) => {
+    await page.goto('/admin/posts/new');
+    await page.click('button[value=save]');
+    await page.waitForSelector('.error-summary');
+    assert.deepEqual(await page.locator('.error-summary li').allTextContents(), ['Enter a title.']);
+  });
 });
 
 test('the admin screens pass axe (WCAG 2.1 AA), light and dark, wide and narrow', async () => {
