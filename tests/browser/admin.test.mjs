@@ -285,6 +285,7 @@ test('the admin screens pass axe (WCAG 2.1 AA), light and dark, wide and narrow'
         for (const path of screens) {
           await page.goto(path);
           assert.deepEqual(await axeViolations(page), [], `${path} (${colorScheme}, ${width} px)`);
+          assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, `${path} fits ${width} px`);
         }
         // The preview open, and a form with errors.
         await page.goto(edit);
