@@ -130,8 +130,9 @@ async fn staff_land_in_the_admin_and_members_on_their_account(backend: Backend) 
         assert_eq!(app.get("/sign-in").await.header("Location"), Some(landing), "{role:?}");
         app.submit("/sign-out", &[]).await;
     }
-    let page =
-        app.submit("/sign-in", &[("email", "owner@example.org"), ("password", PASSWORD), ("next", "/account")]).await;
+    let page = app
+        .submit("/sign-in", &[("email", "owner@example.org"), ("password", PASSWORD), ("next", "/account")])
+        .await;
     assert_eq!(page.header("Location"), Some("/account"));
 }
 

@@ -677,12 +677,21 @@ async fn an_empty_form_gets_one_message_per_omission(backend: Backend) {
     let page = app
         .submit(
             "/admin/pages/save",
-            &[("id", ""), ("version", "0"), ("title", ""), ("slug", ""), ("body", ""), ("seo_title", ""), ("seo_description", "")],
+            &[
+                ("id", ""),
+                ("version", "0"),
+                ("title", ""),
+                ("slug", ""),
+                ("body", ""),
+                ("seo_title", ""),
+                ("seo_description", ""),
+            ],
         )
         .await;
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert_eq!(messages(&page), 1, "{}", page.body);
-    let tag = app.submit("/admin/tags/save", &[("id", ""), ("name", ""), ("slug", ""), ("description", "")]).await;
+    let tag =
+        app.submit("/admin/tags/save", &[("id", ""), ("name", ""), ("slug", ""), ("description", "")]).await;
     assert_eq!(tag.status, Status::UnprocessableEntity);
     assert_eq!(messages(&tag), 1, "{}", tag.body);
     // A title with nothing to make a slug of still says so, once.

@@ -30,7 +30,13 @@ fn demo_content_is_varied_and_deterministic() {
 fn demo_history_is_in_the_past() {
     let now = 1_800_000_000;
     for post in folio::demo::bundle(120, now).posts {
-        assert!(post.created_at <= now && post.updated_at <= now, "{}: created {} changed {}", post.title, post.created_at, post.updated_at);
+        assert!(
+            post.created_at <= now && post.updated_at <= now,
+            "{}: created {} changed {}",
+            post.title,
+            post.created_at,
+            post.updated_at
+        );
         assert!(post.created_at <= post.updated_at, "{}", post.title);
     }
 }

@@ -197,7 +197,8 @@ pub struct PageDraft {
 pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let title = errors.check("title", short_text(&input.title, TITLE_MAX, "a title"));
-    let slug = slug_for(&input.slug, title.as_deref(), Slug::parse_page).and_then(|s| errors.check("slug", s));
+    let slug =
+        slug_for(&input.slug, title.as_deref(), Slug::parse_page).and_then(|s| errors.check("slug", s));
     let body_md = errors.check("body", long_text(&input.body, BODY_MAX, "the body"));
     let seo_title = errors.check("seo_title", long_text(&input.seo_title, SEO_TITLE_MAX, "the SEO title"));
     let seo_description = errors.check(
