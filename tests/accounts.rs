@@ -106,13 +106,34 @@ async fn next_only_goes_to_local_paths(backend: Backend) {
         let page = app
             .submit("/sign-in", &[("email", "a@example.org"), ("password", PASSWORD), ("next", hostile)])
             .await;
-        assert_eq!(page.header("Location"), Some("/account"), "{hostile}");
+        assert_eq!(page.header("Location"), Some("/admin"), "{hostile}");
         app.submit("/sign-out", &[]).await;
     }
     let form = app.get("/sign-in?next=https%3A%2F%2Fevil.example").await;
     form.assert_lacks("evil.example");
     let anonymous = app.get("/account/sessions").await;
     assert_eq!(anonymous.header("Location"), Some("/sign-in?next=%2Faccount%2Fsessions"));
+}
+
+/// Without a `next`, staff land in the admin and members on their account; `next` still wins.
+async fn staff_land_in_the_admin_and_members_on_their_account(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    for (role, email, landing) in [
+        (Role::Owner, "owner@example.org", "/admin"),
+        (Role::Contributor, "contributor@example.org", "/admin"),
+        (Role::Member, "member@example.org", "/account"),
+    ] {
+        app.user(role, email).await;
+        let page = app.sign_in(email, PASSWORD).await;
+        assert_eq!(page.header("Location"), Some(landing), "{role:?}");
+        // Signed in, the sign-in page sends them to the same place.
+        assert_eq!(app.get("/sign-in").await.header("Location"), Some(landing), "{role:?}");
+        app.submit("/sign-out", &[]).await;
+    }
+    let page = app
+        .submit("/sign-in", &[("email", "owner@example.org"), ("password", PASSWORD), ("next", "/account")])
+        .await;
+    assert_eq!(page.header("Location"), Some("/account"));
 }
 
 async fn disabled_and_unconfirmed_accounts_cannot_sign_in(backend: Backend) {
@@ -263,6 +284,11 @@ async fn members_delete_their_account_and_the_owner_cannot(backend: Backend) {
 }
 
 async fn sign_up_follows_the_configured_mode(backend: Backend) {
+    // It promises only what a member account gives today: no comments, no newsletter yet.
+    let open = TestApp::new(backend, base()).await;
+    let page = open.get("/sign-up").await;
+    page.assert_lacks("comment");
+    page.assert_lacks("newsletter");
     let fields = [("display_name", "Reader"), ("email", "reader@example.org"), ("password", PASSWORD)];
     for (mode, status) in [("closed", Status::Forbidden), ("invite-only", Status::Forbidden)] {
         let app = TestApp::with_config(backend, base(), Figment::new().merge(("signup", mode))).await;
@@ -277,6 +303,7 @@ both_backends!(
     sign_in_and_out,
     wrong_password_and_unknown_address_look_the_same,
     next_only_goes_to_local_paths,
+    staff_land_in_the_admin_and_members_on_their_account,
     disabled_and_unconfirmed_accounts_cannot_sign_in,
     profile_is_validated_field_by_field,
     invalid_utf8_in_a_form_is_refused_cleanly,

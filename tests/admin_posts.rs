@@ -328,6 +328,17 @@ async fn bulk_actions_apply_to_the_selection_only(backend: Backend) {
     assert_eq!(ask.status, Status::Ok, "deleting asks first");
     ask.assert_contains("Delete 2 posts");
     assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 5);
+    // Whoever sends it: a request from htmx is not taken as confirmed either.
+    let token = app.csrf().await;
+    let hx_ask = app
+        .post(
+            "/admin/posts/bulk",
+            &[("_csrf", &token), ("action", "delete"), ("tag", ""), ("back", ""), ("ids", &p2)],
+            &[("HX-Request", "true")],
+        )
+        .await;
+    hx_ask.assert_contains("Delete the post");
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 5);
     let confirmed = app
         .submit(
             "/admin/posts/bulk",
@@ -449,7 +460,7 @@ async fn autosave_creates_then_updates_a_draft(backend: Backend) {
     let first = app.post("/admin/posts/autosave", &fields("Typing away", "Half a thought", ""), &hx).await;
     assert_eq!(first.status, Status::Ok);
     first.assert_contains("Draft autosaved");
-    first.assert_contains(r#"hx-swap-oob="true""#);
+    first.assert_contains(r#"data-hx-swap-oob="true""#);
     let id = value_of(&first.body, "id");
     assert_eq!(first.header("HX-Replace-Url"), Some(format!("/admin/posts/{id}/edit").as_str()));
     let version = value_of(&first.body, "version");
@@ -845,6 +856,42 @@ async fn autosave_failures_are_shown_to_the_writer(backend: Backend) {
     page.assert_contains("Not autosaved: Signed out.");
 }
 
+/// One omission, one message: with the title left empty, the slug that would be made from it is
+/// not reported too (posts, pages, and tags alike).
+async fn an_empty_form_gets_one_message_per_omission(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let messages = |page: &common::Page| page.count("<li><a href=\"#f-");
+    let post = app.submit("/admin/posts/save", &fields("", "", "save")).await;
+    assert_eq!(post.status, Status::UnprocessableEntity);
+    post.assert_contains("Enter a title.");
+    assert_eq!(messages(&post), 1, "{}", post.body);
+    let page = app
+        .submit(
+            "/admin/pages/save",
+            &[
+                ("id", ""),
+                ("version", "0"),
+                ("title", ""),
+                ("slug", ""),
+                ("body", ""),
+                ("seo_title", ""),
+                ("seo_description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert_eq!(messages(&page), 1, "{}", page.body);
+    let tag =
+        app.submit("/admin/tags/save", &[("id", ""), ("name", ""), ("slug", ""), ("description", "")]).await;
+    assert_eq!(tag.status, Status::UnprocessableEntity);
+    assert_eq!(messages(&tag), 1, "{}", tag.body);
+    // A title with nothing to make a slug of still says so, once.
+    let symbols = app.submit("/admin/posts/save", &fields("!!!", "", "save")).await;
+    symbols.assert_contains("the title has no letters or digits");
+    assert_eq!(messages(&symbols), 1, "{}", symbols.body);
+}
+
 both_backends!(
     lossy_slugs_never_merge_names,
     posts_with_the_same_title_get_their_own_slugs,
@@ -853,6 +900,7 @@ both_backends!(
     bulk_actions_are_bounded,
     a_body_at_the_maximum_length_saves,
     roles_decide_who_writes_publishes_and_edits,
+    an_empty_form_gets_one_message_per_omission,
     invalid_fields_each_get_a_message_and_keep_what_was_typed,
     publishing_scheduling_and_unpublishing_change_what_readers_see,
     a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their_text,

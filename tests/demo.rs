@@ -25,6 +25,22 @@ fn demo_content_is_varied_and_deterministic() {
     assert_eq!(slugs.len(), bundle.posts.len(), "unique slugs");
 }
 
+/// Only a scheduled post's publication lies ahead; nothing was written or changed in the future.
+#[test]
+fn demo_history_is_in_the_past() {
+    let now = 1_800_000_000;
+    for post in folio::demo::bundle(120, now).posts {
+        assert!(
+            post.created_at <= now && post.updated_at <= now,
+            "{}: created {} changed {}",
+            post.title,
+            post.created_at,
+            post.updated_at
+        );
+        assert!(post.created_at <= post.updated_at, "{}", post.title);
+    }
+}
+
 async fn every_demo_page_renders(backend: Backend) {
     let bundle = folio::demo::bundle(80, folio::domain::now());
     let app = TestApp::new(backend, bundle.clone()).await;

@@ -96,7 +96,7 @@ async fn htmx_gets_only_the_next_entries(backend: Backend) {
     fragment.assert_contains("Post 4");
     // The new pager replaces the old one and only offers more, never "newer".
     fragment.assert_contains(r#"id="f-pager""#);
-    fragment.assert_contains(r#"hx-get="/?page=3""#);
+    fragment.assert_contains(r#"data-hx-get="/?page=3""#);
     fragment.assert_lacks(r#"rel="prev""#);
     let last = app.get_hx("/?page=3").await;
     last.assert_lacks("f-pager");

@@ -23,7 +23,7 @@ async fn shows_the_article_with_everything_around_it(backend: Backend) {
     page.assert_contains(r#"By <a rel="author" href="/authors/ada">Ada Writer</a>"#);
     page.assert_contains("3 min read");
     page.assert_contains(
-        r##"<h2 id="user-content-first-part">First part <a class="anchor" href="#user-content-first-part""##,
+        r##"<h2 id="user-content-first-part"><a class="anchor" href="#user-content-first-part" rel="noopener noreferrer">First part</a></h2>"##,
     );
     page.assert_contains(r#"<img src="/static/img/demo/dunes.svg" alt="Dunes at dawn""#);
     page.assert_contains(r#"<li><a href="/tags/rust">Rust</a></li>"#);

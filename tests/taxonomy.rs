@@ -43,7 +43,7 @@ async fn tag_pages_paginate(backend: Backend) {
     assert_eq!(app.get("/tags/rust?page=abc").await.status, Status::NotFound);
     let fragment = app.get_hx("/tags/rust?page=2").await;
     fragment.assert_lacks("<html");
-    fragment.assert_contains(r#"hx-get="/tags/rust?page=3""#);
+    fragment.assert_contains(r#"data-hx-get="/tags/rust?page=3""#);
 }
 
 async fn author_page_lists_their_posts(backend: Backend) {

@@ -137,6 +137,8 @@ struct PostSpec {
     tags: Vec<Slug>,
     series: Option<(Slug, i64)>,
     published_at: Timestamp,
+    /// When it was last changed: its publication, or for a scheduled post, recently.
+    changed_at: Timestamp,
     draft: bool,
     cover: Option<(String, String)>,
 }
@@ -182,6 +184,8 @@ fn post_specs(
             tags: topic_tags,
             series,
             published_at,
+            // A scheduled post was written before now, however far ahead it is to appear.
+            changed_at: if scheduled { now - 3600 * (i as i64 + 1) } else { published_at },
             draft: !scheduled && i % 23 == 7,
             cover: rng.random_bool(0.6).then(|| text::cover(rng)),
         });
@@ -239,7 +243,8 @@ fn into_post(spec: PostSpec) -> NewPost {
     let mut post = NewPost::published(&spec.title, &spec.body, spec.author, spec.published_at);
     post.tags = spec.tags;
     post.series = spec.series;
-    post.created_at = spec.published_at - 86_400;
+    post.updated_at = spec.changed_at;
+    post.created_at = spec.changed_at - 86_400;
     if let Some((src, alt)) = spec.cover {
         post.cover_image = Some(src);
         post.cover_alt = alt;

@@ -109,7 +109,7 @@ pub fn check_post(
 ) -> Result<PostDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let title = errors.check("title", short_text(&input.title, TITLE_MAX, "a title"));
-    let slug = errors.check("slug", slug_for(&input.slug, &input.title, Slug::parse));
+    let slug = slug_for(&input.slug, title.as_deref(), Slug::parse).and_then(|s| errors.check("slug", s));
     let body_md = errors.check("body", long_text(&input.body, BODY_MAX, "the body"));
     let excerpt = errors.check("excerpt", long_text(&input.excerpt, EXCERPT_MAX, "the excerpt"));
     let tags = errors.check("tags", parse_tags(&input.tags));
@@ -201,7 +201,8 @@ pub struct PageDraft {
 pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let title = errors.check("title", short_text(&input.title, TITLE_MAX, "a title"));
-    let slug = errors.check("slug", slug_for(&input.slug, &input.title, Slug::parse_page));
+    let slug =
+        slug_for(&input.slug, title.as_deref(), Slug::parse_page).and_then(|s| errors.check("slug", s));
     let body_md = errors.check("body", long_text(&input.body, BODY_MAX, "the body"));
     let seo_title = errors.check("seo_title", long_text(&input.seo_title, SEO_TITLE_MAX, "the SEO title"));
     let seo_description = errors.check(
@@ -230,7 +231,7 @@ pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
 pub fn check_term(name: &str, slug: &str, description: &str) -> Result<(String, Slug, String), FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = errors.check("name", short_text(name, TAG_NAME_MAX.max(120), "a name"));
-    let slug = errors.check("slug", slug_for(slug, name.as_deref().unwrap_or(""), Slug::parse));
+    let slug = slug_for(slug, name.as_deref(), Slug::parse).and_then(|s| errors.check("slug", s));
     let description = errors.check("description", long_text(description, 2_000, "the description"));
     match (name, slug, description) {
         (Some(n), Some(s), Some(d)) if errors.is_empty() => Ok((n, s, d)),
@@ -238,19 +239,20 @@ pub fn check_term(name: &str, slug: &str, description: &str) -> Result<(String, 
     }
 }
 
-/// The typed slug, or one made from the title when the field is left empty.
+/// The typed slug, or one made from the (valid) title when the field is left empty. `None` when
+/// there is neither: the title's own message covers that one omission.
 fn slug_for(
     typed: &str,
-    title: &str,
+    title: Option<&str>,
     parse: fn(&str) -> Result<Slug, super::slug::SlugError>,
-) -> Result<Slug, String> {
+) -> Option<Result<Slug, String>> {
     let typed = typed.trim();
     if typed.is_empty() {
-        let derived = Slug::from_title(title)
-            .ok_or("Enter a slug: the title has no letters or digits to make one from.")?;
-        return parse(derived.as_str()).map_err(|e| e.to_string());
+        let derived = Slug::from_title(title?)
+            .ok_or_else(|| "Enter a slug: the title has no letters or digits to make one from.".to_owned());
+        return Some(derived.and_then(|d| parse(d.as_str()).map_err(|e| e.to_string())));
     }
-    parse(typed).map_err(|e| e.to_string())
+    Some(parse(typed).map_err(|e| e.to_string()))
 }
 
 /// "Rust, Web dev" → [(rust, Rust), (web-dev, Web dev)], without duplicates.

@@ -33,7 +33,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         b.add_tag_attributes(h, &["id"]);
     }
     b.add_tags(&["del", "sup", "figure", "figcaption"])
-        .add_tag_attributes("a", &["class", "aria-hidden", "aria-label"])
+        .add_tag_attributes("a", &["class", "aria-label"])
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("div", &["class", "id"])
         .add_tag_attributes("sup", &["class", "id"])
@@ -95,7 +95,7 @@ pub const ID_PREFIX: &str = "user-content-";
 /// Gives headings and footnotes ids of their own namespace ([`ID_PREFIX`]), unique together,
 /// and turns bare URLs in text into links (GFM's autolink extension).
 ///
-/// Headings get a slug id and a "#" permalink. Footnotes are numbered in order of first
+/// Headings get a slug id and their text becomes a permalink. Footnotes are numbered in order of first
 /// reference; references link to `…fn-N`, and each definition links back to its first reference.
 fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut used = HashSet::new();
@@ -140,10 +140,16 @@ fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     classes: vec![],
                     attrs: vec![],
                 }));
+                // The heading's text links to itself (a permalink named by the heading; CSS draws
+                // the "#"), unless it holds a link already: links cannot nest.
+                let has_link = inner.iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+                if !has_link {
+                    out.push(Event::InlineHtml(CowStr::from(format!("<a class=\"anchor\" href=\"#{id}\">"))));
+                }
                 out.extend(inner.iter().cloned());
-                out.push(Event::Html(CowStr::from(format!(
-                    " <a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>"
-                ))));
+                if !has_link {
+                    out.push(Event::InlineHtml(CowStr::from("</a>")));
+                }
                 out.push(Event::End(TagEnd::Heading(level)));
                 i = end + 1;
                 continue;
@@ -371,6 +377,17 @@ mod tests {
         assert_eq!(r.html.matches("link.example").count(), 1, "{}", r.html);
         assert!(!r.html.contains("href=\"https://file.txt"), "{}", r.html);
         assert!(r.html.contains("<pre><code>https://block.example"), "{}", r.html);
+    }
+
+    #[test]
+    fn permalinks_are_never_hidden_from_assistive_technology() {
+        let r = render("## See [the docs](https://e.org)\n\n<a href=\"#x\" aria-hidden=\"true\">x</a>\n");
+        assert!(!r.html.contains("aria-hidden"), "{}", r.html);
+        assert!(
+            r.html.contains("<h2 id=\"user-content-see-the-docs\">See <a href=\"https://e.org\""),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

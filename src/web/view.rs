@@ -30,7 +30,12 @@ pub struct Site {
     pub signup: SignupMode,
     pub comment_policy: CommentPolicy,
     pub comment_moderation: Moderation,
+    /// The public stylesheet, the only one readers download.
     pub css_url: String,
+    /// Forms, notices and tables: account pages and the admin.
+    pub forms_css_url: String,
+    /// The admin's workspace.
+    pub admin_css_url: String,
     pub js_url: String,
     pub icon_url: String,
 }
@@ -50,9 +55,16 @@ impl Site {
             comment_policy: CommentPolicy::Open,
             comment_moderation: Moderation::FirstTime,
             css_url: assets::url("css/site.css"),
+            forms_css_url: assets::url("css/forms.css"),
+            admin_css_url: assets::url("css/admin.css"),
             js_url: assets::url("js/htmx.min.js"),
             icon_url: assets::url("img/favicon.svg"),
         }
+    }
+
+    /// Whether anyone may create a member account (the header then offers it).
+    pub fn signup_open(&self) -> bool {
+        self.signup == SignupMode::Open
     }
 
     /// The absolute URL of a site path (`/posts/x` → `https://example.org/posts/x`).

@@ -1,7 +1,8 @@
 // Runs a real Folio (the binary the cargo tests built) on a fresh SQLite file with demo content,
 // and a real Chromium that signs in to it. Each test file gets its own server and database.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,9 +82,24 @@ export async function signedIn(browser, base, options = {}) {
 // Chromium logs every 4xx answer as an error; 409 and 422 are forms coming back by design.
 const EXPECTED = /the server responded with a status of (409|422) /;
 
-function watch(page, problems) {
+export function watch(page, problems) {
   page.on('console', (message) => {
     if (message.type() === 'error' && !EXPECTED.test(message.text())) problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's WCAG 2.0 and 2.1 A and AA violations on the current page, as { id, nodes: [selector] }.
+ * The source goes in through the DevTools protocol (`evaluate`), which the CSP does not govern, so
+ * the page keeps its real policy while it is checked.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
 }

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{FolioDb, throttle, users};
 use crate::domain::email::Email;
 use crate::domain::password::Verdict;
+use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, totp};
 use crate::error::AppResult;
@@ -85,9 +86,9 @@ fn new(
     flash: Option<FlashMessage<'_>>,
     next: Option<&str>,
 ) -> AppResult<Answer> {
-    let next = next_or(next.unwrap_or(""), "/account");
-    if current.is_some() {
-        return Ok(SeeOther::to(HxRequest(false), next).into());
+    let next = next_or(next.unwrap_or(""), "");
+    if let Some(current) = current {
+        return Ok(SeeOther::to(HxRequest(false), landing(next, current.user.role)).into());
     }
     let mut page = SignInPage::new(&site, csrf.0, String::new(), next, FieldErrors::new());
     page.notice = Notice::from_flash(flash);
@@ -107,7 +108,8 @@ async fn create(
     hx: HxRequest,
     form: Form<SignInForm>,
 ) -> AppResult<Answer> {
-    let next = next_or(&form.next, "/account");
+    // Empty until the user is known: where to land without a `next` depends on the role.
+    let next = next_or(&form.next, "");
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(&form.email));
     if form.password.is_empty() {
@@ -134,6 +136,7 @@ async fn create(
         }
     };
     throttle::clear(&db, &scopes[0]).await?;
+    let next = landing(next, user.role);
     if verdict == Verdict::RightNeedsRehash {
         let fresh = super::hash_password(form.password.clone()).await?;
         users::rehash_password(&db, user.id, &fresh).await?;
@@ -144,6 +147,16 @@ async fn create(
     }
     start_session(&db, config, cookies, user.id, agent.0, &addr).await?;
     Ok(SeeOther::to(hx, next).into())
+}
+
+/// Where a sign-in leads: the local `next` asked for, else staff to the admin and members to
+/// their account.
+fn landing(next: String, role: Role) -> String {
+    match (next.is_empty(), role.is_staff()) {
+        (false, _) => next,
+        (true, true) => "/admin".to_owned(),
+        (true, false) => "/account".to_owned(),
+    }
 }
 
 /// Members sign in once they have confirmed their address; staff were invited by mail, or set

@@ -1,5 +1,6 @@
-//! Bulk actions on the post list, and the confirmation page that deleting asks for (htmx asks
-//! with `hx-confirm` instead, so its requests arrive confirmed).
+//! Bulk actions on the post list, and the confirmation page that deleting asks for. The list's
+//! form is a plain one even with JavaScript: a dialog in the browser would ask before the server
+//! could say that nothing is selected.
 
 use askama::Template;
 use rocket::form::FromForm;
@@ -91,7 +92,7 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
     if matches!(action, Bulk::Publish | Bulk::Unpublish) {
         desk.require(Action::PublishOwnPosts)?;
     }
-    if matches!(action, Bulk::Delete) && !form.confirm && !desk.hx.0 {
+    if matches!(action, Bulk::Delete) && !form.confirm {
         return confirm_delete(&desk, &form).map(Answer::from);
     }
     let change = action.change();

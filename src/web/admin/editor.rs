@@ -412,7 +412,7 @@ fn autosaved(message: &str, saved: Option<(i64, i64)>) -> Autosaved {
     let mut url = None;
     if let Some((id, version)) = saved {
         body.push_str(&format!(
-            r#"<input type="hidden" id="f-id" name="id" value="{id}" hx-swap-oob="true"><input type="hidden" id="f-version" name="version" value="{version}" hx-swap-oob="true">"#
+            r#"<input type="hidden" id="f-id" name="id" value="{id}" data-hx-swap-oob="true"><input type="hidden" id="f-version" name="version" value="{version}" data-hx-swap-oob="true">"#
         ));
         url = Some(Header::new("HX-Replace-Url", format!("/admin/posts/{id}/edit")));
     }

@@ -140,7 +140,7 @@ impl Shell {
         items
     }
 
-    /// The token to send with htmx requests, as the `hx-headers` JSON of the admin's `<main>`.
+    /// The token to send with htmx requests, as the `data-hx-headers` JSON of the admin's `<main>`.
     pub fn hx_headers(&self) -> String {
         serde_json::json!({ crate::web::csrf::HEADER: self.csrf }).to_string()
     }

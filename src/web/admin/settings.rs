@@ -1,4 +1,4 @@
-//! Site settings: identity, navigation, listing size, who may sign up and comment, and the SMTP
+//! Site settings: identity, navigation, listing size, who may sign up, and the SMTP
 //! server. Saved settings reach every process within seconds (see `crate::tasks`). The SMTP
 //! password is never sent back to the browser; an empty field keeps the saved one.
 
@@ -10,7 +10,7 @@ use rocket_db_pools::Connection;
 use crate::config::Config;
 use crate::db::{Db, FolioDb, media, settings};
 use crate::domain::roles::Action;
-use crate::domain::site_settings::{self, CommentPolicy, Moderation, SMTP_SECURITY, SettingsInput};
+use crate::domain::site_settings::{self, SMTP_SECURITY, SettingsInput};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppResult;
 use crate::mail::Mailer;
@@ -39,14 +39,6 @@ pub struct SettingsPage<'a> {
 form_fragment!(SettingsPage);
 
 impl SettingsPage<'_> {
-    fn policies(&self) -> [CommentPolicy; 3] {
-        CommentPolicy::ALL
-    }
-
-    fn moderations(&self) -> [Moderation; 3] {
-        Moderation::ALL
-    }
-
     fn securities(&self) -> [(&'static str, &'static str); 3] {
         SMTP_SECURITY
     }
@@ -176,8 +168,10 @@ async fn save(
         nav,
         posts_per_page: form.posts_per_page,
         signup: form.signup,
-        comment_policy: form.comment_policy,
-        comment_moderation: form.comment_moderation,
+        // Comments are not offered yet, so the form has no fields for them: absent, the saved
+        // choices stay as they are.
+        comment_policy: or_current(form.comment_policy, desk.site.comment_policy.as_str()),
+        comment_moderation: or_current(form.comment_moderation, desk.site.comment_moderation.as_str()),
         smtp_host: form.smtp_host,
         smtp_port: form.smtp_port,
         smtp_security: form.smtp_security,
@@ -204,6 +198,11 @@ async fn save(
     let changed: Vec<&str> = pairs.iter().map(|(k, _)| *k).filter(|k| *k != "smtp_password").collect();
     desk.audit(&db, "changed", "the site settings", &changed.join(", ")).await?;
     Ok(done(desk.hx, "/admin/settings", "Settings saved."))
+}
+
+/// `typed`, or `current` when the form did not send the field.
+fn or_current(typed: String, current: &str) -> String {
+    if typed.is_empty() { current.to_owned() } else { typed }
 }
 
 pub fn routes() -> Vec<Route> {
