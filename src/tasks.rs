@@ -31,6 +31,7 @@ pub async fn start(rocket: &Rocket<Orbit>) {
     };
     let db: Db = (**db).clone();
     rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), rocket.shutdown()));
+    rocket::tokio::spawn(crate::rerender::run(db.clone()));
     let lifetimes = config.settings.session_lifetimes();
     rocket::tokio::spawn(maintain(db, live.clone(), mailer.clone(), lifetimes, rocket.shutdown()));
 }

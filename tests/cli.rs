@@ -252,6 +252,13 @@ fn serve_raises_the_open_files_limit() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    // Serving means the start-up line was printed before.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let (soft, hard) = raised.expect("the soft limit stayed at 256");

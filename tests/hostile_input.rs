@@ -26,12 +26,7 @@ fn form_routes() -> Vec<String> {
                         && line.contains("data = ")
                     {
                         let uri = &rest[..rest.find('"').unwrap()];
-                        out.push(
-                            uri.split('/')
-                                .map(|seg| if seg.starts_with('<') { "1" } else { seg })
-                                .collect::<Vec<_>>()
-                                .join("/"),
-                        );
+                        out.push(common::fill_segments(uri));
                     }
                 }
             }
@@ -44,23 +39,7 @@ fn form_routes() -> Vec<String> {
 
 /// Every route of `method`, with its dynamic segments filled in.
 fn routes_of(app: &TestApp, method: Method) -> Vec<String> {
-    let mut paths: Vec<String> = app
-        .client
-        .rocket()
-        .routes()
-        .filter(|r| r.method == method)
-        .map(|r| {
-            r.uri
-                .path()
-                .split('/')
-                .map(|seg| if seg.starts_with('<') { "1" } else { seg })
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
+    app.route_paths(|m| m == method)
 }
 
 async fn control_characters_in_any_url_or_form_are_refused(backend: Backend) {

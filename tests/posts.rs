@@ -166,7 +166,27 @@ async fn seo_overrides_take_precedence(backend: Backend) {
     page.assert_contains(r#"<h1 class="post__title">Plain title</h1>"#);
 }
 
+/// Bodies are stored rendered; after the renderer changes, every process brings the stored
+/// ones up to date at start-up, leaving typed excerpts alone.
+async fn stored_bodies_are_rendered_again_when_the_renderer_changes(backend: Backend) {
+    let mut content = fixtures::base();
+    content.posts = vec![post("Old post", DAY, &["rust"])];
+    let app = TestApp::new(backend, content).await;
+    app.eventually("SELECT COUNT(*) FROM site_settings WHERE key = 'markdown_version' AND value = '2'", 1)
+        .await;
+    app.sql("UPDATE posts SET body_html = '<h2 id=\"section\">stale</h2>', excerpt = 'typed', excerpt_typed = 'typed'").await;
+    app.sql("UPDATE pages SET body_html = 'stale'").await;
+    app.sql("UPDATE site_settings SET value = '1' WHERE key = 'markdown_version'").await;
+    let app = app.restart(rocket::figment::Figment::new()).await;
+    app.eventually("SELECT COUNT(*) FROM posts WHERE body_html LIKE '%id=\"user-content-section\"%'", 1)
+        .await;
+    app.eventually("SELECT COUNT(*) FROM pages WHERE body_html LIKE '%<strong>write</strong>%'", 1).await;
+    assert_eq!(app.text("SELECT excerpt FROM posts").await, "typed");
+    app.get("/posts/old-post").await.assert_contains(r##"href="#user-content-section""##);
+}
+
 both_backends!(
+    stored_bodies_are_rendered_again_when_the_renderer_changes,
     shows_the_article_with_everything_around_it,
     drafts_future_and_unknown_posts_are_not_found,
     a_scheduled_post_appears_on_its_own,

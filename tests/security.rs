@@ -15,22 +15,7 @@ type Case = (&'static str, Vec<(&'static str, &'static str)>, Vec<(&'static str,
 
 /// Every route that changes state, with its dynamic segments filled in.
 fn unsafe_routes(app: &TestApp) -> Vec<String> {
-    let mut paths: Vec<String> = app
-        .client
-        .rocket()
-        .routes()
-        .filter(|r| !matches!(r.method, Method::Get | Method::Head | Method::Options))
-        .map(|r| {
-            let path = r.uri.path().to_string();
-            path.split('/')
-                .map(|seg| if seg.starts_with('<') { "1" } else { seg })
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
+    app.route_paths(|method| !matches!(method, Method::Get | Method::Head | Method::Options))
 }
 
 async fn every_unsafe_route_requires_a_token_from_this_site(backend: Backend) {

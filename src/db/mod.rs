@@ -14,6 +14,7 @@ pub mod media;
 pub mod outbox;
 pub mod pages;
 pub mod posts;
+pub mod rendering;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;

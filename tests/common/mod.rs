@@ -336,6 +336,21 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The paths of the mounted routes whose method `keep` accepts, sorted, with each dynamic
+    /// segment (`<id>`) filled in as `1`.
+    pub fn route_paths(&self, keep: impl Fn(rocket::http::Method) -> bool) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .client
+            .rocket()
+            .routes()
+            .filter(|r| keep(r.method))
+            .map(|r| fill_segments(&r.uri.path().to_string()))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// Waits up to 10 s for `query` to count `expected` (work a request left to a background
     /// task), then asserts it does.
     pub async fn eventually(&self, query: &str, expected: i64) {
@@ -357,6 +372,11 @@ impl TestApp {
         read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await)
             .await
     }
+}
+
+/// `path` with each dynamic segment (`<id>`) filled in as `1`.
+pub fn fill_segments(path: &str) -> String {
+    path.split('/').map(|seg| if seg.starts_with('<') { "1" } else { seg }).collect::<Vec<_>>().join("/")
 }
 
 /// The value of the first `_csrf` field in `html`.
