@@ -316,9 +316,7 @@ mod tests {
             "# Intro\n\n## Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n",
         );
         assert!(
-            r.html.contains(
-                "<h1 id=\"user-content-intro\"><a class=\"anchor\" href=\"#user-content-intro\""
-            ),
+            r.html.contains("<h1 id=\"user-content-intro\"><a class=\"anchor\" href=\"#user-content-intro\""),
             "{}",
             r.html
         );

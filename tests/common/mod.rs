@@ -344,7 +344,7 @@ impl TestApp {
             .rocket()
             .routes()
             .filter(|r| keep(r.method))
-            .map(|r| fill_segments(&r.uri.path().to_string()))
+            .map(|r| fill_segments(r.uri.path()))
             .collect();
         paths.sort();
         paths.dedup();
