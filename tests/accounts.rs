@@ -298,7 +298,24 @@ async fn sign_up_follows_the_configured_mode(backend: Backend) {
     }
 }
 
+/// A password set with a composed "é" works when typed as "e" + a combining accent, as macOS
+/// and some phone keyboards send it (NFKC, NIST SP 800-63B).
+async fn accented_passwords_work_from_any_keyboard(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.signed_in(Role::Author).await;
+    let composed = "cr\u{e8}me br\u{fb}l\u{e9}e au caf\u{e9}";
+    let decomposed = "cre\u{300}me bru\u{302}le\u{301}e au cafe\u{301}";
+    let changed =
+        app.submit("/account/password", &[("current_password", PASSWORD), ("new_password", composed)]).await;
+    assert_eq!(changed.status, Status::SeeOther, "{}", changed.body);
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(app.sign_in(&user.email, decomposed).await.status, Status::SeeOther);
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(app.sign_in(&user.email, composed).await.status, Status::SeeOther);
+}
+
 both_backends!(
+    accented_passwords_work_from_any_keyboard,
     setup_creates_the_owner_once,
     sign_in_and_out,
     wrong_password_and_unknown_address_look_the_same,

@@ -185,7 +185,38 @@ async fn stored_bodies_are_rendered_again_when_the_renderer_changes(backend: Bac
     app.get("/posts/old-post").await.assert_contains(r##"href="#user-content-section""##);
 }
 
+/// What a writer pastes reads well: bare URLs become links, and an excerpt cut at its limit never
+/// splits a flag (a cut by code point left half of one in the card and the description).
+async fn bare_links_and_excerpts_cut_between_characters(backend: Backend) {
+    let mut content = fixtures::base();
+    // No space to cut at, and flags of two code points each after an odd start: a cut at 220
+    // code points falls inside a flag.
+    let body =
+        format!("a{} end.\n\nSee https://example.org/docs for more.", "\u{1f1f3}\u{1f1f4}".repeat(150));
+    content.posts = vec![fixtures::post_with_body("Flags and links", &body)];
+    let app = TestApp::new(backend, content).await;
+    let page = app.get("/posts/flags-and-links").await;
+    page.assert_contains(
+        r#"<a href="https://example.org/docs" rel="noopener noreferrer">https://example.org/docs</a>"#,
+    );
+    let home = app.get("/").await;
+    assert_eq!(home.status, Status::Ok);
+    for text in [&page.body, &home.body] {
+        // Regional indicators pair up into flags: a run of odd length holds half a flag.
+        let mut run = 0;
+        for c in text.chars().chain(['.']) {
+            if ('\u{1f1e6}'..='\u{1f1ff}').contains(&c) {
+                run += 1;
+            } else {
+                assert!(run % 2 == 0, "half a flag in:\n{text}");
+                run = 0;
+            }
+        }
+    }
+}
+
 both_backends!(
+    bare_links_and_excerpts_cut_between_characters,
     stored_bodies_are_rendered_again_when_the_renderer_changes,
     shows_the_article_with_everything_around_it,
     drafts_future_and_unknown_posts_are_not_found,

@@ -56,6 +56,11 @@ pub fn post(title: &str, age: Timestamp, tags: &[&str]) -> NewPost {
     p
 }
 
+/// A published post by Ada, a day old, with `body` as its Markdown.
+pub fn post_with_body(title: &str, body: &str) -> NewPost {
+    NewPost::published(title, body, slug("ada"), now() - DAY)
+}
+
 /// `n` posts titled "Post 1" (newest) … "Post n", an hour apart, all tagged `rust`.
 pub fn numbered_posts(n: usize) -> Vec<NewPost> {
     (1..=n).map(|i| post(&format!("Post {i}"), i as Timestamp * HOUR, &["rust"])).collect()
