@@ -1,7 +1,12 @@
 //! Uploaded files judged by their content: what the first bytes say they are decides whether they
 //! are accepted and how they are served, never the name or type the browser claimed.
 
+pub mod iso;
+mod refusal;
+
 use super::secrets;
+use iso::IsoKind;
+pub use refusal::{Refusal, Unsupported};
 
 /// Widths of the resized copies made of an image, when it is wider than each.
 pub const VARIANT_WIDTHS: [u32; 3] = [480, 960, 1600];
@@ -17,6 +22,8 @@ pub enum FileType {
     Webp,
     Pdf,
     Mp3,
+    /// MPEG-4 audio (an `ftyp` box with the `M4A ` brand).
+    M4a,
     Mp4,
     Ogg,
     Zip,
@@ -31,6 +38,7 @@ impl FileType {
             FileType::Webp => "image/webp",
             FileType::Pdf => "application/pdf",
             FileType::Mp3 => "audio/mpeg",
+            FileType::M4a => "audio/mp4",
             FileType::Mp4 => "video/mp4",
             FileType::Ogg => "audio/ogg",
             FileType::Zip => "application/zip",
@@ -45,6 +53,7 @@ impl FileType {
             FileType::Webp => "webp",
             FileType::Pdf => "pdf",
             FileType::Mp3 => "mp3",
+            FileType::M4a => "m4a",
             FileType::Mp4 => "mp4",
             FileType::Ogg => "ogg",
             FileType::Zip => "zip",
@@ -62,43 +71,18 @@ impl FileType {
     }
 }
 
-const ALL: [FileType; 9] = [
+const ALL: [FileType; 10] = [
     FileType::Jpeg,
     FileType::Png,
     FileType::Gif,
     FileType::Webp,
     FileType::Pdf,
     FileType::Mp3,
+    FileType::M4a,
     FileType::Mp4,
     FileType::Ogg,
     FileType::Zip,
 ];
-
-/// Why an upload was refused; the message is shown next to the file field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    Empty,
-    TooLarge { limit: u64 },
-    Svg,
-    Unknown,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Empty => f.write_str("The file is empty."),
-            Refusal::TooLarge { limit } => {
-                write!(f, "The file is larger than the limit of {}.", human_size(*limit))
-            }
-            Refusal::Svg => f.write_str(
-                "SVG files can carry scripts, so they are not accepted. Upload a PNG or WebP instead.",
-            ),
-            Refusal::Unknown => f.write_str(
-                "This kind of file is not accepted. Upload JPEG, PNG, GIF or WebP images, or PDF, MP3, MP4, Ogg or ZIP files.",
-            ),
-        }
-    }
-}
 
 /// What the first bytes of `head` show the file to be.
 pub fn sniff(head: &[u8]) -> Result<FileType, Refusal> {
@@ -119,7 +103,15 @@ pub fn sniff(head: &[u8]) -> Result<FileType, Refusal> {
     } else if starts(b"ID3") || (head.len() > 1 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) {
         FileType::Mp3
     } else if head.get(4..8) == Some(b"ftyp") {
-        FileType::Mp4
+        match iso::kind(head) {
+            Some(IsoKind::Mp4) => FileType::Mp4,
+            Some(IsoKind::M4a) => FileType::M4a,
+            Some(IsoKind::Heif) => return Err(Refusal::Unsupported(Unsupported::Heic)),
+            Some(IsoKind::Avif) => return Err(Refusal::Unsupported(Unsupported::Avif)),
+            Some(IsoKind::QuickTime) => return Err(Refusal::Unsupported(Unsupported::QuickTime)),
+            Some(IsoKind::ThreeGp) => return Err(Refusal::Unsupported(Unsupported::ThreeGp)),
+            None => return Err(Refusal::Unknown),
+        }
     } else if starts(b"OggS") {
         FileType::Ogg
     } else if starts(b"PK\x03\x04") {
@@ -225,6 +217,17 @@ mod tests {
         assert!(is_stored_name(&name), "{name}");
         assert!(!is_stored_name("../0123456789abcdef0123.png"));
         assert!(!is_stored_name("0123456789abcdef0123.svg"));
+    }
+
+    #[test]
+    fn iso_media_files_are_known_by_their_brand() {
+        let ftyp = |brands: &[u8]| [&[0, 0, 0, 24][..], b"ftyp", brands].concat();
+        assert_eq!(sniff(&ftyp(b"isom\0\0\x02\0isomavc1")), Ok(FileType::Mp4));
+        assert_eq!(sniff(&ftyp(b"M4A \0\0\0\0M4A isom")), Ok(FileType::M4a));
+        assert_eq!(sniff(&ftyp(b"heic\0\0\0\0mif1heic")), Err(Refusal::Unsupported(Unsupported::Heic)));
+        assert_eq!(sniff(&ftyp(b"avif\0\0\0\0avifmif1")), Err(Refusal::Unsupported(Unsupported::Avif)));
+        assert_eq!(sniff(&ftyp(b"qt  \0\0\0\0qt  qt  ")), Err(Refusal::Unsupported(Unsupported::QuickTime)));
+        assert_eq!(sniff(&ftyp(b"what\0\0\0\0ever")), Err(Refusal::Unknown));
     }
 
     #[test]
