@@ -7,6 +7,7 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
+use crate::domain::media::animation::is_animated;
 use crate::domain::media::{FileType, variant_widths};
 
 /// Images larger than this in either dimension are refused before decoding (decompression bombs).
@@ -26,10 +27,13 @@ pub struct Variant {
 #[derive(Debug)]
 pub struct Unreadable;
 
-/// An image that decoded: its size upright, its EXIF orientation (1–8), and its resized copies.
+/// An image that decoded: its size upright, its EXIF orientation (1–8), whether it moves, and
+/// its resized copies.
 pub struct Processed {
     pub size: (u32, u32),
     pub orientation: u8,
+    /// More than one frame: the original is kept alone, since a copy would be a still.
+    pub moving: bool,
     pub variants: Vec<Variant>,
 }
 
@@ -41,12 +45,14 @@ pub fn variant_kind(original: FileType) -> FileType {
 
 /// Decodes `bytes` (known by its magic bytes to be `kind`), turns it upright as its EXIF
 /// orientation says (phones store pictures sideways and say so), and resizes it to each width
-/// below its own. Animated GIFs keep only the original, which would otherwise lose its animation.
+/// below its own. A moving image (GIF, APNG or WebP with more than one frame) keeps only the
+/// original, which would otherwise lose its animation; its first frame is decoded all the same,
+/// to be sure the file is whole.
 pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
     let (image, orientation) = decode(bytes, kind)?;
     let size = (image.width(), image.height());
-    if kind == FileType::Gif {
-        return Ok(Processed { size, orientation, variants: Vec::new() });
+    if is_animated(bytes, kind) {
+        return Ok(Processed { size, orientation, moving: true, variants: Vec::new() });
     }
     let out = variant_kind(kind);
     let mut variants = Vec::new();
@@ -55,7 +61,7 @@ pub fn process(bytes: &[u8], kind: FileType) -> Result<Processed, Unreadable> {
         let resized = image.resize_exact(width, height, FilterType::CatmullRom);
         variants.push(Variant { width, kind: out, bytes: encode(&resized, out)? });
     }
-    Ok(Processed { size, orientation, variants })
+    Ok(Processed { size, orientation, moving: false, variants })
 }
 
 /// A JPEG drawn again from its pixels, upright and at high quality: the original's stand-in when

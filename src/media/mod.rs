@@ -2,6 +2,7 @@
 //! database (the default, so every instance sees it) or in a shared directory.
 
 pub mod images;
+pub mod repair;
 
 use std::path::{Path, PathBuf};
 
@@ -88,13 +89,13 @@ pub async fn upload(
     })
     .await
     .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
-    let (size, variants) = match processed {
-        Some(Ok(done)) => (Some(done.size), done.variants),
+    let (size, moving, variants) = match processed {
+        Some(Ok(done)) => (Some(done.size), done.moving, done.variants),
         Some(Err(images::Unreadable)) => return Err(UploadError::BrokenImage),
-        None => (None, Vec::new()),
+        None => (None, false, Vec::new()),
     };
     let bytes = bytes.map_err(|images::Unreadable| UploadError::BrokenImage)?;
-    let stored_name = media::stored_name(kind);
+    let stored_name = media::stored_name(kind, moving);
     let widths: Vec<String> = variants.iter().map(|v| v.width.to_string()).collect();
     let mut blobs: Vec<(i64, &str, &[u8])> = Vec::new();
     match store {
@@ -164,13 +165,24 @@ pub async fn read(db: &Db, store: &Store, m: &Media, variant: u32) -> Result<(St
 pub async fn remove(db: &Db, store: &Store, m: &Media) -> Result<bool, UploadError> {
     let deleted = rows::delete(db, m.id).await?;
     if let Store::Directory(dir) = store {
-        for variant in std::iter::once(0).chain(m.variant_widths()) {
-            match rocket::tokio::fs::remove_file(Store::path(dir, &m.stored_name, variant)).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        remove_files(dir, &m.stored_name, std::iter::once(0).chain(m.variant_widths())).await?;
     }
     Ok(deleted)
+}
+
+/// Removes the files of `variants` (0: the original) of `name` from `dir`; missing ones are
+/// already gone.
+async fn remove_files(
+    dir: &Path,
+    name: &str,
+    variants: impl IntoIterator<Item = u32>,
+) -> std::io::Result<()> {
+    for variant in variants {
+        match rocket::tokio::fs::remove_file(Store::path(dir, name, variant)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

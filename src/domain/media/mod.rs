@@ -1,6 +1,7 @@
 //! Uploaded files judged by their content: what the first bytes say they are decides whether they
 //! are accepted and how they are served, never the name or type the browser claimed.
 
+pub mod animation;
 pub mod iso;
 mod refusal;
 
@@ -140,20 +141,53 @@ pub fn check_upload(head: &[u8], size: u64, limit: u64) -> Result<FileType, Refu
     sniff(head)
 }
 
-/// A fresh, unguessable name to store a file under: 20 random hex digits and the extension of
-/// its real type. Nothing of the uploaded name reaches a path.
-pub fn stored_name(kind: FileType) -> String {
+/// Marks the stored names of images that move. Post bodies are rendered from Markdown, which
+/// knows a library image only by its address, and a moving image must get no `srcset` of still
+/// copies; a name never changes once served, and neither does whether its image moves.
+const MOVING: &str = "-animated";
+
+/// A fresh, unguessable name to store a file under: 20 random hex digits, [`MOVING`] for an
+/// image that moves, and the extension of its real type. Nothing of the uploaded name reaches
+/// a path.
+pub fn stored_name(kind: FileType, moving: bool) -> String {
     let bytes: [u8; 10] = secrets::random_bytes();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{}", kind.extension())
+    let mark = if moving { MOVING } else { "" };
+    format!("{hex}{mark}.{}", kind.extension())
 }
 
-/// Whether `name` could have come from [`stored_name`] (so it is safe to join to a directory).
+/// What a name made by [`stored_name`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredName {
+    pub kind: FileType,
+    pub moving: bool,
+}
+
+impl StoredName {
+    /// `None` unless `name` could have come from [`stored_name`] (so it is safe to join to a
+    /// directory).
+    pub fn parse(name: &str) -> Option<StoredName> {
+        let (stem, ext) = name.split_once('.')?;
+        let (hex, moving) = match stem.strip_suffix(MOVING) {
+            Some(hex) => (hex, true),
+            None => (stem, false),
+        };
+        let hex_ok = hex.len() == 20 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        let kind = FileType::from_extension(ext)?;
+        (hex_ok && (!moving || kind.is_image())).then_some(StoredName { kind, moving })
+    }
+
+    /// Whether the file has resized copies worth listing in a `srcset`: a still image. (Names
+    /// from before moving images were marked may still name one; its copies were removed, and
+    /// every width falls back to the original.)
+    pub fn has_copies(self) -> bool {
+        self.kind.is_image() && !self.moving
+    }
+}
+
+/// Whether `name` could have come from [`stored_name`].
 pub fn is_stored_name(name: &str) -> bool {
-    let Some((stem, ext)) = name.split_once('.') else { return false };
-    stem.len() == 20
-        && stem.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        && FileType::from_extension(ext).is_some()
+    StoredName::parse(name).is_some()
 }
 
 /// The uploaded name, kept for people to read: the last path segment, without control
@@ -213,10 +247,23 @@ mod tests {
         assert_eq!(display_name("C:\\Users\\x\\..\\photo.jpg"), "photo.jpg");
         assert_eq!(display_name("..."), "file");
         assert_eq!(display_name(".htaccess"), "htaccess");
-        let name = stored_name(FileType::Png);
+        let name = stored_name(FileType::Png, false);
         assert!(is_stored_name(&name), "{name}");
         assert!(!is_stored_name("../0123456789abcdef0123.png"));
         assert!(!is_stored_name("0123456789abcdef0123.svg"));
+    }
+
+    #[test]
+    fn names_say_whether_an_image_moves() {
+        let moving = stored_name(FileType::Webp, true);
+        assert!(moving.ends_with("-animated.webp"), "{moving}");
+        assert_eq!(StoredName::parse(&moving), Some(StoredName { kind: FileType::Webp, moving: true }));
+        assert!(!StoredName::parse(&moving).is_some_and(StoredName::has_copies));
+        let still = stored_name(FileType::Gif, false);
+        assert!(StoredName::parse(&still).is_some_and(StoredName::has_copies));
+        assert!(!StoredName::parse(&stored_name(FileType::Pdf, false)).is_some_and(StoredName::has_copies));
+        assert!(!is_stored_name("0123456789abcdef0123-animated.pdf"));
+        assert!(!is_stored_name("0123456789abcdef012-animated.gif"));
     }
 
     #[test]
