@@ -1,6 +1,8 @@
-//! Storing uploads: check the bytes, make resized copies of images, and keep everything in the
-//! database (the default, so every instance sees it) or in a shared directory.
+//! Storing uploads: check the bytes, make resized copies of images within the process's
+//! memory budget, and keep everything in the database (the default, so every instance sees it)
+//! or in a shared directory.
 
+pub mod budget;
 pub mod images;
 pub mod repair;
 
@@ -11,6 +13,7 @@ use crate::db::media::{self as rows, Media, NewMedia};
 use crate::domain::jpeg;
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
+pub use budget::Budget;
 
 /// Where file contents live.
 #[derive(Debug, Clone)]
@@ -63,38 +66,26 @@ impl From<std::io::Error> for UploadError {
 }
 
 /// Checks and stores `bytes`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
+/// Image work waits for its share of `budget`, and is refused when it cannot have it.
 pub async fn upload(
     db: &Db,
     store: &Store,
+    budget: &Budget,
     bytes: Vec<u8>,
     uploaded_name: &str,
     limit: u64,
     by: i64,
 ) -> Result<i64, UploadError> {
     let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
-    let (bytes, processed) = rocket::tokio::task::spawn_blocking(move || {
-        let processed = if kind.is_image() { Some(images::process(&bytes, kind)) } else { None };
-        // The original is kept, but not where and with what it was taken: losslessly when its
-        // structure allows, else drawn again from its pixels.
-        let bytes = match &processed {
-            Some(Ok(done)) if kind == FileType::Jpeg => {
-                match jpeg::strip_metadata(&bytes, done.orientation) {
-                    Some(clean) => Ok(clean),
-                    None => images::redrawn_jpeg(&bytes),
-                }
-            }
-            _ => Ok(bytes),
-        };
-        (bytes, processed)
-    })
-    .await
-    .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
-    let (size, moving, variants) = match processed {
-        Some(Ok(done)) => (Some(done.size), done.moving, done.variants),
-        Some(Err(images::Unreadable)) => return Err(UploadError::BrokenImage),
-        None => (None, false, Vec::new()),
+    // An image's reservation is held until it is stored, since storing copies its bytes too.
+    let (bytes, image, _reservation) = if kind.is_image() {
+        let (bytes, image, reservation) = prepare_image(budget, bytes, kind).await?;
+        (bytes, Some(image), Some(reservation))
+    } else {
+        (bytes, None, None)
     };
-    let bytes = bytes.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    let moving = image.as_ref().is_some_and(|i| i.moving);
+    let (size, variants) = image.map_or((None, Vec::new()), |i| (Some(i.size), i.variants));
     let stored_name = media::stored_name(kind, moving);
     let widths: Vec<String> = variants.iter().map(|v| v.width.to_string()).collect();
     let mut blobs: Vec<(i64, &str, &[u8])> = Vec::new();
@@ -125,6 +116,67 @@ pub async fn upload(
         blobs,
     };
     Ok(rows::insert(db, &new, now()).await?)
+}
+
+/// An image ready to store: its size upright, whether it moves, and its resized copies.
+struct Prepared {
+    size: (u32, u32),
+    moving: bool,
+    variants: Vec<images::Variant>,
+}
+
+/// Bytes an image upload of `len` bytes holds besides its pixels: the file and its cleaned copy
+/// while it is processed, then the database driver's and SQLite's copies while it is stored.
+fn held_bytes(len: usize) -> u64 {
+    3 * len as u64
+}
+
+/// Reads the image's header, refuses it when it has too many pixels, reserves the memory its
+/// work and its bytes need, then decodes and resizes it off the async threads. JPEG originals
+/// lose where and with what they were taken: losslessly when their structure allows, else drawn
+/// again from their pixels. Returns the bytes to keep as the original, and the reservation.
+async fn prepare_image(
+    budget: &Budget,
+    bytes: Vec<u8>,
+    kind: FileType,
+) -> Result<(Vec<u8>, Prepared, budget::Reservation), UploadError> {
+    // Reading headers and walking a JPEG's segments are quick, but not for an async thread.
+    let (bytes, probed) = blocking(move || {
+        let probed = images::probe(&bytes, kind).map(|probe| {
+            let stripped = match kind {
+                FileType::Jpeg => jpeg::strip_metadata(&bytes, probe.orientation.to_exif()),
+                _ => None,
+            };
+            (probe, stripped)
+        });
+        (bytes, probed)
+    })
+    .await?;
+    let (probe, stripped) = probed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    let (width, height) = probe.size;
+    media::check_pixels(width, height).map_err(UploadError::Refused)?;
+    let redraw = kind == FileType::Jpeg && stripped.is_none();
+    let needed = images::working_memory(&probe, redraw) + held_bytes(bytes.len());
+    let reservation = budget.reserve(needed, width, height).await.map_err(UploadError::Refused)?;
+    let (bytes, processed) = blocking(move || {
+        let processed = images::process(&bytes, kind, &probe, redraw);
+        (bytes, processed)
+    })
+    .await?;
+    let processed = processed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    let original = processed.redrawn.or(stripped).unwrap_or(bytes);
+    let prepared = Prepared { size: probe.size, moving: probe.moving, variants: processed.variants };
+    Ok((original, prepared, reservation))
+}
+
+/// Runs `work` on a blocking thread. A decoder that panics on a malformed file makes the image
+/// unreadable, not the request a server error.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, UploadError> {
+    match rocket::tokio::task::spawn_blocking(work).await {
+        Ok(done) => Ok(done),
+        Err(e) if e.is_panic() => Err(UploadError::BrokenImage),
+        Err(e) => Err(UploadError::Io(std::io::Error::other(e))),
+    }
 }
 
 /// Writes to a temporary file, syncs it, then renames it into place: a crash leaves either the

@@ -7,7 +7,7 @@ mod refusal;
 
 use super::secrets;
 use iso::IsoKind;
-pub use refusal::{Refusal, Unsupported};
+pub use refusal::{MAX_PIXELS, Refusal, Unsupported, check_pixels};
 
 /// Widths of the resized copies made of an image, when it is wider than each.
 pub const VARIANT_WIDTHS: [u32; 3] = [480, 960, 1600];

@@ -13,6 +13,19 @@ pub enum Refusal {
     Unknown,
     /// A kind of file recognised, but not one Folio can use; the message says what to upload.
     Unsupported(Unsupported),
+    /// An image with more pixels than [`MAX_PIXELS`], refused before it is decoded.
+    TooManyPixels {
+        width: u32,
+        height: u32,
+    },
+    /// An image whose resizing would need more memory than the server sets aside for all
+    /// image work at once (`image_memory`).
+    TooLargeToResize {
+        width: u32,
+        height: u32,
+    },
+    /// Other uploads used the image memory for longer than an upload may wait (`image_wait`).
+    Busy,
 }
 
 /// Kinds of file that are recognised and refused, each with its own advice.
@@ -27,6 +40,12 @@ pub enum Unsupported {
     QuickTime,
     ThreeGp,
 }
+
+/// Pillow's decompression-bomb threshold: it warns above 89,478,485 pixels (1 GiB / 4 bytes /
+/// 3, `PIL.Image.MAX_IMAGE_PIXELS`) and refuses above twice that. Folio refuses above it, read
+/// from the header before a pixel is decoded: an 89-megapixel RGB image already decodes to
+/// 268 MB. A 12-megapixel phone photo is an eighth of it.
+pub const MAX_PIXELS: u64 = 89_478_485;
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,6 +73,69 @@ impl std::fmt::Display for Refusal {
             Refusal::Unsupported(Unsupported::ThreeGp) => {
                 f.write_str("3GP videos are not accepted. Convert the video to MP4 and upload that.")
             }
+            Refusal::TooManyPixels { width, height } => write!(
+                f,
+                "This image is {} × {} pixels ({} megapixels); images of up to {} megapixels are accepted. \
+                 Scale it down and upload it again.",
+                thousands(*width),
+                thousands(*height),
+                megapixels(*width, *height),
+                MAX_PIXELS / 1_000_000,
+            ),
+            Refusal::TooLargeToResize { width, height } => write!(
+                f,
+                "This image is {} × {} pixels ({} megapixels), more than this server can resize. \
+                 Scale it down and upload it again.",
+                thousands(*width),
+                thousands(*height),
+                megapixels(*width, *height),
+            ),
+            Refusal::Busy => f.write_str(
+                "The server is busy resizing other images, so nothing was uploaded. \
+                 Choose the file again and upload it in a minute.",
+            ),
         }
+    }
+}
+
+/// Checks `width` × `height` against [`MAX_PIXELS`].
+pub fn check_pixels(width: u32, height: u32) -> Result<(), Refusal> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        Err(Refusal::TooManyPixels { width, height })
+    } else {
+        Ok(())
+    }
+}
+
+fn megapixels(width: u32, height: u32) -> u64 {
+    (u64::from(width) * u64::from(height)).div_ceil(1_000_000)
+}
+
+/// "11,999".
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pixel_cap_is_pillows() {
+        assert_eq!(check_pixels(9_459, 9_459), Ok(()));
+        assert_eq!(check_pixels(9_460, 9_460), Err(Refusal::TooManyPixels { width: 9_460, height: 9_460 }));
+        let message = Refusal::TooManyPixels { width: 11_999, height: 11_999 }.to_string();
+        assert!(message.contains("11,999 × 11,999 pixels (144 megapixels)"), "{message}");
+        assert!(message.contains("up to 89 megapixels"), "{message}");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::roles::Action;
 use crate::domain::validation::{FieldErrors, long_text};
 use crate::domain::{Timestamp, dates};
 use crate::error::{AppError, AppResult};
-use crate::media::{self as store, Store, UploadError};
+use crate::media::{self as store, Budget, Store, UploadError};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, query_string};
 use crate::web::forms::{Answer, done, failed, form_fragment};
@@ -136,6 +136,7 @@ async fn upload(
     desk: Desk,
     config: &State<Config>,
     media_store: &State<Store>,
+    budget: &State<Budget>,
     form: Form<UploadForm<'_>>,
 ) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
@@ -151,7 +152,10 @@ async fn upload(
         None => (Vec::new(), String::new()),
     };
     let limit = config.settings.upload_limit;
-    match store::upload(&db, media_store, bytes, &name, limit, desk.user().id).await {
+    // A refusal, busy included, comes back as a message at the file field with the library
+    // around it (422, which htmx swaps in): the writer sees why and what to do where they are,
+    // where a bare 503 page would take the page away.
+    match store::upload(&db, media_store, budget, bytes, &name, limit, desk.user().id).await {
         Ok(_) => {
             let shown = crate::domain::media::display_name(&name);
             desk.audit(&db, "uploaded", &format!("file “{shown}”"), "").await?;
