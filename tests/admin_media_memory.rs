@@ -1,6 +1,6 @@
 //! Image uploads within a memory budget: too many pixels are refused from the header, before any
-//! decoding; work beyond the process's image memory waits its turn, then is refused as busy;
-//! and an image needing more than all of it is refused.
+//! decoding; work beyond the process's image memory waits its turn (holding none while it
+//! waits), then is refused as busy; and an image needing more than all of it is refused.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -59,7 +59,7 @@ async fn image_work_waits_for_memory_then_is_refused_as_busy(backend: Backend) {
     assert_eq!(budget.total_bytes(), 64 * 1024 * 1024);
 
     // Other uploads hold all of it for longer than an upload waits.
-    let held = budget.reserve(budget.total_bytes(), 1, 1).await.unwrap();
+    let held = budget.reserve(budget.total_bytes(), budget.deadline()).await.unwrap();
     let started = std::time::Instant::now();
     let page = app.upload("/admin/media", &[], "harbour.png", &flat_png(1200, 600)).await;
     assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
@@ -74,13 +74,25 @@ async fn image_work_waits_for_memory_then_is_refused_as_busy(backend: Backend) {
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
     assert_eq!(budget.available_mib(), 64, "the memory is given back");
 
+    // Others hold all but 2 MiB: the file's bytes fit, decoding it does not, so the upload gives
+    // its share back and waits for the whole, which it gets when the others finish.
+    let held = budget.reserve(62 * 1024 * 1024, budget.deadline()).await.unwrap();
+    let others = rocket::tokio::spawn(async move {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        drop(held);
+    });
+    let page = app.upload("/admin/media", &[], "queued.png", &flat_png(1200, 600)).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    others.await.unwrap();
+    assert_eq!(budget.available_mib(), 64);
+
     // 4,000 × 3,000 RGB decodes to 36 MB and its 1600-wide copy needs 32 MB more: over 64 MiB.
     let page = app.upload("/admin/media", &[], "poster.png", &flat_png(4_000, 3_000)).await;
     assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
     page.assert_contains(
         "This image is 4,000 × 3,000 pixels (12 megapixels), more than this server can resize",
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM media WHERE kind = 'image'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM media WHERE kind = 'image'").await, 2);
 }
 
 both_backends!(

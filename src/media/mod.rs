@@ -8,12 +8,15 @@ pub mod repair;
 
 use std::path::{Path, PathBuf};
 
+use rocket::fs::TempFile;
+
 use crate::db::Db;
 use crate::db::media::{self as rows, Media, NewMedia};
 use crate::domain::jpeg;
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
 pub use budget::Budget;
+use budget::Shortfall;
 
 /// Where file contents live.
 #[derive(Debug, Clone)]
@@ -65,24 +68,34 @@ impl From<std::io::Error> for UploadError {
     }
 }
 
-/// Checks and stores `bytes`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
-/// Image work waits for its share of `budget`, and is refused when it cannot have it.
+/// Bytes read from the start of an upload to tell what it is (`ftyp` brands, an SVG's tag).
+const HEAD: u64 = 4096;
+
+/// Checks and stores `file`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
+/// An image is read into memory, decoded and resized only with its share of `budget`, and is
+/// refused when it cannot have it.
 pub async fn upload(
     db: &Db,
     store: &Store,
     budget: &Budget,
-    bytes: Vec<u8>,
+    file: Option<&TempFile<'_>>,
     uploaded_name: &str,
     limit: u64,
     by: i64,
 ) -> Result<i64, UploadError> {
-    let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
+    let len = file.map_or(0, TempFile::len);
+    let head = match file {
+        Some(file) if len > 0 => read_file(file, Some(HEAD)).await?,
+        _ => Vec::new(),
+    };
+    let kind = media::check_upload(&head, len, limit).map_err(UploadError::Refused)?;
+    let file = file.ok_or(UploadError::Refused(Refusal::Empty))?;
     // An image's reservation is held until it is stored, since storing copies its bytes too.
     let (bytes, image, _reservation) = if kind.is_image() {
-        let (bytes, image, reservation) = prepare_image(budget, bytes, kind).await?;
+        let (bytes, image, reservation) = prepare_image(budget, file, kind).await?;
         (bytes, Some(image), Some(reservation))
     } else {
-        (bytes, None, None)
+        (read_file(file, None).await?, None, None)
     };
     let moving = image.as_ref().is_some_and(|i| i.moving);
     let (size, variants) = image.map_or((None, Vec::new()), |i| (Some(i.size), i.variants));
@@ -118,6 +131,15 @@ pub async fn upload(
     Ok(rows::insert(db, &new, now()).await?)
 }
 
+/// The first `at_most` bytes of `file`, or all of it.
+async fn read_file(file: &TempFile<'_>, at_most: Option<u64>) -> Result<Vec<u8>, UploadError> {
+    use rocket::tokio::io::AsyncReadExt;
+    let len = at_most.map_or(file.len(), |n| n.min(file.len()));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.open().await?.take(len).read_to_end(&mut bytes).await?;
+    Ok(bytes)
+}
+
 /// An image ready to store: its size upright, whether it moves, and its resized copies.
 struct Prepared {
     size: (u32, u32),
@@ -127,20 +149,58 @@ struct Prepared {
 
 /// Bytes an image upload of `len` bytes holds besides its pixels: the file and its cleaned copy
 /// while it is processed, then the database driver's and SQLite's copies while it is stored.
-fn held_bytes(len: usize) -> u64 {
-    3 * len as u64
+fn held_bytes(len: u64) -> u64 {
+    3 * len
 }
 
-/// Reads the image's header, refuses it when it has too many pixels, reserves the memory its
-/// work and its bytes need, then decodes and resizes it off the async threads. JPEG originals
-/// lose where and with what they were taken: losslessly when their structure allows, else drawn
-/// again from their pixels. Returns the bytes to keep as the original, and the reservation.
+/// Reserves memory for the file's bytes, reads it and its header, refuses it when it has too
+/// many pixels, grows the reservation to what decoding and resizing need, then does that off the
+/// async threads. When the reservation cannot grow at once, it is given back with the bytes and
+/// the whole is waited for, so no upload holds memory while it waits. JPEG originals lose where
+/// and with what they were taken: losslessly when their structure allows, else drawn again from
+/// their pixels. Returns the bytes to keep as the original, and the reservation.
 async fn prepare_image(
     budget: &Budget,
-    bytes: Vec<u8>,
+    file: &TempFile<'_>,
     kind: FileType,
 ) -> Result<(Vec<u8>, Prepared, budget::Reservation), UploadError> {
-    // Reading headers and walking a JPEG's segments are quick, but not for an async thread.
+    let deadline = budget.deadline();
+    let held = held_bytes(file.len());
+    // What the bytes need alone, at first; an image that cannot fit is refused with its size.
+    let mut wanted = held.min(budget.total_bytes());
+    let (bytes, probe, stripped, redraw, reservation) = loop {
+        let reservation =
+            budget.reserve(wanted, deadline).await.map_err(|_| UploadError::Refused(Refusal::Busy))?;
+        let (bytes, probe, stripped) = inspect(read_file(file, None).await?, kind).await?;
+        let (width, height) = probe.size;
+        media::check_pixels(width, height).map_err(UploadError::Refused)?;
+        let redraw = kind == FileType::Jpeg && stripped.is_none();
+        let needed = images::working_memory(&probe, redraw) + held;
+        match budget.try_grow(reservation, needed) {
+            Ok(reservation) => break (bytes, probe, stripped, redraw, reservation),
+            Err(Shortfall::Never) => {
+                return Err(UploadError::Refused(Refusal::TooLargeToResize { width, height }));
+            }
+            Err(Shortfall::Busy) => wanted = needed,
+        }
+    };
+    let (bytes, processed) = blocking(move || {
+        let processed = images::process(&bytes, kind, &probe, redraw);
+        (bytes, processed)
+    })
+    .await?;
+    let processed = processed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    let original = processed.redrawn.or(stripped).unwrap_or(bytes);
+    let prepared = Prepared { size: probe.size, moving: probe.moving, variants: processed.variants };
+    Ok((original, prepared, reservation))
+}
+
+/// The image's header, and for a JPEG the file without its metadata (`None` when it cannot be
+/// taken out losslessly). Quick, but not for an async thread.
+async fn inspect(
+    bytes: Vec<u8>,
+    kind: FileType,
+) -> Result<(Vec<u8>, images::Probe, Option<Vec<u8>>), UploadError> {
     let (bytes, probed) = blocking(move || {
         let probed = images::probe(&bytes, kind).map(|probe| {
             let stripped = match kind {
@@ -153,20 +213,7 @@ async fn prepare_image(
     })
     .await?;
     let (probe, stripped) = probed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
-    let (width, height) = probe.size;
-    media::check_pixels(width, height).map_err(UploadError::Refused)?;
-    let redraw = kind == FileType::Jpeg && stripped.is_none();
-    let needed = images::working_memory(&probe, redraw) + held_bytes(bytes.len());
-    let reservation = budget.reserve(needed, width, height).await.map_err(UploadError::Refused)?;
-    let (bytes, processed) = blocking(move || {
-        let processed = images::process(&bytes, kind, &probe, redraw);
-        (bytes, processed)
-    })
-    .await?;
-    let processed = processed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
-    let original = processed.redrawn.or(stripped).unwrap_or(bytes);
-    let prepared = Prepared { size: probe.size, moving: probe.moving, variants: processed.variants };
-    Ok((original, prepared, reservation))
+    Ok((bytes, probe, stripped))
 }
 
 /// Runs `work` on a blocking thread. A decoder that panics on a malformed file makes the image

@@ -141,21 +141,17 @@ async fn upload(
 ) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
     let form = form.into_inner();
-    let (bytes, name) = match form.file {
-        Some(file) => {
-            let name = file
-                .raw_name()
-                .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
-                .unwrap_or_default();
-            (read_all(&file).await?, name)
-        }
-        None => (Vec::new(), String::new()),
-    };
+    let name = form
+        .file
+        .as_ref()
+        .and_then(|file| file.raw_name())
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
+        .unwrap_or_default();
     let limit = config.settings.upload_limit;
     // A refusal, busy included, comes back as a message at the file field with the library
     // around it (422, which htmx swaps in): the writer sees why and what to do where they are,
     // where a bare 503 page would take the page away.
-    match store::upload(&db, media_store, budget, bytes, &name, limit, desk.user().id).await {
+    match store::upload(&db, media_store, budget, form.file.as_ref(), &name, limit, desk.user().id).await {
         Ok(_) => {
             let shown = crate::domain::media::display_name(&name);
             desk.audit(&db, "uploaded", &format!("file “{shown}”"), "").await?;
@@ -174,18 +170,6 @@ async fn refuse(db: &Db, desk: &Desk, config: &Config, message: String) -> AppRe
     errors.add("file", message);
     let view = page(db, desk, config, "", "", None, errors).await?;
     Ok(crate::web::forms::invalid(desk.hx, &view)?.into())
-}
-
-async fn read_all(file: &TempFile<'_>) -> AppResult<Vec<u8>> {
-    use rocket::tokio::io::AsyncReadExt;
-    let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
-    file.open()
-        .await
-        .map_err(AppError::internal)?
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(bytes)
 }
 
 /// The file if this user may change it (theirs, or anyone's for editors).
