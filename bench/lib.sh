@@ -1,7 +1,7 @@
 # Shared set-up of the benchmark scripts (sourced; expects PORT): a release build, a scratch
 # directory removed on exit with the server started in it, and release-profile settings.
 cargo build --release --locked --quiet
-BIN="$PWD/target/release/folio"
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/folio"
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }

@@ -49,6 +49,11 @@ pub struct Settings {
     pub media_dir: String,
     /// The largest upload accepted, in bytes.
     pub upload_limit: u64,
+    /// Bytes the whole process lets image work (decoding, resizing) use at once; uploads
+    /// beyond it wait their turn. An image needing more than all of it is refused.
+    pub image_memory: u64,
+    /// Seconds an upload waits for image memory before it is refused as busy.
+    pub image_wait: u64,
 }
 
 impl Default for Settings {
@@ -69,6 +74,10 @@ impl Default for Settings {
             mail_from: "Folio <folio@localhost>".into(),
             media_dir: String::new(),
             upload_limit: 20 * 1024 * 1024,
+            // Enough for one image at Pillow's 89-megapixel cap (330 MiB in 8-bit RGB, 430 MiB
+            // with alpha), or five phone photos at once; see `media::images::working_memory`.
+            image_memory: 512 * 1024 * 1024,
+            image_wait: 30,
         }
     }
 }
@@ -141,6 +150,12 @@ impl Settings {
         if !(1..=1024 * 1024 * 1024).contains(&self.upload_limit) {
             return Err("upload_limit must be between 1 byte and 1 GiB".into());
         }
+        if !(16 * 1024 * 1024..=1024 * 1024 * 1024 * 1024).contains(&self.image_memory) {
+            return Err("image_memory must be between 16 MiB and 1 TiB".into());
+        }
+        if self.image_wait > 600 {
+            return Err("image_wait must be at most 600 seconds".into());
+        }
         if !self.media_dir.is_empty() && !std::path::Path::new(&self.media_dir).is_dir() {
             return Err(format!("media_dir `{}` is not a directory", self.media_dir));
         }
@@ -189,6 +204,8 @@ mod tests {
             ("client_ip_header = 'X-Real-IP: 1'", "client_ip_header"),
             ("smtp_url = 'http://mail.example.org'", "smtp_url"),
             ("mail_from = 'not an address'", "mail_from"),
+            ("image_memory = 1000", "image_memory"),
+            ("image_wait = 3600", "image_wait"),
         ] {
             let err = parse(&format!("{toml}{db}")).expect_err(toml);
             assert!(err.contains(needle), "{err}");

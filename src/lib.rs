@@ -59,7 +59,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 Ok((mailer, config)) => {
                     let site = LiveSite::new(&config.settings);
                     let store = media::Store::from_setting(&config.settings.media_dir);
-                    Ok(rocket.manage(site).manage(config).manage(mailer).manage(store))
+                    let wait = std::time::Duration::from_secs(config.settings.image_wait);
+                    let budget = media::Budget::new(config.settings.image_memory, wait);
+                    Ok(rocket.manage(site).manage(config).manage(mailer).manage(store).manage(budget))
                 }
                 Err(e) => {
                     rocket::error!("{e}");

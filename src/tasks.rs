@@ -1,5 +1,6 @@
 //! Work that runs beside the web server in every process: the mail sender, reloading settings
-//! saved by other processes, and pruning expired sessions, tokens and throttle records.
+//! saved by other processes, pruning expired sessions, tokens and throttle records, and the
+//! one-off check of images stored before animation was read from content.
 
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ pub async fn start(rocket: &Rocket<Orbit>) {
     let db: Db = (**db).clone();
     rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), rocket.shutdown()));
     rocket::tokio::spawn(crate::rerender::run(db.clone()));
+    if let Some(store) = rocket.state::<crate::media::Store>() {
+        rocket::tokio::spawn(crate::media::repair::run(db.clone(), store.clone()));
+    }
     let lifetimes = config.settings.session_lifetimes();
     rocket::tokio::spawn(maintain(db, live.clone(), mailer.clone(), lifetimes, rocket.shutdown()));
 }

@@ -155,3 +155,29 @@ pub async fn recent_images(db: &Db, limit: i64) -> sqlx::Result<Vec<(String, Str
         "SELECT stored_name, alt FROM media WHERE kind = 'image' ORDER BY created_at DESC, id DESC LIMIT $1";
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(limit).fetch_all(pool).await)
 }
+
+/// Up to `limit` files stored before animation was read from content and not yet checked
+/// (see `migrations/sqlite/0005_moving_images.sql`), lowest id first.
+pub async fn unchecked(db: &Db, limit: i64) -> sqlx::Result<Vec<Media>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM media WHERE id IN
+         (SELECT media_id FROM media_unchecked ORDER BY media_id LIMIT $1) ORDER BY id"
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)
+}
+
+/// Takes file `id` off the list of files to check; with `moving`, also forgets its resized
+/// copies and deletes any kept in the database.
+pub async fn checked(db: &Db, id: i64, moving: bool) -> sqlx::Result<()> {
+    const UNLIST: &str = "DELETE FROM media_unchecked WHERE media_id = $1";
+    const FORGET: &str = "UPDATE media SET variants = '' WHERE id = $1";
+    const COPIES: &str = "DELETE FROM media_blobs WHERE media_id = $1 AND variant <> 0";
+    in_tx!(db, |tx| {
+        if moving {
+            sqlx::query(FORGET).bind(id).execute(&mut *tx).await?;
+            sqlx::query(COPIES).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query(UNLIST).bind(id).execute(&mut *tx).await?;
+    });
+    Ok(())
+}

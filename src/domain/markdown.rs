@@ -77,12 +77,9 @@ fn with_srcset(html: &str) -> String {
         let Some(end) = after.find('"') else { break };
         let name = &after[..end];
         out.push_str(&rest[..at + START.len() + end + 1]);
-        let resizable = super::media::is_stored_name(name)
-            && name
-                .rsplit('.')
-                .next()
-                .and_then(super::media::FileType::from_extension)
-                .is_some_and(|t| t.is_image() && t != super::media::FileType::Gif);
+        // Whether an image moves is in its name, read off its content when it was uploaded.
+        let resizable =
+            super::media::StoredName::parse(name).is_some_and(super::media::StoredName::has_copies);
         if resizable {
             let set: Vec<String> =
                 super::media::VARIANT_WIDTHS.iter().map(|w| format!("/media/{w}/{name} {w}w")).collect();

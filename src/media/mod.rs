@@ -1,15 +1,22 @@
-//! Storing uploads: check the bytes, make resized copies of images, and keep everything in the
-//! database (the default, so every instance sees it) or in a shared directory.
+//! Storing uploads: check the bytes, make resized copies of images within the process's
+//! memory budget, and keep everything in the database (the default, so every instance sees it)
+//! or in a shared directory.
 
+pub mod budget;
 pub mod images;
+pub mod repair;
 
 use std::path::{Path, PathBuf};
+
+use rocket::fs::TempFile;
 
 use crate::db::Db;
 use crate::db::media::{self as rows, Media, NewMedia};
 use crate::domain::jpeg;
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
+pub use budget::Budget;
+use budget::Shortfall;
 
 /// Where file contents live.
 #[derive(Debug, Clone)]
@@ -61,40 +68,38 @@ impl From<std::io::Error> for UploadError {
     }
 }
 
-/// Checks and stores `bytes`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
+/// Bytes read from the start of an upload to tell what it is (`ftyp` brands, an SVG's tag).
+const HEAD: u64 = 4096;
+
+/// Checks and stores `file`, uploaded as `uploaded_name` by user `by`. Returns the new row's id.
+/// An image is read into memory, decoded and resized only with its share of `budget`, and is
+/// refused when it cannot have it.
 pub async fn upload(
     db: &Db,
     store: &Store,
-    bytes: Vec<u8>,
+    budget: &Budget,
+    file: Option<&TempFile<'_>>,
     uploaded_name: &str,
     limit: u64,
     by: i64,
 ) -> Result<i64, UploadError> {
-    let kind = media::check_upload(&bytes, bytes.len() as u64, limit).map_err(UploadError::Refused)?;
-    let (bytes, processed) = rocket::tokio::task::spawn_blocking(move || {
-        let processed = if kind.is_image() { Some(images::process(&bytes, kind)) } else { None };
-        // The original is kept, but not where and with what it was taken: losslessly when its
-        // structure allows, else drawn again from its pixels.
-        let bytes = match &processed {
-            Some(Ok(done)) if kind == FileType::Jpeg => {
-                match jpeg::strip_metadata(&bytes, done.orientation) {
-                    Some(clean) => Ok(clean),
-                    None => images::redrawn_jpeg(&bytes),
-                }
-            }
-            _ => Ok(bytes),
-        };
-        (bytes, processed)
-    })
-    .await
-    .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
-    let (size, variants) = match processed {
-        Some(Ok(done)) => (Some(done.size), done.variants),
-        Some(Err(images::Unreadable)) => return Err(UploadError::BrokenImage),
-        None => (None, Vec::new()),
+    let len = file.map_or(0, TempFile::len);
+    let head = match file {
+        Some(file) if len > 0 => read_file(file, Some(HEAD)).await?,
+        _ => Vec::new(),
     };
-    let bytes = bytes.map_err(|images::Unreadable| UploadError::BrokenImage)?;
-    let stored_name = media::stored_name(kind);
+    let kind = media::check_upload(&head, len, limit).map_err(UploadError::Refused)?;
+    let file = file.ok_or(UploadError::Refused(Refusal::Empty))?;
+    // An image's reservation is held until it is stored, since storing copies its bytes too.
+    let (bytes, image, _reservation) = if kind.is_image() {
+        let (bytes, image, reservation) = prepare_image(budget, file, kind).await?;
+        (bytes, Some(image), Some(reservation))
+    } else {
+        (read_file(file, None).await?, None, None)
+    };
+    let moving = image.as_ref().is_some_and(|i| i.moving);
+    let (size, variants) = image.map_or((None, Vec::new()), |i| (Some(i.size), i.variants));
+    let stored_name = media::stored_name(kind, moving);
     let widths: Vec<String> = variants.iter().map(|v| v.width.to_string()).collect();
     let mut blobs: Vec<(i64, &str, &[u8])> = Vec::new();
     match store {
@@ -124,6 +129,101 @@ pub async fn upload(
         blobs,
     };
     Ok(rows::insert(db, &new, now()).await?)
+}
+
+/// The first `at_most` bytes of `file`, or all of it.
+async fn read_file(file: &TempFile<'_>, at_most: Option<u64>) -> Result<Vec<u8>, UploadError> {
+    use rocket::tokio::io::AsyncReadExt;
+    let len = at_most.map_or(file.len(), |n| n.min(file.len()));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.open().await?.take(len).read_to_end(&mut bytes).await?;
+    Ok(bytes)
+}
+
+/// An image ready to store: its size upright, whether it moves, and its resized copies.
+struct Prepared {
+    size: (u32, u32),
+    moving: bool,
+    variants: Vec<images::Variant>,
+}
+
+/// Bytes an image upload of `len` bytes holds besides its pixels: the file and its cleaned copy
+/// while it is processed, then the database driver's and SQLite's copies while it is stored.
+fn held_bytes(len: u64) -> u64 {
+    3 * len
+}
+
+/// Reserves memory for the file's bytes, reads it and its header, refuses it when it has too
+/// many pixels, grows the reservation to what decoding and resizing need, then does that off the
+/// async threads. When the reservation cannot grow at once, it is given back with the bytes and
+/// the whole is waited for, so no upload holds memory while it waits. JPEG originals lose where
+/// and with what they were taken: losslessly when their structure allows, else drawn again from
+/// their pixels. Returns the bytes to keep as the original, and the reservation.
+async fn prepare_image(
+    budget: &Budget,
+    file: &TempFile<'_>,
+    kind: FileType,
+) -> Result<(Vec<u8>, Prepared, budget::Reservation), UploadError> {
+    let deadline = budget.deadline();
+    let held = held_bytes(file.len());
+    // What the bytes need alone, at first; an image that cannot fit is refused with its size.
+    let mut wanted = held.min(budget.total_bytes());
+    let (bytes, probe, stripped, redraw, reservation) = loop {
+        let reservation =
+            budget.reserve(wanted, deadline).await.map_err(|_| UploadError::Refused(Refusal::Busy))?;
+        let (bytes, probe, stripped) = inspect(read_file(file, None).await?, kind).await?;
+        let (width, height) = probe.size;
+        media::check_pixels(width, height).map_err(UploadError::Refused)?;
+        let redraw = kind == FileType::Jpeg && stripped.is_none();
+        let needed = images::working_memory(&probe, redraw) + held;
+        match budget.try_grow(reservation, needed) {
+            Ok(reservation) => break (bytes, probe, stripped, redraw, reservation),
+            Err(Shortfall::Never) => {
+                return Err(UploadError::Refused(Refusal::TooLargeToResize { width, height }));
+            }
+            Err(Shortfall::Busy) => wanted = needed,
+        }
+    };
+    let (bytes, processed) = blocking(move || {
+        let processed = images::process(&bytes, kind, &probe, redraw);
+        (bytes, processed)
+    })
+    .await?;
+    let processed = processed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    let original = processed.redrawn.or(stripped).unwrap_or(bytes);
+    let prepared = Prepared { size: probe.size, moving: probe.moving, variants: processed.variants };
+    Ok((original, prepared, reservation))
+}
+
+/// The image's header, and for a JPEG the file without its metadata (`None` when it cannot be
+/// taken out losslessly). Quick, but not for an async thread.
+async fn inspect(
+    bytes: Vec<u8>,
+    kind: FileType,
+) -> Result<(Vec<u8>, images::Probe, Option<Vec<u8>>), UploadError> {
+    let (bytes, probed) = blocking(move || {
+        let probed = images::probe(&bytes, kind).map(|probe| {
+            let stripped = match kind {
+                FileType::Jpeg => jpeg::strip_metadata(&bytes, probe.orientation.to_exif()),
+                _ => None,
+            };
+            (probe, stripped)
+        });
+        (bytes, probed)
+    })
+    .await?;
+    let (probe, stripped) = probed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    Ok((bytes, probe, stripped))
+}
+
+/// Runs `work` on a blocking thread. A decoder that panics on a malformed file makes the image
+/// unreadable, not the request a server error.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, UploadError> {
+    match rocket::tokio::task::spawn_blocking(work).await {
+        Ok(done) => Ok(done),
+        Err(e) if e.is_panic() => Err(UploadError::BrokenImage),
+        Err(e) => Err(UploadError::Io(std::io::Error::other(e))),
+    }
 }
 
 /// Writes to a temporary file, syncs it, then renames it into place: a crash leaves either the
@@ -164,13 +264,24 @@ pub async fn read(db: &Db, store: &Store, m: &Media, variant: u32) -> Result<(St
 pub async fn remove(db: &Db, store: &Store, m: &Media) -> Result<bool, UploadError> {
     let deleted = rows::delete(db, m.id).await?;
     if let Store::Directory(dir) = store {
-        for variant in std::iter::once(0).chain(m.variant_widths()) {
-            match rocket::tokio::fs::remove_file(Store::path(dir, &m.stored_name, variant)).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        remove_files(dir, &m.stored_name, std::iter::once(0).chain(m.variant_widths())).await?;
     }
     Ok(deleted)
+}
+
+/// Removes the files of `variants` (0: the original) of `name` from `dir`; missing ones are
+/// already gone.
+async fn remove_files(
+    dir: &Path,
+    name: &str,
+    variants: impl IntoIterator<Item = u32>,
+) -> std::io::Result<()> {
+    for variant in variants {
+        match rocket::tokio::fs::remove_file(Store::path(dir, name, variant)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

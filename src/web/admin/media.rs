@@ -15,7 +15,7 @@ use crate::domain::roles::Action;
 use crate::domain::validation::{FieldErrors, long_text};
 use crate::domain::{Timestamp, dates};
 use crate::error::{AppError, AppResult};
-use crate::media::{self as store, Store, UploadError};
+use crate::media::{self as store, Budget, Store, UploadError};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, query_string};
 use crate::web::form::Form as SmallForm;
@@ -137,22 +137,22 @@ async fn upload(
     desk: Desk,
     config: &State<Config>,
     media_store: &State<Store>,
+    budget: &State<Budget>,
     form: Form<UploadForm<'_>>,
 ) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
     let form = form.into_inner();
-    let (bytes, name) = match form.file {
-        Some(file) => {
-            let name = file
-                .raw_name()
-                .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
-                .unwrap_or_default();
-            (read_all(&file).await?, name)
-        }
-        None => (Vec::new(), String::new()),
-    };
+    let name = form
+        .file
+        .as_ref()
+        .and_then(|file| file.raw_name())
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
+        .unwrap_or_default();
     let limit = config.settings.upload_limit;
-    match store::upload(&db, media_store, bytes, &name, limit, desk.user().id).await {
+    // A refusal, busy included, comes back as a message at the file field with the library
+    // around it (422, which htmx swaps in): the writer sees why and what to do where they are,
+    // where a bare 503 page would take the page away.
+    match store::upload(&db, media_store, budget, form.file.as_ref(), &name, limit, desk.user().id).await {
         Ok(_) => {
             let shown = crate::domain::media::display_name(&name);
             desk.audit(&db, "uploaded", &format!("file “{shown}”"), "").await?;
@@ -171,18 +171,6 @@ async fn refuse(db: &Db, desk: &Desk, config: &Config, message: String) -> AppRe
     errors.add("file", message);
     let view = page(db, desk, config, "", "", None, errors).await?;
     Ok(crate::web::forms::invalid(desk.hx, &view)?.into())
-}
-
-async fn read_all(file: &TempFile<'_>) -> AppResult<Vec<u8>> {
-    use rocket::tokio::io::AsyncReadExt;
-    let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
-    file.open()
-        .await
-        .map_err(AppError::internal)?
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(bytes)
 }
 
 /// The file if this user may change it (theirs, or anyone's for editors).

@@ -1,7 +1,13 @@
 //! Uploaded files judged by their content: what the first bytes say they are decides whether they
 //! are accepted and how they are served, never the name or type the browser claimed.
 
+pub mod animation;
+pub mod iso;
+mod refusal;
+
 use super::secrets;
+use iso::IsoKind;
+pub use refusal::{MAX_PIXELS, Refusal, Unsupported, check_pixels};
 
 /// Widths of the resized copies made of an image, when it is wider than each.
 pub const VARIANT_WIDTHS: [u32; 3] = [480, 960, 1600];
@@ -17,6 +23,8 @@ pub enum FileType {
     Webp,
     Pdf,
     Mp3,
+    /// MPEG-4 audio (an `ftyp` box with the `M4A ` brand).
+    M4a,
     Mp4,
     Ogg,
     Zip,
@@ -31,6 +39,7 @@ impl FileType {
             FileType::Webp => "image/webp",
             FileType::Pdf => "application/pdf",
             FileType::Mp3 => "audio/mpeg",
+            FileType::M4a => "audio/mp4",
             FileType::Mp4 => "video/mp4",
             FileType::Ogg => "audio/ogg",
             FileType::Zip => "application/zip",
@@ -45,6 +54,7 @@ impl FileType {
             FileType::Webp => "webp",
             FileType::Pdf => "pdf",
             FileType::Mp3 => "mp3",
+            FileType::M4a => "m4a",
             FileType::Mp4 => "mp4",
             FileType::Ogg => "ogg",
             FileType::Zip => "zip",
@@ -62,43 +72,18 @@ impl FileType {
     }
 }
 
-const ALL: [FileType; 9] = [
+const ALL: [FileType; 10] = [
     FileType::Jpeg,
     FileType::Png,
     FileType::Gif,
     FileType::Webp,
     FileType::Pdf,
     FileType::Mp3,
+    FileType::M4a,
     FileType::Mp4,
     FileType::Ogg,
     FileType::Zip,
 ];
-
-/// Why an upload was refused; the message is shown next to the file field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    Empty,
-    TooLarge { limit: u64 },
-    Svg,
-    Unknown,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Empty => f.write_str("The file is empty."),
-            Refusal::TooLarge { limit } => {
-                write!(f, "The file is larger than the limit of {}.", human_size(*limit))
-            }
-            Refusal::Svg => f.write_str(
-                "SVG files can carry scripts, so they are not accepted. Upload a PNG or WebP instead.",
-            ),
-            Refusal::Unknown => f.write_str(
-                "This kind of file is not accepted. Upload JPEG, PNG, GIF or WebP images, or PDF, MP3, MP4, Ogg or ZIP files.",
-            ),
-        }
-    }
-}
 
 /// What the first bytes of `head` show the file to be.
 pub fn sniff(head: &[u8]) -> Result<FileType, Refusal> {
@@ -119,7 +104,15 @@ pub fn sniff(head: &[u8]) -> Result<FileType, Refusal> {
     } else if starts(b"ID3") || (head.len() > 1 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) {
         FileType::Mp3
     } else if head.get(4..8) == Some(b"ftyp") {
-        FileType::Mp4
+        match iso::kind(head) {
+            Some(IsoKind::Mp4) => FileType::Mp4,
+            Some(IsoKind::M4a) => FileType::M4a,
+            Some(IsoKind::Heif) => return Err(Refusal::Unsupported(Unsupported::Heic)),
+            Some(IsoKind::Avif) => return Err(Refusal::Unsupported(Unsupported::Avif)),
+            Some(IsoKind::QuickTime) => return Err(Refusal::Unsupported(Unsupported::QuickTime)),
+            Some(IsoKind::ThreeGp) => return Err(Refusal::Unsupported(Unsupported::ThreeGp)),
+            None => return Err(Refusal::Unknown),
+        }
     } else if starts(b"OggS") {
         FileType::Ogg
     } else if starts(b"PK\x03\x04") {
@@ -148,20 +141,53 @@ pub fn check_upload(head: &[u8], size: u64, limit: u64) -> Result<FileType, Refu
     sniff(head)
 }
 
-/// A fresh, unguessable name to store a file under: 20 random hex digits and the extension of
-/// its real type. Nothing of the uploaded name reaches a path.
-pub fn stored_name(kind: FileType) -> String {
+/// Marks the stored names of images that move. Post bodies are rendered from Markdown, which
+/// knows a library image only by its address, and a moving image must get no `srcset` of still
+/// copies; a name never changes once served, and neither does whether its image moves.
+const MOVING: &str = "-animated";
+
+/// A fresh, unguessable name to store a file under: 20 random hex digits, [`MOVING`] for an
+/// image that moves, and the extension of its real type. Nothing of the uploaded name reaches
+/// a path.
+pub fn stored_name(kind: FileType, moving: bool) -> String {
     let bytes: [u8; 10] = secrets::random_bytes();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{}", kind.extension())
+    let mark = if moving { MOVING } else { "" };
+    format!("{hex}{mark}.{}", kind.extension())
 }
 
-/// Whether `name` could have come from [`stored_name`] (so it is safe to join to a directory).
+/// What a name made by [`stored_name`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredName {
+    pub kind: FileType,
+    pub moving: bool,
+}
+
+impl StoredName {
+    /// `None` unless `name` could have come from [`stored_name`] (so it is safe to join to a
+    /// directory).
+    pub fn parse(name: &str) -> Option<StoredName> {
+        let (stem, ext) = name.split_once('.')?;
+        let (hex, moving) = match stem.strip_suffix(MOVING) {
+            Some(hex) => (hex, true),
+            None => (stem, false),
+        };
+        let hex_ok = hex.len() == 20 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        let kind = FileType::from_extension(ext)?;
+        (hex_ok && (!moving || kind.is_image())).then_some(StoredName { kind, moving })
+    }
+
+    /// Whether the file has resized copies worth listing in a `srcset`: a still image. (Names
+    /// from before moving images were marked may still name one; its copies were removed, and
+    /// every width falls back to the original.)
+    pub fn has_copies(self) -> bool {
+        self.kind.is_image() && !self.moving
+    }
+}
+
+/// Whether `name` could have come from [`stored_name`].
 pub fn is_stored_name(name: &str) -> bool {
-    let Some((stem, ext)) = name.split_once('.') else { return false };
-    stem.len() == 20
-        && stem.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        && FileType::from_extension(ext).is_some()
+    StoredName::parse(name).is_some()
 }
 
 /// The uploaded name, kept for people to read: the last path segment, without control
@@ -221,10 +247,34 @@ mod tests {
         assert_eq!(display_name("C:\\Users\\x\\..\\photo.jpg"), "photo.jpg");
         assert_eq!(display_name("..."), "file");
         assert_eq!(display_name(".htaccess"), "htaccess");
-        let name = stored_name(FileType::Png);
+        let name = stored_name(FileType::Png, false);
         assert!(is_stored_name(&name), "{name}");
         assert!(!is_stored_name("../0123456789abcdef0123.png"));
         assert!(!is_stored_name("0123456789abcdef0123.svg"));
+    }
+
+    #[test]
+    fn names_say_whether_an_image_moves() {
+        let moving = stored_name(FileType::Webp, true);
+        assert!(moving.ends_with("-animated.webp"), "{moving}");
+        assert_eq!(StoredName::parse(&moving), Some(StoredName { kind: FileType::Webp, moving: true }));
+        assert!(!StoredName::parse(&moving).is_some_and(StoredName::has_copies));
+        let still = stored_name(FileType::Gif, false);
+        assert!(StoredName::parse(&still).is_some_and(StoredName::has_copies));
+        assert!(!StoredName::parse(&stored_name(FileType::Pdf, false)).is_some_and(StoredName::has_copies));
+        assert!(!is_stored_name("0123456789abcdef0123-animated.pdf"));
+        assert!(!is_stored_name("0123456789abcdef012-animated.gif"));
+    }
+
+    #[test]
+    fn iso_media_files_are_known_by_their_brand() {
+        let ftyp = |brands: &[u8]| [&[0, 0, 0, 24][..], b"ftyp", brands].concat();
+        assert_eq!(sniff(&ftyp(b"isom\0\0\x02\0isomavc1")), Ok(FileType::Mp4));
+        assert_eq!(sniff(&ftyp(b"M4A \0\0\0\0M4A isom")), Ok(FileType::M4a));
+        assert_eq!(sniff(&ftyp(b"heic\0\0\0\0mif1heic")), Err(Refusal::Unsupported(Unsupported::Heic)));
+        assert_eq!(sniff(&ftyp(b"avif\0\0\0\0avifmif1")), Err(Refusal::Unsupported(Unsupported::Avif)));
+        assert_eq!(sniff(&ftyp(b"qt  \0\0\0\0qt  qt  ")), Err(Refusal::Unsupported(Unsupported::QuickTime)));
+        assert_eq!(sniff(&ftyp(b"what\0\0\0\0ever")), Err(Refusal::Unknown));
     }
 
     #[test]
