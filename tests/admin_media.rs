@@ -130,6 +130,12 @@ async fn uploads_are_refused_by_content_size_and_kind(backend: Backend) {
     assert_eq!(status, Status::Ok);
     assert_eq!(body, pdf);
     assert_eq!(header(&headers, "Content-Disposition"), Some("attachment; filename=\"passwd.pdf\""));
+    // Text-direction controls cannot make a name show as something it is not
+    // ("photo\u{202e}fdp.exe" would read "photoexe.pdf").
+    let page = app.upload("/admin/media", &[], "photo\u{202e}fdp.exe\u{2066}.pdf", &pdf).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM media WHERE original_name = 'photofdp.exe.pdf'").await, 1);
+    app.get("/admin/media").await.assert_lacks("\u{202e}");
     assert_eq!(header(&headers, "Content-Type"), Some("application/pdf"));
     for path in ["/media/..%2F..%2Fetc%2Fpasswd", "/media/0123456789abcdef0123.pdf", "/media/w/..%2Fx.pdf"] {
         assert_eq!(app.get_bytes(path).await.0, Status::NotFound, "{path}");

@@ -191,10 +191,15 @@ pub fn is_stored_name(name: &str) -> bool {
 }
 
 /// The uploaded name, kept for people to read: the last path segment, without control
-/// characters, at most [`ORIGINAL_NAME_MAX`] characters.
+/// characters or text-direction controls (which can make `photo\u{202e}gpj.exe` show as
+/// `photoexe.jpg`), at most [`ORIGINAL_NAME_MAX`] characters.
 pub fn display_name(uploaded: &str) -> String {
     let last = uploaded.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last.chars().filter(|c| !c.is_control()).take(ORIGINAL_NAME_MAX).collect();
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !crate::domain::validation::is_bidi_control(*c))
+        .take(ORIGINAL_NAME_MAX)
+        .collect();
     let clean = clean.trim().trim_start_matches('.').to_owned();
     if clean.is_empty() { "file".to_owned() } else { clean }
 }
