@@ -822,6 +822,15 @@ async fn posts_with_the_same_title_get_their_own_slugs(backend: Backend) {
     let autosaved = app.submit("/admin/posts/autosave", &fields("Weekly notes", "Draft", "save")).await;
     autosaved.assert_contains("Draft autosaved");
     assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE slug = 'weekly-notes-4'").await, 1);
+    // Long titles too: the number takes the place of the slug's end.
+    let long = "A very long title ".repeat(8);
+    for _ in 0..3 {
+        create(&app, &long, "save").await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT slug) FROM posts WHERE slug LIKE 'a-very-long-title-%'").await,
+        3
+    );
     // Titles that differ only in symbols are told apart or numbered.
     create(&app, "Go!", "save").await;
     create(&app, "Go?", "save").await;

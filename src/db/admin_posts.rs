@@ -277,9 +277,13 @@ pub async fn bulk(
         return Ok(0);
     }
     let ids = &ids[..ids.len().min(BULK_MAX)];
+    let lock_rows = if matches!(db, Db::Postgres(_)) { " FOR UPDATE" } else { "" };
     Ok(in_tx!(db, |tx| {
         let mut facts = sqlx::QueryBuilder::new("SELECT id, author_id, status FROM posts WHERE id IN ");
         push_ids(&mut facts, ids);
+        // The facts decide the change, so no other writer may change them before it: PostgreSQL
+        // locks the rows; SQLite's BEGIN IMMEDIATE already keeps every other writer out.
+        facts.push(lock_rows);
         let rows: Vec<(i64, i64, String)> = facts.build_query_as().fetch_all(&mut *tx).await?;
         let chosen: Vec<i64> = rows
             .into_iter()

@@ -71,7 +71,14 @@ pub enum SaveError {
 impl From<sqlx::Error> for SaveError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => SaveError::SlugTaken,
+            // Only the posts' own slug: a clash on another unique key is not the writer's to fix.
+            // (PostgreSQL names the constraint; SQLite names the column in its message.)
+            sqlx::Error::Database(d)
+                if d.is_unique_violation()
+                    && (d.constraint() == Some("posts_slug_key") || d.message().contains("posts.slug")) =>
+            {
+                SaveError::SlugTaken
+            }
             _ => SaveError::Db(e),
         }
     }
@@ -155,35 +162,40 @@ macro_rules! bind_draft {
 
 /// The id of the tag named `$name` (ignoring letter case; SQLite's `lower` folds ASCII only),
 /// created when there is none: with slug `$slug`, or the first free `slug-N` when another tag
-/// holds that slug under another name ("C++" when "C#" came first would have been one before
-/// symbols were spelled out; "Go!" and "Go?" still are), so two names never share a tag silently.
-/// This is how Ghost and WordPress add a tag by name.
+/// holds that slug under another name ("Go!" and "Go?"), so two names never share a tag silently.
+/// This is how Ghost and WordPress add a tag by name. Two saves creating one new tag at once:
+/// the second's insert yields (`ON CONFLICT DO NOTHING`, which waits for the first to commit),
+/// then finds the tag by its name, or tries the next free slug.
 macro_rules! tag_named {
     ($tx:ident, $slug:expr, $name:expr, $now:expr) => {{
         const BY_NAME: &str = "SELECT id FROM tags WHERE lower(name) = lower($1) ORDER BY id LIMIT 1";
-        const TAKEN: &str = "SELECT slug FROM tags WHERE slug = $1 OR (slug >= $2 AND slug < $3)";
-        const NEW: &str =
-            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) RETURNING id";
+        const TAKEN: &str = "SELECT slug FROM tags WHERE slug LIKE $1";
+        const NEW: &str = "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3)
+                           ON CONFLICT (slug) DO NOTHING RETURNING id";
         let base: &$crate::domain::slug::Slug = $slug;
         let name: &str = $name;
-        match sqlx::query_scalar::<_, i64>(BY_NAME).bind(name).fetch_optional(&mut *$tx).await? {
-            Some(id) => id,
-            None => {
-                let taken: Vec<String> = sqlx::query_scalar(TAKEN)
-                    .bind(base.as_str())
-                    .bind(format!("{base}-"))
-                    .bind(format!("{base}."))
-                    .fetch_all(&mut *$tx)
-                    .await?;
-                let slug = base.first_free(|s| taken.iter().any(|t| t == s));
-                sqlx::query_scalar::<_, i64>(NEW)
-                    .bind(slug.as_str())
-                    .bind(name)
-                    .bind($now)
-                    .fetch_one(&mut *$tx)
-                    .await?
+        let mut found = None;
+        for _ in 0..5 {
+            found = sqlx::query_scalar::<_, i64>(BY_NAME).bind(name).fetch_optional(&mut *$tx).await?;
+            if found.is_some() {
+                break;
+            }
+            let taken: Vec<String> = sqlx::query_scalar(TAKEN)
+                .bind(format!("{}%", base.family_prefix()))
+                .fetch_all(&mut *$tx)
+                .await?;
+            let slug = base.first_free(|s| taken.iter().any(|t| t == s));
+            found = sqlx::query_scalar::<_, i64>(NEW)
+                .bind(slug.as_str())
+                .bind(name)
+                .bind($now)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if found.is_some() {
+                break;
             }
         }
+        found.ok_or(sqlx::Error::RowNotFound)?
     }};
 }
 pub(crate) use tag_named;
@@ -227,16 +239,14 @@ macro_rules! finish_save {
 
 /// The slug to store for draft `$d` of post `$id` (0 for a new one): its own, or when another post
 /// has it and it was derived from the title, the first free `slug-N`; a typed slug that another
-/// post has is refused. Reads the taken ones as one index range (`slug-` to `slug.`).
+/// post has is refused. (`LIKE` rather than a range of strings: PostgreSQL orders text by the
+/// database's collation, in which `-` may sort anywhere.)
 macro_rules! free_slug {
     ($tx:ident, $d:expr, $id:expr) => {{
-        const TAKEN: &str =
-            "SELECT slug FROM posts WHERE (slug = $1 OR (slug >= $2 AND slug < $3)) AND id <> $4";
+        const TAKEN: &str = "SELECT slug FROM posts WHERE slug LIKE $1 AND id <> $2";
         let base = $d.slug.as_str();
         let taken: Vec<String> = sqlx::query_scalar(TAKEN)
-            .bind(base)
-            .bind(format!("{base}-"))
-            .bind(format!("{base}."))
+            .bind(format!("{}%", $d.slug.family_prefix()))
             .bind($id)
             .fetch_all(&mut *$tx)
             .await?;
@@ -309,9 +319,11 @@ pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_
     }))
 }
 
-pub async fn delete(db: &Db, id: i64) -> sqlx::Result<bool> {
-    const SQL: &str = "DELETE FROM posts WHERE id = $1";
-    Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).execute(pool).await?.rows_affected()) == 1)
+/// Deletes post `id` if it is still at `version` (the one its permission was judged on);
+/// `false` when it changed or went meanwhile.
+pub async fn delete(db: &Db, id: i64, version: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM posts WHERE id = $1 AND version = $2";
+    Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(version).execute(pool).await?.rows_affected()) == 1)
 }
 
 /// Gives the post a private preview link token (replacing any earlier one, which stops working).

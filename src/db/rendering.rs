@@ -14,6 +14,7 @@ pub async fn stored_version(db: &Db) -> sqlx::Result<u32> {
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(1))
 }
 
+/// Records that every stored body is now rendered by renderer `version`.
 pub async fn set_stored_version(db: &Db, version: u32) -> sqlx::Result<()> {
     settings::set(db, VERSION_KEY, &version.to_string()).await
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use linkify::{LinkFinder, LinkKind};
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, TextMergeStream, html};
 
 use super::slug::Slug;
 
@@ -46,13 +46,17 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("img", &["loading", "decoding"])
         .set_tag_attribute_value("img", "loading", "lazy")
         .set_tag_attribute_value("img", "decoding", "async")
-        .link_rel(Some("noopener noreferrer"));
+        .link_rel(Some("noopener noreferrer"))
+        // Ids a writer typed in raw HTML join the body's namespace too (ammonia leaves ids that
+        // already carry the prefix alone).
+        .id_prefix(Some(ID_PREFIX));
     b
 });
 
 /// Renders `source` to sanitised HTML and derives reading time and excerpt.
 pub fn render(source: &str) -> Rendered {
-    let events = with_ids_and_links(Parser::new_ext(source, options()).collect());
+    // Merged text: the parser splits text at `~`, `*` and the like, which would cut URLs short.
+    let events = with_ids_and_links(TextMergeStream::new(Parser::new_ext(source, options())).collect());
     let mut raw = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
     let (words, excerpt) = plain_text_summary(source);
@@ -98,27 +102,14 @@ pub const ID_PREFIX: &str = "user-content-";
 /// Gives headings and footnotes ids of their own namespace ([`ID_PREFIX`]), unique together,
 /// and turns bare URLs in text into links (GFM's autolink extension).
 ///
-/// Headings get a slug id and their text becomes a permalink. Footnotes are numbered in order of first
-/// reference; references link to `…fn-N`, and each definition links back to its first reference.
+/// Headings get a slug id and their text becomes a permalink. Footnotes are numbered in order
+/// of first reference; references link to `…fn-N`, and each definition links back to its first
+/// reference. Autolinks are made outside links, images, code and headings.
 fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
-    let mut used = HashSet::new();
-    let numbers = footnote_numbers(&events);
-    for number in numbers.values() {
-        used.insert(format!("fn-{number}"));
-    }
-    // Every reference's id (the first `fnref-N`, later ones `fnref-N-K`) is taken up front too.
-    let mut references: HashMap<usize, usize> = HashMap::new();
-    for event in &events {
-        if let Event::FootnoteReference(name) = event {
-            let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
-            let k = references.entry(n).or_insert(0);
-            *k += 1;
-            used.insert(if *k == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{k}") });
-        }
-    }
-    let mut references_seen: HashMap<usize, usize> = HashMap::new();
+    let mut ids = Ids::new(&events);
     let mut out = Vec::with_capacity(events.len() + 8);
-    let mut in_link_or_code = 0usize;
+    let mut depth = 0usize;
+    let mut definitions = Vec::new();
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
@@ -136,7 +127,7 @@ fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                         _ => None,
                     })
                     .collect();
-                let id = format!("{ID_PREFIX}{}", unique_id(&text, &mut used));
+                let id = format!("{ID_PREFIX}{}", unique_id(&text, &mut ids.used));
                 out.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(CowStr::from(id.clone())),
@@ -144,12 +135,20 @@ fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     attrs: vec![],
                 }));
                 // The heading's text links to itself (a permalink named by the heading; CSS draws
-                // the "#"), unless it holds a link already: links cannot nest.
-                let has_link = inner.iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+                // the "#"), unless it holds a link already (a footnote reference is one): links
+                // cannot nest.
+                let has_link = inner
+                    .iter()
+                    .any(|e| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
                 if !has_link {
                     out.push(Event::InlineHtml(CowStr::from(format!("<a class=\"anchor\" href=\"#{id}\">"))));
                 }
-                out.extend(inner.iter().cloned());
+                for event in inner {
+                    match event {
+                        Event::FootnoteReference(name) => out.push(ids.reference(name)),
+                        other => out.push(other.clone()),
+                    }
+                }
                 if !has_link {
                     out.push(Event::InlineHtml(CowStr::from("</a>")));
                 }
@@ -157,79 +156,92 @@ fn with_ids_and_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                 i = end + 1;
                 continue;
             }
-            Event::FootnoteReference(name) => {
-                let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
-                let seen = references_seen.entry(n).or_insert(0);
-                *seen += 1;
-                let id = if *seen == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{seen}") };
-                out.push(Event::InlineHtml(CowStr::from(format!(
-                    "<sup class=\"footnote-reference\" id=\"{ID_PREFIX}{id}\"><a href=\"#{ID_PREFIX}fn-{n}\">{n}</a></sup>"
-                ))));
-            }
+            Event::FootnoteReference(name) => out.push(ids.reference(name)),
             Event::Start(Tag::FootnoteDefinition(name)) => {
-                let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
+                let n = ids.number(name);
+                definitions.push(n);
                 out.push(Event::Html(CowStr::from(format!(
                     "<div class=\"footnote-definition\" id=\"{ID_PREFIX}fn-{n}\"><sup class=\"footnote-definition-label\">{n}</sup>"
                 ))));
-                // The back-link goes where the definition ends.
-                let end = events[i..]
-                    .iter()
-                    .position(|e| matches!(e, Event::End(TagEnd::FootnoteDefinition)))
-                    .map_or(events.len(), |p| i + p);
-                let inner: Vec<Event<'_>> = events[i + 1..end.min(events.len())].to_vec();
-                out.extend(with_ids_and_links_inline(inner, &mut in_link_or_code));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                let n = definitions.pop().unwrap_or(0);
                 out.push(Event::Html(CowStr::from(format!(
                     "<a class=\"footnote-backref\" href=\"#{ID_PREFIX}fnref-{n}\" aria-label=\"Back to reference {n}\">↩</a></div>\n"
                 ))));
-                i = end + 1;
-                continue;
             }
-            other => out.extend(with_ids_and_links_inline(vec![other.clone()], &mut in_link_or_code)),
+            event @ Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => {
+                depth += 1;
+                out.push(event.clone());
+            }
+            event @ Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
+                depth = depth.saturating_sub(1);
+                out.push(event.clone());
+            }
+            Event::Text(text) if depth == 0 => autolink(text.clone(), &mut out),
+            other => out.push(other.clone()),
         }
         i += 1;
     }
     out
 }
 
-/// Footnote numbers by label: in order of first reference, then unreferenced definitions.
-fn footnote_numbers<'a>(events: &'a [Event<'_>]) -> HashMap<&'a str, usize> {
-    let mut numbers = HashMap::new();
-    let labels = events.iter().filter_map(|e| match e {
-        Event::FootnoteReference(name) => Some(name.as_ref()),
-        _ => None,
-    });
-    let definitions = events.iter().filter_map(|e| match e {
-        Event::Start(Tag::FootnoteDefinition(name)) => Some(name.as_ref()),
-        _ => None,
-    });
-    for label in labels.chain(definitions) {
-        let next = numbers.len() + 1;
-        numbers.entry(label).or_insert(next);
-    }
-    numbers
+/// The ids a body has handed out, and its footnotes' numbers.
+struct Ids<'a> {
+    used: HashSet<String>,
+    /// Footnote numbers by label: in order of first reference, then unreferenced definitions.
+    numbers: HashMap<&'a str, usize>,
+    /// How many references to each footnote were written so far.
+    references: HashMap<usize, usize>,
 }
 
-/// Turns bare URLs (with a scheme, or starting `www.`) and email addresses in text events into
-/// links, except inside links, images and code. `depth` counts the enclosing links and code.
-fn with_ids_and_links_inline<'e>(events: Vec<Event<'e>>, depth: &mut usize) -> Vec<Event<'e>> {
-    let mut out = Vec::with_capacity(events.len());
-    for event in events {
-        match event {
-            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => {
-                *depth += 1;
-                out.push(event);
-            }
-            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
-                *depth = depth.saturating_sub(1);
-                out.push(event);
-            }
-            Event::Text(text) if *depth == 0 => autolink(text, &mut out),
-            other => out.push(other),
+impl<'a> Ids<'a> {
+    /// Numbers the footnotes of `events` and takes every footnote id up front (`fn-N`, the first
+    /// reference's `fnref-N`, later ones' `fnref-N-K`), so no heading can take one.
+    fn new(events: &'a [Event<'_>]) -> Ids<'a> {
+        let mut numbers = HashMap::new();
+        let labels = events.iter().filter_map(|e| match e {
+            Event::FootnoteReference(name) => Some(name.as_ref()),
+            _ => None,
+        });
+        let definitions = events.iter().filter_map(|e| match e {
+            Event::Start(Tag::FootnoteDefinition(name)) => Some(name.as_ref()),
+            _ => None,
+        });
+        for label in labels.chain(definitions) {
+            let next = numbers.len() + 1;
+            numbers.entry(label).or_insert(next);
         }
+        let mut used: HashSet<String> = numbers.values().map(|n| format!("fn-{n}")).collect();
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        for event in events {
+            if let Event::FootnoteReference(name) = event {
+                let n = numbers.get(name.as_ref()).copied().unwrap_or(0);
+                let k = seen.entry(n).or_insert(0);
+                *k += 1;
+                used.insert(if *k == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{k}") });
+            }
+        }
+        Ids { used, numbers, references: HashMap::new() }
     }
-    out
+
+    fn number(&self, label: &str) -> usize {
+        self.numbers.get(label).copied().unwrap_or(0)
+    }
+
+    /// A reference to footnote `label`, as HTML.
+    fn reference<'e>(&mut self, label: &str) -> Event<'e> {
+        let n = self.number(label);
+        let k = self.references.entry(n).or_insert(0);
+        *k += 1;
+        let id = if *k == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{k}") };
+        Event::InlineHtml(CowStr::from(format!(
+            "<sup class=\"footnote-reference\" id=\"{ID_PREFIX}{id}\"><a href=\"#{ID_PREFIX}fn-{n}\">{n}</a></sup>"
+        )))
+    }
 }
 
+/// Turns bare URLs (with a scheme, or starting `www.`) and email addresses in `text` into links.
 fn autolink<'e>(text: CowStr<'e>, out: &mut Vec<Event<'e>>) {
     let mut finder = LinkFinder::new();
     finder.url_must_have_scheme(false);
@@ -356,6 +368,8 @@ mod tests {
 
     #[test]
     fn bare_urls_and_addresses_become_links_except_in_code_and_links() {
+        let tilde = render("Notes at https://example.org/~ada/notes*x* here.");
+        assert!(tilde.html.contains(r#"href="https://example.org/~ada/notes""#), "{}", tilde.html);
         let r = render(
             "See https://example.org/a?b=1, www.example.com and ada@example.org.\n\n`https://code.example` [x](https://link.example) file.txt\n\n    https://block.example\n",
         );
@@ -378,6 +392,15 @@ mod tests {
         assert_eq!(r.html.matches("link.example").count(), 1, "{}", r.html);
         assert!(!r.html.contains("href=\"https://file.txt"), "{}", r.html);
         assert!(r.html.contains("<pre><code>https://block.example"), "{}", r.html);
+    }
+
+    #[test]
+    fn footnotes_in_headings_and_raw_ids_stay_in_the_namespace() {
+        let r = render("## Results[^1]\n\n<div id=\"main\">x</div>\n\n[^1]: See[^2].\n\n[^2]: Two.\n");
+        assert!(r.html.contains(r#"<h2 id="user-content-results">Results<sup class="footnote-reference" id="user-content-fnref-1">"#), "{}", r.html);
+        assert!(!r.html.contains(r##"href="#1""##) && !r.html.contains(r##"href="#2""##), "{}", r.html);
+        assert!(r.html.contains(r#"id="user-content-fnref-2""#), "{}", r.html);
+        assert!(r.html.contains(r#"<div id="user-content-main">"#), "{}", r.html);
     }
 
     #[test]

@@ -115,6 +115,7 @@ pub enum PostChange {
 /// The facts about a post that decide who may change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PostOwnership {
+    /// The user whose post it is.
     pub author_id: i64,
     /// Published or scheduled: out of a contributor's hands.
     pub published: bool,

@@ -136,6 +136,13 @@ impl Slug {
         (2..).map(|n| self.with_suffix(n)).find(|s| !taken(s.as_str())).unwrap_or_else(|| self.clone())
     }
 
+    /// What every candidate of [`Slug::first_free`] starts with: the slug itself, or for a long
+    /// one the part [`Slug::with_suffix`] keeps (room for an 8-character `-N`). Query the taken
+    /// ones with `LIKE 'prefix%'` (slugs hold no `%` or `_`).
+    pub fn family_prefix(&self) -> &str {
+        self.0[..self.0.len().min(MAX_LEN - 8)].trim_end_matches('-')
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -218,6 +225,10 @@ mod tests {
         let taken = ["weekly-notes", "weekly-notes-2", "weekly-notes-4"];
         assert_eq!(base.first_free(|s| taken.contains(&s)).as_str(), "weekly-notes-3");
         assert_eq!(base.first_free(|_| false).as_str(), "weekly-notes");
+        let long = Slug::parse(&format!("{}-b", "a".repeat(94))).expect("slug");
+        for n in [2, 10, 999] {
+            assert!(long.with_suffix(n).as_str().starts_with(long.family_prefix()), "{n}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub const fn limit_for(chars: usize, rest: u64) -> u64 {
 pub struct Form<T, const LIMIT: u64 = FORM_LIMIT>(T);
 
 impl<T, const LIMIT: u64> Form<T, LIMIT> {
+    /// The parsed form.
     pub fn into_inner(self) -> T {
         self.0
     }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Shell, parse_id};
 use crate::web::form::{FORM_LIMIT, Form, limit_for};
-use crate::web::forms::{Answer, done, form_fragment};
+use crate::web::forms::{Answer, done, failed, form_fragment};
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
 
@@ -332,7 +332,9 @@ async fn save(
     };
     let result = match &existing {
         None => editing::create(&db, &draft, save).await,
-        Some(post) => editing::update(&db, post.id, version, &draft, save).await.map(|_| post.id),
+        // The permission was judged on the loaded version: the save applies to that version only.
+        Some(post) if version != post.version => Err(SaveError::Conflict { current: post.version }),
+        Some(post) => editing::update(&db, post.id, post.version, &draft, save).await.map(|_| post.id),
     };
     let id = match result {
         Ok(id) => id,
@@ -461,8 +463,13 @@ async fn autosave(
             Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((id, 1))))
         }
         Some(post) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            match editing::update(&db, post.id, version, &draft, save).await {
+            let version: i64 = form.version.trim().parse().unwrap_or(0);
+            let saved = if version == post.version {
+                editing::update(&db, post.id, post.version, &draft, save).await
+            } else {
+                Err(SaveError::Conflict { current: post.version })
+            };
+            match saved {
                 Ok(v) => Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((post.id, v)))),
                 Err(SaveError::Conflict { .. }) => {
                     Ok(autosaved("Not autosaved: someone else changed this post. Save to compare.", None))
@@ -532,7 +539,10 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
 #[post("/admin/posts/<id>/delete")]
 async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
     let post = load(&db, &desk, id, PostChange::Delete).await?;
-    editing::delete(&db, id).await?;
+    if !editing::delete(&db, id, post.version).await? {
+        let back = format!("/admin/posts/{id}/edit");
+        return Ok(failed(desk.hx, back, "Someone changed this post just now; nothing was deleted."));
+    }
     desk.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
     Ok(done(desk.hx, "/admin/posts", format!("Deleted “{}”.", post.title)))
 }
