@@ -58,6 +58,28 @@ pub async fn create_admin(db: &Db, email: &str, name: Option<&str>, secret: &str
     }
 }
 
+/// `folio outbox`: the messages waiting to be sent, each with its plain-text body (where a site
+/// without SMTP keeps its reset and invitation links for the operator to pass on).
+pub async fn outbox(db: &Db) -> Result<String, String> {
+    let pending = crate::db::outbox::pending(db).await.map_err(|e| format!("cannot read the outbox: {e}"))?;
+    if pending.is_empty() {
+        return Ok("No mail is waiting to be sent.".to_owned());
+    }
+    let mut out = format!("{} message(s) waiting to be sent:\n", pending.len());
+    for mail in pending {
+        let tried = if mail.attempts > 0 {
+            format!(" ({} attempts: {})", mail.attempts, mail.last_error)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "\n#{} To: {}{tried}\nSubject: {}\n\n{}\n",
+            mail.id, mail.recipient, mail.subject, mail.text_body
+        ));
+    }
+    Ok(out)
+}
+
 /// How one item of the checklist came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -88,8 +110,9 @@ fn item(level: Level, text: impl Into<String>) -> Item {
     Item { level, text: text.into() }
 }
 
-/// The deployment checklist, like Django's `check --deploy`.
-pub async fn check(figment: &Figment, config: &Config) -> Vec<Item> {
+/// The deployment checklist, like Django's `check --deploy`. Reads the database for what the
+/// admin saved (SMTP settings override the file's) and for whether the site has an owner.
+pub async fn check(figment: &Figment, config: &Config, db: &Db) -> Vec<Item> {
     let s = &config.settings;
     let mut items = vec![secret_key(figment)];
     items.push(if s.https() {
@@ -121,7 +144,17 @@ pub async fn check(figment: &Figment, config: &Config) -> Vec<Item> {
             "client_ip_header is not set: fine if Folio faces the internet directly, wrong behind a proxy",
         ),
     });
-    items.push(smtp(config).await);
+    let saved = crate::db::settings::all(db).await.unwrap_or_default();
+    let smtp_url = crate::mail::effective_smtp_url(&s.smtp_url, &saved);
+    items.push(smtp(&smtp_url).await);
+    items.push(match users::owner_exists(db).await {
+        Ok(true) => item(Level::Ok, "the site has an owner"),
+        Ok(false) => item(
+            Level::Fail,
+            "no owner yet: whoever opens /setup first becomes the owner; run `folio create-admin` first",
+        ),
+        Err(e) => item(Level::Fail, format!("cannot read the accounts ({e}); run `folio migrate` first")),
+    });
     items.push(if s.require_staff_two_factor {
         item(Level::Ok, "staff must use two-factor sign-in")
     } else {
@@ -148,18 +181,22 @@ fn secret_key(figment: &Figment) -> Item {
     }
 }
 
-async fn smtp(config: &Config) -> Item {
-    if config.settings.smtp_url.is_empty() {
+/// Whether the SMTP server at `url` (saved or configured) answers; its address is in the text.
+async fn smtp(url: &str) -> Item {
+    if url.is_empty() {
         return item(Level::Fail, "smtp_url is not set: password resets and invitations only reach the log");
     }
+    let shown = url::Url::parse(url)
+        .map(|u| format!("{}:{}", u.host_str().unwrap_or(""), u.port().unwrap_or(25)))
+        .unwrap_or_default();
     type Transport = lettre::AsyncSmtpTransport<lettre::Tokio1Executor>;
-    let transport: Transport = match Transport::from_url(&config.settings.smtp_url) {
+    let transport: Transport = match Transport::from_url(url) {
         Ok(builder) => builder.timeout(Some(Duration::from_secs(10))).build(),
         Err(e) => return item(Level::Fail, format!("smtp_url is not usable: {e}")),
     };
     match transport.test_connection().await {
         Ok(true) => item(Level::Ok, "the SMTP server answers"),
-        Ok(false) => item(Level::Fail, "the SMTP server did not answer"),
-        Err(e) => item(Level::Fail, format!("cannot reach the SMTP server: {e}")),
+        Ok(false) => item(Level::Fail, format!("the SMTP server at {shown} did not answer")),
+        Err(e) => item(Level::Fail, format!("cannot reach the SMTP server at {shown}: {e}")),
     }
 }

@@ -47,6 +47,8 @@ enum Command {
     },
     /// Print a deployment checklist; exit with status 1 if anything fails.
     Check,
+    /// List the mail waiting to be sent, with its text (links included).
+    Outbox,
 }
 
 fn main() -> ExitCode {
@@ -66,7 +68,7 @@ async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_figment(&figment)?;
     let db = Db::connect(&config.database).await.map_err(|e| e.to_string())?;
     let prepared = match &command {
-        Command::Check => check(&figment, &config).await,
+        Command::Check => check(&figment, &config, &db).await,
         _ => prepare(&db, &command).await,
     };
     db.close().await;
@@ -95,6 +97,7 @@ async fn prepare(db: &Db, command: &Command) -> Result<(), String> {
             Ok(None) => println!("The database already has content; no demo content added."),
             Err(e) => return Err(e.to_string()),
         },
+        Command::Outbox => println!("{}", folio::commands::outbox(db).await?),
         Command::Serve { demo: false } | Command::Check => {}
         Command::CreateAdmin { ref email, ref name, password_stdin } => {
             let password = read_password(password_stdin)?;
@@ -124,8 +127,8 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
 }
 
 /// `folio check`: prints the checklist; any failure makes the exit status 1.
-async fn check(figment: &rocket::figment::Figment, config: &Config) -> Result<(), String> {
-    let items = folio::commands::check(figment, config).await;
+async fn check(figment: &rocket::figment::Figment, config: &Config, db: &Db) -> Result<(), String> {
+    let items = folio::commands::check(figment, config, db).await;
     for item in &items {
         println!("{item}");
     }

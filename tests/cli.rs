@@ -200,22 +200,57 @@ fn check_lists_deployment_problems_and_fails_on_them() {
         assert!(report.contains(needle), "{needle} in {report}");
     }
     let sink = common::smtp::SmtpSink::start();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
-    let good = cmd
-        .current_dir(dir.path())
-        .arg("check")
-        .env("DATABASE_URL", &url)
-        .env("ROCKET_LOG_LEVEL", "off")
-        .env("ROCKET_SECRET_KEY", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=")
-        .env("ROCKET_BASE_URL", "https://example.org")
-        .env("ROCKET_CLIENT_IP_HEADER", "X-Forwarded-For")
-        .env("ROCKET_SMTP_URL", sink.url())
-        .env("ROCKET_REQUIRE_STAFF_TWO_FACTOR", "true")
-        .output()
-        .unwrap();
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_folio"))
+            .current_dir(dir.path())
+            .arg("check")
+            .env("DATABASE_URL", &url)
+            .env("ROCKET_LOG_LEVEL", "off")
+            .env("ROCKET_SECRET_KEY", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=")
+            .env("ROCKET_BASE_URL", "https://example.org")
+            .env("ROCKET_CLIENT_IP_HEADER", "X-Forwarded-For")
+            .env("ROCKET_SMTP_URL", sink.url())
+            .env("ROCKET_REQUIRE_STAFF_TWO_FACTOR", "true")
+            .output()
+            .unwrap()
+    };
+    // No owner yet: whoever opens /setup first becomes the owner.
+    assert!(folio(dir.path(), &url, &["migrate"]).status.success());
+    let open = check();
+    assert_eq!(open.status.code(), Some(1));
+    assert!(stdout(&open).contains("[FAIL] no owner yet"), "{}", stdout(&open));
+    let made = folio_with_stdin(
+        dir.path(),
+        &url,
+        &["create-admin", "--email", "o@example.org", "--password-stdin"],
+        "correct horse battery staple\n",
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let good = check();
     let report = stdout(&good);
     assert!(good.status.success(), "{report}{}", stderr(&good));
     assert!(!report.contains("FAIL") && report.contains("[ok  ] the SMTP server answers"), "{report}");
+    assert!(report.contains("[ok  ] the site has an owner"), "{report}");
+    // SMTP settings saved in the admin override the file, so they are the ones checked.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    save_smtp_settings(&url, closed);
+    let saved = check();
+    assert_eq!(saved.status.code(), Some(1), "{}", stdout(&saved));
+    assert!(stdout(&saved).contains(&format!("127.0.0.1:{closed}")), "{}", stdout(&saved));
+}
+
+/// Saves SMTP settings pointing at `port` on loopback, as the admin's settings screen does.
+fn save_smtp_settings(url: &str, port: u16) {
+    let sql = format!(
+        "INSERT INTO site_settings (key, value) VALUES ('smtp_host', '127.0.0.1'), ('smtp_port', '{port}'), \
+         ('smtp_security', 'none')"
+    );
+    let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    });
 }
 
 /// `serve` raises the open-files soft limit to the hard one (each connection takes a file) and
@@ -264,4 +299,34 @@ fn serve_raises_the_open_files_limit() {
     let (soft, hard) = raised.expect("the soft limit stayed at 256");
     assert_eq!(soft, hard);
     assert!(stdout(&out).contains(&format!("Open files: up to {soft}")), "{}", stdout(&out));
+}
+
+/// Without SMTP, `folio outbox` shows the operator what is waiting, links included.
+#[test]
+fn outbox_lists_the_mail_waiting_to_be_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let empty = folio(dir.path(), &url, &["outbox"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+    assert!(stdout(&empty).contains("No mail is waiting"), "{}", stdout(&empty));
+    let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
+             VALUES ('ada@example.org', 'Reset your password', 'Open http://x/password-reset/abc', '', 1, 1)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    });
+    let listed = folio(dir.path(), &url, &["outbox"]);
+    let text = stdout(&listed);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    for needle in
+        ["1 message(s) waiting", "To: ada@example.org", "Subject: Reset your password", "/password-reset/abc"]
+    {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
 }

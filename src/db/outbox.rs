@@ -88,3 +88,10 @@ pub async fn recent(db: &Db, limit: i64) -> sqlx::Result<Vec<Mail>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)
 }
+
+/// Messages not yet sent nor given up on, oldest first, for `folio outbox`.
+pub async fn pending(db: &Db) -> sqlx::Result<Vec<Mail>> {
+    const SQL: &str = "SELECT id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at,
+                              last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id";
+    on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
+}

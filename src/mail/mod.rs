@@ -54,6 +54,20 @@ impl Transport {
 /// The mail system as the application uses it: queue a message, and the sender is woken.
 /// The SMTP settings saved in the admin replace the configured ones while the process runs.
 /// Clones share the transport and the wake-up signal.
+/// The SMTP URL mail goes through: the one saved in the admin's settings if a host was saved
+/// there, else `configured` (the configuration's `smtp_url`).
+pub fn effective_smtp_url(configured: &str, saved: &[(String, String)]) -> String {
+    let get = |key: &str| saved.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
+    site_settings::smtp_url(
+        get("smtp_host"),
+        get("smtp_port"),
+        get("smtp_security"),
+        get("smtp_username"),
+        get("smtp_password"),
+    )
+    .unwrap_or_else(|| configured.to_owned())
+}
+
 #[derive(Clone)]
 pub struct Mailer {
     configured: (String, String),
@@ -84,14 +98,7 @@ impl Mailer {
     /// host replaces the configured `smtp_url`; an unusable combination keeps the current one.
     pub fn apply(&self, saved: &[(String, String)]) {
         let get = |key: &str| saved.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
-        let url = site_settings::smtp_url(
-            get("smtp_host"),
-            get("smtp_port"),
-            get("smtp_security"),
-            get("smtp_username"),
-            get("smtp_password"),
-        )
-        .unwrap_or_else(|| self.configured.0.clone());
+        let url = effective_smtp_url(&self.configured.0, saved);
         let from = Some(get("mail_from")).filter(|f| !f.is_empty()).unwrap_or(&self.configured.1).to_owned();
         let current = self.transport();
         if current.url == url && current.from_text == from {
@@ -123,11 +130,12 @@ impl Mailer {
         if self.is_configured() {
             self.wake.notify_one();
         } else {
-            rocket::info!(
-                "mail #{id} not sent (no smtp_url configured)\nTo: {}\nSubject: {}\n\n{}",
-                mail.recipient,
-                mail.subject,
-                mail.text_body
+            // On standard error, not through Rocket's log: the release profile logs only critical
+            // messages, and the operator must see the link to pass it on (`folio outbox` lists
+            // these messages too).
+            eprintln!(
+                "folio: mail #{id} not sent (no SMTP server configured)\nTo: {}\nSubject: {}\n\n{}",
+                mail.recipient, mail.subject, mail.text_body
             );
         }
         Ok(())
