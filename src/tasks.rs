@@ -69,6 +69,7 @@ async fn prune(db: &Db, lifetimes: Lifetimes) {
         sessions::prune(db, now, lifetimes).await,
         tokens::prune(db, now).await,
         throttle::prune(db, now - oldest_window).await,
+        crate::db::outbox::prune(db, now).await,
     ];
     for result in results {
         if let Err(e) = result {

@@ -238,7 +238,53 @@ async fn mailed_links_die_when_the_address_or_password_changes(backend: Backend)
     assert_eq!(app.count("SELECT COUNT(*) FROM tokens").await, 0);
 }
 
+/// A sent message keeps no body (its links would still work from a leaked backup), nor does one
+/// given up on; old rows go. Each claim is one message, so a slow server cannot make a batch
+/// outlive its lease.
+async fn the_outbox_keeps_no_live_links(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.user(Role::Author, "kept@example.org").await;
+    app.submit("/password-reset", &[("email", &user.email)]).await;
+    sink.wait_for(&user.email).await;
+    app.eventually(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND text_body = '' AND html_body = ''",
+        1,
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE text_body LIKE '%password-reset/%'").await, 0);
+    // Given up on: the same.
+    app.sql(
+        "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at, attempts)
+         VALUES ('gone@example.org', 'Reset', 'http://x/password-reset/abc', '<a>', 1, 1, 0)",
+    )
+    .await;
+    let id = app.count("SELECT MAX(id) FROM outbox").await;
+    folio::db::outbox::mark_failed(&app.db, id, "550 no such user", None, folio::domain::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM outbox WHERE id = {id} AND text_body = ''")).await,
+        1
+    );
+    // Pruned after 30 days.
+    app.sql("UPDATE outbox SET created_at = 1, sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE 1 END, failed_at = CASE WHEN failed_at IS NULL THEN NULL ELSE 1 END").await;
+    folio::db::outbox::prune(&app.db, folio::domain::now()).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+    // One message per claim.
+    for n in 0..3 {
+        app.sql(&format!(
+            "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
+             VALUES ('n{n}@example.org', 'S', 't', 'h', 1, 1)"
+        ))
+        .await;
+    }
+    let claimed = folio::db::outbox::claim_next(&app.db, folio::domain::now(), 120).await.unwrap();
+    assert!(claimed.is_some());
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE claimed_until > 0").await, 1);
+}
+
 both_backends!(
+    the_outbox_keeps_no_live_links,
     mailed_links_die_when_the_address_or_password_changes,
     password_reset_by_mail,
     expired_reset_links_do_not_work,

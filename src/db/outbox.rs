@@ -45,26 +45,31 @@ pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i6
         .await)
 }
 
-/// Claims up to `limit` due messages until `now + lease`. The claim condition is repeated in the
-/// outer WHERE so that PostgreSQL re-checks it on rows another process claimed meanwhile.
-pub async fn claim_due(db: &Db, now: Timestamp, lease: i64, limit: i64) -> sqlx::Result<Vec<Mail>> {
+/// Claims the next due message until `now + lease`: one at a time, so the lease covers one
+/// delivery, not a batch that a slow server could stretch past it (then another process would
+/// send the rest again). The claim condition is repeated in the outer WHERE so that PostgreSQL
+/// re-checks it on a row another process claimed meanwhile.
+pub async fn claim_next(db: &Db, now: Timestamp, lease: i64) -> sqlx::Result<Option<Mail>> {
     let sql = format!(
         "UPDATE outbox SET claimed_until = $2
          WHERE claimed_until <= $1 AND id IN (
              SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
-             AND next_attempt_at <= $1 AND claimed_until <= $1 ORDER BY id LIMIT $3)
+             AND next_attempt_at <= $1 AND claimed_until <= $1 ORDER BY id LIMIT 1)
          RETURNING {COLUMNS}"
     );
-    on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(now + lease).bind(limit).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(now + lease).fetch_optional(pool).await)
 }
 
+/// Records a delivery. The bodies go: their links (resets, invitations) must not outlive the
+/// message in a backup; the tokens behind them are stored hashed, the mail is not.
 pub async fn mark_sent(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE outbox SET sent_at = $2, attempts = attempts + 1, claimed_until = 0,
-                       last_error = '' WHERE id = $1";
+                       last_error = '', text_body = '', html_body = '' WHERE id = $1";
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(now).execute(pool).await.map(|_| ()))
 }
 
-/// Records a failed attempt: try again at `retry_at`, or give up for good when it is `None`.
+/// Records a failed attempt: try again at `retry_at`, or give up for good when it is `None`
+/// (then the bodies go, as after a delivery).
 pub async fn mark_failed(
     db: &Db,
     id: i64,
@@ -75,7 +80,7 @@ pub async fn mark_failed(
     const RETRY: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2,
                          claimed_until = 0, last_error = $3 WHERE id = $1";
     const GIVE_UP: &str = "UPDATE outbox SET attempts = attempts + 1, failed_at = $2, claimed_until = 0,
-                           last_error = $3 WHERE id = $1";
+                           last_error = $3, text_body = '', html_body = '' WHERE id = $1";
     let (sql, at) = match retry_at {
         Some(at) => (RETRY, at),
         None => (GIVE_UP, now),
@@ -87,6 +92,23 @@ pub async fn mark_failed(
 pub async fn recent(db: &Db, limit: i64) -> sqlx::Result<Vec<Mail>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)
+}
+
+/// How long the record of a sent or abandoned message is kept (its bodies are already gone).
+pub const KEEP_SECS: Timestamp = 30 * 86_400;
+
+/// Housekeeping: deletes messages sent or given up on more than [`KEEP_SECS`] ago, and blanks
+/// the bodies of any finished message that still has them (rows from before bodies were
+/// blanked at once). Returns how many rows went.
+pub async fn prune(db: &Db, now: Timestamp) -> sqlx::Result<u64> {
+    const OLD: &str = "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) <= $1";
+    const BLANK: &str = "UPDATE outbox SET text_body = '', html_body = ''
+                         WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) AND text_body <> ''";
+    Ok(super::in_tx!(db, |tx| {
+        let gone = sqlx::query(OLD).bind(now - KEEP_SECS).execute(&mut *tx).await?.rows_affected();
+        sqlx::query(BLANK).execute(&mut *tx).await?;
+        gone
+    }))
 }
 
 /// Messages not yet sent nor given up on, oldest first, for `folio outbox`.

@@ -51,9 +51,6 @@ impl Transport {
     }
 }
 
-/// The mail system as the application uses it: queue a message, and the sender is woken.
-/// The SMTP settings saved in the admin replace the configured ones while the process runs.
-/// Clones share the transport and the wake-up signal.
 /// The SMTP URL mail goes through: the one saved in the admin's settings if a host was saved
 /// there, else `configured` (the configuration's `smtp_url`).
 pub fn effective_smtp_url(configured: &str, saved: &[(String, String)]) -> String {
@@ -68,6 +65,9 @@ pub fn effective_smtp_url(configured: &str, saved: &[(String, String)]) -> Strin
     .unwrap_or_else(|| configured.to_owned())
 }
 
+/// The mail system as the application uses it: queue a message, and the sender is woken.
+/// The SMTP settings saved in the admin replace the configured ones while the process runs.
+/// Clones share the transport and the wake-up signal.
 #[derive(Clone)]
 pub struct Mailer {
     configured: (String, String),

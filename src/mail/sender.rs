@@ -13,6 +13,9 @@ use crate::domain::now;
 
 /// How long a claimed message stays reserved for the process that claimed it.
 const LEASE_SECS: i64 = 120;
+/// The longest one delivery may take, whatever the server does: well inside the lease, so no
+/// other process can claim a message while it is still being sent.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts before a message is marked failed (the last one about 10 hours after the first).
 const MAX_ATTEMPTS: i64 = 12;
 /// How often the outbox is polled when nobody wakes the sender (retries, other processes).
@@ -41,33 +44,27 @@ pub async fn run(db: Db, mailer: Mailer, shutdown: rocket::Shutdown) {
     }
 }
 
-/// One round: send every due message, recording each outcome.
+/// One round: send every due message, each claimed on its own, recording each outcome.
 pub async fn deliver_due(db: &Db, mailer: &Mailer) -> sqlx::Result<usize> {
     let mut sent = 0;
-    loop {
-        let batch = outbox::claim_due(db, now(), LEASE_SECS, 20).await?;
-        if batch.is_empty() {
-            return Ok(sent);
-        }
-        for mail in batch {
-            match deliver(mailer, &mail).await {
-                Ok(()) => {
-                    outbox::mark_sent(db, mail.id, now()).await?;
-                    sent += 1;
-                }
-                Err(error) => {
-                    let attempts = mail.attempts + 1;
-                    let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
-                    rocket::warn!(
-                        "mail #{} to {}: attempt {attempts} failed: {error}",
-                        mail.id,
-                        mail.recipient
-                    );
-                    outbox::mark_failed(db, mail.id, &error, retry_at, now()).await?;
-                }
+    while let Some(mail) = outbox::claim_next(db, now(), LEASE_SECS).await? {
+        let delivered = rocket::tokio::time::timeout(SEND_TIMEOUT, deliver(mailer, &mail))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())));
+        match delivered {
+            Ok(()) => {
+                outbox::mark_sent(db, mail.id, now()).await?;
+                sent += 1;
+            }
+            Err(error) => {
+                let attempts = mail.attempts + 1;
+                let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
+                rocket::warn!("mail #{} to {}: attempt {attempts} failed: {error}", mail.id, mail.recipient);
+                outbox::mark_failed(db, mail.id, &error, retry_at, now()).await?;
             }
         }
     }
+    Ok(sent)
 }
 
 async fn deliver(mailer: &Mailer, mail: &Mail) -> Result<(), String> {
@@ -85,6 +82,11 @@ async fn deliver(mailer: &Mailer, mail: &Mail) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_delivery_ends_well_inside_its_lease() {
+        assert!(super::SEND_TIMEOUT.as_secs() as i64 * 2 <= super::LEASE_SECS);
+    }
+
     #[test]
     fn backoff_doubles_then_caps() {
         let waits: Vec<i64> = (1..=10).map(super::backoff).collect();
