@@ -229,7 +229,8 @@ async fn users_are_disabled_and_deleted_with_an_heir(backend: Backend) {
 
 async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
-    app.signed_in(Role::Admin).await;
+    // Mail settings are the owner's (see mail_settings_cannot_be_turned_against_the_owner).
+    app.signed_in(Role::Owner).await;
     let page = app.get("/admin/settings").await;
     page.assert_contains(r#"value="Folio""#);
     // Comments are not part of Folio yet, so the settings offer no choices about them.
@@ -288,7 +289,56 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
     assert!(entry.contains("site_title") && !entry.contains("s3cret"), "{entry}");
 }
 
+/// Whoever controls the mail server reads every reset link: an administrator can neither
+/// point mail elsewhere (nor carry the saved password there), and nobody sends the password
+/// unencrypted except to this machine.
+async fn mail_settings_cannot_be_turned_against_the_owner(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let owner = app.user(Role::Owner, "owner@example.org").await;
+    let admin = app.user(Role::Admin, "admin@example.org").await;
+    let smtp = |host: &'static str, security: &'static str, user: &'static str, password: &'static str| {
+        vec![
+            ("site_title", "Folio"),
+            ("site_description", "d"),
+            ("logo_url", ""),
+            ("posts_per_page", "10"),
+            ("signup", "open"),
+            ("smtp_host", host),
+            ("smtp_port", "587"),
+            ("smtp_security", security),
+            ("smtp_username", user),
+            ("smtp_password", password),
+            ("mail_from", ""),
+        ]
+    };
+    assert_eq!(app.sign_in(&owner.email, PASSWORD).await.status, Status::SeeOther);
+    let saved = app.submit("/admin/settings", &smtp("mail.example.org", "starttls", "folio", "s3cret")).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
+    // Without TLS, a password only goes to this machine.
+    let plain = app.submit("/admin/settings", &smtp("mail.example.org", "none", "folio", "")).await;
+    assert_eq!(plain.status, Status::UnprocessableEntity);
+    plain.assert_contains("never sent unencrypted");
+    let local = app.submit("/admin/settings", &smtp("localhost", "none", "folio", "s3cret")).await;
+    assert_eq!(local.status, Status::SeeOther, "{}", local.body);
+    // A new host does not inherit the saved password.
+    app.submit("/admin/settings", &smtp("mail.example.org", "starttls", "folio", "s3cret")).await;
+    app.submit("/admin/settings", &smtp("evil.example.net", "starttls", "folio", "")).await;
+    assert_eq!(app.text("SELECT value FROM site_settings WHERE key = 'smtp_password'").await, "");
+
+    app.submit("/admin/settings", &smtp("mail.example.org", "starttls", "folio", "s3cret")).await;
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(app.sign_in(&admin.email, PASSWORD).await.status, Status::SeeOther);
+    let page = app.get("/admin/settings").await;
+    page.assert_contains("Only the owner can change how mail is sent");
+    page.assert_lacks(r#"name="smtp_host""#);
+    let tried = app.submit("/admin/settings", &smtp("evil.example.net", "none", "", "")).await;
+    assert_eq!(tried.status, Status::SeeOther, "the rest of the settings still save: {}", tried.body);
+    assert_eq!(app.text("SELECT value FROM site_settings WHERE key = 'smtp_host'").await, "mail.example.org");
+    assert_eq!(app.text("SELECT value FROM site_settings WHERE key = 'smtp_password'").await, "s3cret");
+}
+
 both_backends!(
+    mail_settings_cannot_be_turned_against_the_owner,
     every_screen_answers_by_role,
     the_dashboard_counts_and_lists_work_in_progress,
     pages_are_created_validated_locked_and_deleted,

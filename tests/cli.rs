@@ -83,6 +83,26 @@ fn bad_configuration_stops_with_one_line() {
         .output()
         .unwrap();
     assert_one_line_error(&out, "posts_per_page");
+    // A password over plain SMTP to another machine would cross the network readable.
+    for (url, refused) in [
+        ("smtp://folio:pw@mail.example.org:25", true),
+        ("smtp://folio:pw@mail.example.org:587?tls=required", false),
+        ("smtps://folio:pw@mail.example.org", false),
+        ("smtp://folio:pw@127.0.0.1:25", false),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .current_dir(dir.path())
+            .args(["migrate"])
+            .env("DATABASE_URL", "sqlite://x.db")
+            .env("ROCKET_SMTP_URL", url)
+            .output()
+            .unwrap();
+        if refused {
+            assert_one_line_error(&out, "without TLS");
+        } else {
+            assert!(out.status.success(), "{url}: {}", stderr(&out));
+        }
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_folio"))
         .current_dir(dir.path())
         .args(["migrate"])

@@ -32,6 +32,9 @@ pub enum Action {
     ManageUsers,
     /// Change site settings.
     ManageSettings,
+    /// Choose the mail server. Owner only: whoever controls it reads every password-reset link,
+    /// the owner's included.
+    ManageMail,
     /// Hand the owner role to someone else.
     TransferOwnership,
     /// Comment and subscribe as a reader.
@@ -83,7 +86,7 @@ impl Role {
             PublishOwnPosts => self <= Role::Author,
             EditAllContent | ManageTaxonomy | ModerateComments => self <= Role::Editor,
             ManageUsers | ManageSettings => self <= Role::Admin,
-            TransferOwnership => self == Role::Owner,
+            TransferOwnership | ManageMail => self == Role::Owner,
         }
     }
 
@@ -172,6 +175,7 @@ mod tests {
             (ManageUsers, "OA----"),
             (ManageSettings, "OA----"),
             (TransferOwnership, "O-----"),
+            (ManageMail, "O-----"),
             (Comment, "OAEACM"),
         ];
         for (action, allowed) in table {

@@ -103,9 +103,14 @@ pub struct SettingsInput {
     pub mail_from: String,
 }
 
-/// Checks the form; the result is every (key, value) to store, or a message per field.
-/// `smtp_password` is only among them when a new one was typed or clearing was asked for.
-pub fn check(input: &SettingsInput) -> Result<Vec<(&'static str, String)>, FieldErrors> {
+/// Checks the form against the `current` settings; the result is every (key, value) to store, or
+/// a message per field. `smtp_password` is among them when a new one was typed, clearing was
+/// asked for, or the server it was for changed (host, port, security or user: the saved password
+/// never follows mail to another server).
+pub fn check(
+    input: &SettingsInput,
+    current: &SettingsInput,
+) -> Result<Vec<(&'static str, String)>, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut out: Vec<(&'static str, String)> = Vec::new();
     if let Some(v) = errors.check("site_title", short_text(&input.site_title, 120, "the site title")) {
@@ -139,6 +144,17 @@ pub fn check(input: &SettingsInput) -> Result<Vec<(&'static str, String)>, Field
         None => errors.add("comment_moderation", "Choose how comments are moderated."),
     }
     check_smtp(input, &mut errors, &mut out);
+    let server = |i: &SettingsInput| {
+        (
+            i.smtp_host.trim().to_owned(),
+            i.smtp_port.trim().to_owned(),
+            i.smtp_security.clone(),
+            i.smtp_username.trim().to_owned(),
+        )
+    };
+    if server(input) != server(current) && !out.iter().any(|(k, _)| *k == "smtp_password") {
+        out.push(("smtp_password", String::new()));
+    }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
@@ -161,6 +177,13 @@ fn check_smtp(input: &SettingsInput, errors: &mut FieldErrors, out: &mut Vec<(&'
         _ => errors.add("smtp_port", "Enter a port number such as 587 or 465."),
     }
     match SMTP_SECURITY.iter().find(|(k, _)| *k == input.smtp_security) {
+        Some((k, _)) if *k == "none" && !input.smtp_username.trim().is_empty() && !is_loopback(host) => {
+            errors.add(
+                "smtp_security",
+                "Choose STARTTLS or TLS: a user name and password are never sent unencrypted, except to \
+                 a mail server on this machine.",
+            );
+        }
         Some((k, _)) => out.push(("smtp_security", (*k).to_owned())),
         None => errors.add("smtp_security", "Choose how the connection is secured."),
     }
@@ -187,6 +210,13 @@ fn check_smtp(input: &SettingsInput, errors: &mut FieldErrors, out: &mut Vec<(&'
     } else {
         errors.add("mail_from", "Enter an address like Folio <news@example.org>.");
     }
+}
+
+/// Whether `host` names this machine (`localhost` or a loopback address).
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A link of the main navigation.
@@ -262,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_valid_form_becomes_pairs_and_keeps_the_saved_password() {
-        let pairs = check(&valid()).unwrap();
+        let pairs = check(&valid(), &valid()).unwrap();
         let get = |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("nav"), Some(r#"[{"label":"Home","url":"/"},{"label":"About","url":"/about"}]"#));
         assert_eq!(get("posts_per_page"), Some("10"));
@@ -278,7 +308,7 @@ mod tests {
         bad.signup = "anyone".into();
         bad.smtp_port = "http".into();
         bad.mail_from = "not an address".into();
-        let errors = check(&bad).unwrap_err();
+        let errors = check(&bad, &valid()).unwrap_err();
         for field in ["site_title", "posts_per_page", "nav", "signup", "smtp_port", "mail_from"] {
             assert!(errors.get(field).is_some(), "{field}");
         }

@@ -22,6 +22,20 @@ pub fn check_config(smtp_url: &str, mail_from: &str) -> Result<(), String> {
     if !smtp_url.is_empty() {
         AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
             .map_err(|e| format!("smtp_url is not usable ({e}): use smtp://HOST:PORT, add ?tls=required for STARTTLS, or smtps://HOST"))?;
+        // lettre's `smtp://` without `tls=required` is plain text: a password would cross the
+        // network readable, unless the server is on this machine.
+        if let Ok(url) = url::Url::parse(smtp_url) {
+            let plain =
+                url.scheme() == "smtp" && !url.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+            if plain
+                && !url.username().is_empty()
+                && !site_settings::is_loopback(url.host_str().unwrap_or(""))
+            {
+                return Err(
+                    "smtp_url sends a password without TLS: use smtps://, or add ?tls=required".into()
+                );
+            }
+        }
     }
     mail_from.parse::<Mailbox>().map_err(|e| format!("mail_from `{mail_from}` is not an address: {e}"))?;
     Ok(())

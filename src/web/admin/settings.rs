@@ -33,6 +33,8 @@ pub struct SettingsPage<'a> {
     errors: FieldErrors,
     password_saved: bool,
     smtp_in_config: bool,
+    /// Only the owner chooses the mail server ([`Action::ManageMail`]).
+    may_manage_mail: bool,
     images: Vec<(String, String)>,
 }
 
@@ -99,6 +101,7 @@ async fn page<'a>(
         input,
         errors,
         password_saved: saved_value(&saved, "smtp_password").is_some_and(|p| !p.is_empty()),
+        may_manage_mail: desk.can(Action::ManageMail),
         smtp_in_config: !config.settings.smtp_url.is_empty(),
         images: media::recent_images(db, 50).await?,
     })
@@ -180,7 +183,22 @@ async fn save(
         clear_smtp_password: form.clear_smtp_password,
         mail_from: form.mail_from,
     };
-    let pairs = match site_settings::check(&input) {
+    let saved = settings::all(&db).await?;
+    let current = current_input(&desk.site, config, &saved);
+    // Mail settings are the owner's: anyone else's form has no mail fields, and what it sends
+    // for them counts for nothing.
+    let may_manage_mail = desk.can(Action::ManageMail);
+    let mut input = input;
+    if !may_manage_mail {
+        input.smtp_host.clone_from(&current.smtp_host);
+        input.smtp_port.clone_from(&current.smtp_port);
+        input.smtp_security.clone_from(&current.smtp_security);
+        input.smtp_username.clone_from(&current.smtp_username);
+        input.smtp_password.clear();
+        input.clear_smtp_password = false;
+        input.mail_from.clone_from(&current.mail_from);
+    }
+    let pairs = match site_settings::check(&input, &current) {
         Ok(pairs) => pairs,
         Err(errors) => {
             // The typed password is not sent back, as on every other render.
