@@ -283,7 +283,62 @@ async fn the_outbox_keeps_no_live_links(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE claimed_until > 0").await, 1);
 }
 
+/// An invitation can be revoked, a new one to the same address replaces it, and an inviter's
+/// invitations die with their power to invite (disabled, demoted or deleted).
+async fn invitations_can_be_revoked_and_die_with_their_sender(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let owner = app.user(Role::Owner, "owner@example.org").await;
+    let admin = app.user(Role::Admin, "admin@example.org").await;
+    let live = |path: String| {
+        let app = &app;
+        async move { !app.get(&path).await.body.contains("This link no longer works") }
+    };
+    assert_eq!(app.sign_in(&admin.email, PASSWORD).await.status, Status::SeeOther);
+    app.submit("/admin/users/invite", &[("email", "pat@example.org"), ("role", "editor")]).await;
+    let first = path_of(&sink.wait_for("pat@example.org").await, "/invite/");
+    app.submit("/admin/users/invite", &[("email", "Pat@Example.org"), ("role", "contributor")]).await;
+    sink.wait_for_text("pat@example.org", "Contributor").await;
+    assert!(!live(first.clone()).await, "a new invitation replaces the first");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1);
+    app.get("/admin/users").await.assert_contains(r#"name="email" value="pat@example.org""#);
+    let revoked = app.submit("/admin/users/invitations/revoke", &[("email", "pat@example.org")]).await;
+    assert_eq!(revoked.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 0);
+    app.get("/admin/users").await.assert_lacks(r#"name="email" value="pat@example.org""#);
+
+    // Disabling, demoting or deleting the sender ends their invitations.
+    for (what, fields) in [
+        ("disabled", vec![("disabled", "true")]),
+        ("role", vec![("role", "editor")]),
+        ("delete", vec![("heir", "")]),
+    ] {
+        app.submit("/sign-out", &[]).await;
+        assert_eq!(app.sign_in(&admin.email, PASSWORD).await.status, Status::SeeOther, "{what}");
+        app.submit("/admin/users/invite", &[("email", "sam@example.org"), ("role", "author")]).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1, "{what}");
+        app.submit("/sign-out", &[]).await;
+        assert_eq!(app.sign_in(&owner.email, PASSWORD).await.status, Status::SeeOther);
+        let heir = owner.id.to_string();
+        let fields: Vec<(&str, &str)> =
+            fields.into_iter().map(|(k, v)| (k, if k == "heir" { heir.as_str() } else { v })).collect();
+        let path = match what {
+            "delete" => format!("/admin/users/{}/delete", admin.id),
+            other => format!("/admin/users/{}/{other}", admin.id),
+        };
+        let done = app.submit(&path, &fields).await;
+        assert_eq!(done.status, Status::SeeOther, "{what}: {}", done.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 0, "{what}");
+        if what == "disabled" {
+            app.submit(&format!("/admin/users/{}/disabled", admin.id), &[("disabled", "false")]).await;
+        }
+        if what == "role" {
+            app.submit(&format!("/admin/users/{}/role", admin.id), &[("role", "admin")]).await;
+        }
+    }
+}
+
 both_backends!(
+    invitations_can_be_revoked_and_die_with_their_sender,
     the_outbox_keeps_no_live_links,
     mailed_links_die_when_the_address_or_password_changes,
     password_reset_by_mail,

@@ -50,14 +50,19 @@ pub struct NewToken<'a> {
 }
 
 /// Stores a token. A new reset, email or confirmation link replaces the user's earlier one of the
-/// same purpose, so only the latest mail works.
+/// same purpose, and a new invitation replaces earlier ones to the same address (whatever their
+/// role), so only the latest mail works.
 pub async fn create(db: &Db, token_hash: &str, t: &NewToken<'_>, now: Timestamp) -> sqlx::Result<()> {
     const EARLIER: &str = "DELETE FROM tokens WHERE user_id = $1 AND purpose = $2";
+    const EARLIER_INVITES: &str = "DELETE FROM tokens WHERE purpose = 'invite' AND lower(email) = lower($1)";
     const INSERT: &str = "INSERT INTO tokens (token_hash, purpose, user_id, email, role, created_by,
                           created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     super::in_tx!(db, |tx| {
         if let Some(user_id) = t.user_id {
             sqlx::query(EARLIER).bind(user_id).bind(t.purpose.as_str()).execute(&mut *tx).await?;
+        }
+        if t.purpose == Purpose::Invite {
+            sqlx::query(EARLIER_INVITES).bind(t.email).execute(&mut *tx).await?;
         }
         sqlx::query(INSERT)
             .bind(token_hash)
@@ -113,6 +118,13 @@ pub async fn pending_invitations(db: &Db, now: Timestamp) -> sqlx::Result<Vec<(S
     const SQL: &str = "SELECT email, role, expires_at FROM tokens
                        WHERE purpose = 'invite' AND expires_at > $1 ORDER BY created_at DESC";
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(now).fetch_all(pool).await)
+}
+
+/// Revokes the outstanding invitations to `email`; returns how many there were.
+pub async fn revoke_invitations(db: &Db, email: &str) -> sqlx::Result<u64> {
+    const SQL: &str = "DELETE FROM tokens WHERE purpose = 'invite' AND lower(email) = lower($1)";
+    let done = on_pool!(db, |pool| sqlx::query(SQL).bind(email).execute(pool).await?.rows_affected());
+    Ok(done)
 }
 
 /// Deletes expired tokens (housekeeping).

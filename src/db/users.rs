@@ -213,6 +213,10 @@ pub async fn update_profile(
 /// since all of them were sent to an address or for a password that no longer holds.
 const REVOKE_LINKS: &str = "DELETE FROM tokens WHERE user_id = $1 OR email = $2";
 
+/// The invitations `$1` sent: they go when the sender loses the power to invite (disabled,
+/// given another role, deleted), as an admin's keys would.
+const DROP_INVITATIONS: &str = "DELETE FROM tokens WHERE purpose = 'invite' AND created_by = $1";
+
 /// Stores a new password hash and ends every session of the account except `keep` (the one that
 /// made the change, if any), along with every outstanding mailed link ([`REVOKE_LINKS`]).
 pub async fn set_password(db: &Db, id: i64, hash: &str, keep: Option<&str>) -> sqlx::Result<()> {
@@ -251,16 +255,15 @@ pub async fn confirm_email(db: &Db, id: i64, email: &str, now: Timestamp) -> sql
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))
 }
 
-/// Changes a role. The owner row is never touched here (see [`transfer_ownership`]).
+/// Changes a role, dropping the invitations the account sent. The owner row is never touched
+/// here (see [`transfer_ownership`]).
 pub async fn set_role(db: &Db, id: i64, role: Role) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE users SET role = $2 WHERE id = $1 AND role <> 'owner'";
-    let done = on_pool!(db, |pool| sqlx::query(SQL)
-        .bind(id)
-        .bind(role.as_str())
-        .execute(pool)
-        .await?
-        .rows_affected());
-    Ok(done == 1)
+    Ok(in_tx!(db, |tx| {
+        let done = sqlx::query(SQL).bind(id).bind(role.as_str()).execute(&mut *tx).await?.rows_affected();
+        sqlx::query(DROP_INVITATIONS).bind(id).execute(&mut *tx).await?;
+        done == 1
+    }))
 }
 
 /// Disables an account (ending its sessions at once) or enables it again. Enabling touches
@@ -276,6 +279,7 @@ pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: Timestamp) -> s
     in_tx!(db, |tx| {
         sqlx::query(DISABLE).bind(id).bind(now).execute(&mut *tx).await?;
         sqlx::query(END).bind(id).execute(&mut *tx).await?;
+        sqlx::query(DROP_INVITATIONS).bind(id).execute(&mut *tx).await?;
     });
     Ok(())
 }
@@ -305,6 +309,7 @@ pub async fn delete(db: &Db, id: i64, heir: i64) -> sqlx::Result<()> {
     in_tx!(db, |tx| {
         sqlx::query(POSTS).bind(id).bind(heir).execute(&mut *tx).await?;
         sqlx::query(PAGES).bind(id).bind(heir).execute(&mut *tx).await?;
+        sqlx::query(DROP_INVITATIONS).bind(id).execute(&mut *tx).await?;
         sqlx::query(USER).bind(id).execute(&mut *tx).await?;
     });
     Ok(())

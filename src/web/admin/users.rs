@@ -157,6 +157,22 @@ pub struct RoleForm {
     role: String,
 }
 
+#[derive(FromForm)]
+pub struct RevokeForm {
+    email: String,
+}
+
+#[post("/admin/users/invitations/revoke", data = "<form>")]
+async fn revoke(db: Connection<FolioDb>, desk: Desk, form: Form<RevokeForm>) -> AppResult<Answer> {
+    desk.require(Action::ManageUsers)?;
+    let email = form.email.trim();
+    if tokens::revoke_invitations(&db, email).await? == 0 {
+        return Ok(failed(desk.hx, "/admin/users", "That invitation was already used, revoked or expired."));
+    }
+    desk.audit(&db, "revoked the invitation of", email, "").await?;
+    Ok(done(desk.hx, "/admin/users", format!("The invitation to {email} no longer works.")))
+}
+
 #[post("/admin/users/<id>/role", data = "<form>")]
 async fn change_role(
     db: Connection<FolioDb>,
@@ -277,5 +293,5 @@ async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64, form: Form<DeleteF
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![index, invite, change_role, set_disabled, transfer, confirm_delete, delete]
+    routes![index, invite, revoke, change_role, set_disabled, transfer, confirm_delete, delete]
 }
