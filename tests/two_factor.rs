@@ -72,4 +72,52 @@ async fn two_factor_can_be_turned_off_with_the_password(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL").await, 0);
 }
 
-both_backends!(two_factor_sign_in_end_to_end, two_factor_can_be_turned_off_with_the_password);
+/// On a shared computer, the next person must not enrol a secret the previous one scanned: the
+/// setup secret belongs to one account and goes at sign-out.
+async fn a_setup_secret_belongs_to_one_account_and_one_session(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let first = app.user(Role::Author, "first@example.org").await;
+    let second = app.user(Role::Author, "second@example.org").await;
+    assert_eq!(app.sign_in(&first.email, PASSWORD).await.status, Status::SeeOther);
+    let page = app.get("/account/two-factor").await;
+    let scanned = between(&page.body, r#"<code class="secret">"#, "</code>").to_owned();
+    let kept = page
+        .headers
+        .iter()
+        .find(|(n, v)| n.eq_ignore_ascii_case("Set-Cookie") && v.starts_with("folio_totp="))
+        .map(|(_, v)| v.trim_start_matches("folio_totp=").split(';').next().unwrap_or("").to_owned())
+        .expect("the setup cookie");
+    let again = app.get("/account/two-factor").await;
+    assert_eq!(between(&again.body, r#"<code class="secret">"#, "</code>"), scanned, "kept while setting up");
+    let out = app.submit("/sign-out", &[]).await;
+    assert!(
+        out.headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("Set-Cookie") && v.starts_with("folio_totp=;")),
+        "sign-out removes the setup cookie: {:?}",
+        out.headers
+    );
+    assert_eq!(app.sign_in(&second.email, PASSWORD).await.status, Status::SeeOther);
+    let theirs = app.get("/account/two-factor").await;
+    assert_ne!(between(&theirs.body, r#"<code class="secret">"#, "</code>"), scanned);
+    // Even the first account's setup cookie, kept and sent again, is not the second's to enrol.
+    let code = totp::code_at(&scanned, now()).unwrap();
+    let body =
+        format!("_csrf={}&current_password={}&code={code}", app.csrf().await, PASSWORD.replace(' ', "+"));
+    let enrolled = app
+        .client
+        .post("/account/two-factor/enable")
+        .header(rocket::http::ContentType::Form)
+        .cookie(rocket::http::Cookie::new("folio_totp", kept))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(enrolled.status(), Status::UnprocessableEntity);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL").await, 0);
+}
+
+both_backends!(
+    two_factor_sign_in_end_to_end,
+    two_factor_can_be_turned_off_with_the_password,
+    a_setup_secret_belongs_to_one_account_and_one_session,
+);

@@ -205,8 +205,13 @@ pub async fn end_session(
 ) -> AppResult<()> {
     sessions::delete(db, &current.session.token_hash).await?;
     cookies.remove(cookie(config, "folio_session", String::new(), None));
+    // A two-factor secret half set up stays with the person who began it.
+    cookies.remove_private(cookie(config, SETUP_COOKIE, String::new(), None));
     Ok(())
 }
+
+/// The encrypted cookie that holds a two-factor secret being set up (`USER_ID:SECRET`).
+pub const SETUP_COOKIE: &str = "folio_totp";
 
 /// The pending second step of a sign-in: the password was right, the code is still to come.
 /// Kept in an encrypted cookie (Rocket's private cookies) for five minutes.

@@ -14,7 +14,7 @@ use crate::db::{FolioDb, users};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, totp};
 use crate::error::{AppError, AppResult};
-use crate::web::auth::{ClientAddr, CurrentUser, cookie, cookie_name};
+use crate::web::auth::{ClientAddr, CurrentUser, SETUP_COOKIE, cookie, cookie_name};
 use crate::web::csrf::CsrfToken;
 use crate::web::form::Form;
 use crate::web::forms::{Answer, Notice, done, failed, private_meta, show};
@@ -62,13 +62,19 @@ pub struct PasswordOnly {
     current_password: String,
 }
 
-/// The secret being set up, kept in an encrypted cookie until a code proves the app has it.
-fn setup_secret(config: &Config, cookies: &CookieJar<'_>) -> String {
-    if let Some(secret) = cookies.get_private(&cookie_name(config, "folio_totp")) {
-        return secret.value().to_owned();
+/// The secret being set up for `user_id`, kept in an encrypted cookie until a code proves the
+/// app has it. The cookie names the account it is for: a secret set up by someone else on this
+/// browser (a shared computer) is never offered or enrolled; sign-out removes it too.
+fn setup_secret(config: &Config, cookies: &CookieJar<'_>, user_id: i64) -> String {
+    let saved = cookies.get_private(&cookie_name(config, SETUP_COOKIE)).and_then(|c| {
+        let (owner, secret) = c.value().split_once(':')?;
+        (owner.parse() == Ok(user_id)).then(|| secret.to_owned())
+    });
+    if let Some(secret) = saved {
+        return secret;
     }
     let secret = totp::new_secret();
-    cookies.add_private(cookie(config, "folio_totp", secret.clone(), Some(SETUP_SECS)));
+    cookies.add_private(cookie(config, SETUP_COOKIE, format!("{user_id}:{secret}"), Some(SETUP_SECS)));
     secret
 }
 
@@ -86,7 +92,7 @@ async fn render<'a>(
     let setup = if current.user.has_two_factor() {
         None
     } else {
-        let secret = setup_secret(config, cookies);
+        let secret = setup_secret(config, cookies, current.user.id);
         let url = totp::setup_url(&secret, &site.title, &current.user.email)
             .ok_or_else(|| AppError::internal("cannot build the TOTP setup URL"))?;
         let svg = totp::qr_svg(&url).ok_or_else(|| AppError::internal("cannot draw the QR code"))?;
@@ -169,7 +175,7 @@ async fn enable(
     if current.user.has_two_factor() {
         return Ok(failed(hx, "/account/two-factor", "Two-factor sign-in is already on."));
     }
-    let secret = setup_secret(config, cookies);
+    let secret = setup_secret(config, cookies, current.user.id);
     let mut errors = FieldErrors::new();
     if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
         errors.add("current_password", "That is not your current password.");
@@ -184,7 +190,7 @@ async fn enable(
     };
     let (codes, hashes) = new_codes();
     users::enable_totp(&db, current.user.id, &secret, step, &hashes).await?;
-    cookies.remove_private(cookie(config, "folio_totp", String::new(), None));
+    cookies.remove_private(cookie(config, SETUP_COOKIE, String::new(), None));
     Ok(show(&codes_page(&site, csrf.0, &current, codes))?.into())
 }
 
