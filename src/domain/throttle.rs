@@ -24,8 +24,18 @@ pub const PER_ADDRESS: Policy = Policy { limit: 20, window: 15 * 60 };
 /// on average to hit one of the three six-digit codes a step accepts (NIST SP 800-63B 5.2.2 asks
 /// for at most 100 consecutive failures).
 pub const PER_SECOND_FACTOR: Policy = Policy { limit: 5, window: 15 * 60 };
+/// Sign-ups and address changes per client address: each costs a 19 MiB password hash and a
+/// mail. 30 sign-ups in a row from one address were all accepted before this limit.
+pub const MAIL_PER_ADDRESS: Policy = Policy { limit: 20, window: 60 * 60 };
+/// Sign-up and address-change mails per recipient: an inbox gets a few, never a flood (a sign-up
+/// for a registered address mails "you already have an account" each time).
+pub const MAIL_PER_RECIPIENT: Policy = Policy { limit: 3, window: 60 * 60 };
+/// Address-change links per account: a member cannot mail links to address after address.
+pub const MAIL_PER_ACCOUNT: Policy = Policy { limit: 5, window: 60 * 60 };
+
 /// Every policy above, for housekeeping: counts older than the longest window are dropped.
-pub const ALL: [Policy; 3] = [PER_ACCOUNT, PER_ADDRESS, PER_SECOND_FACTOR];
+pub const ALL: [Policy; 6] =
+    [PER_ACCOUNT, PER_ADDRESS, PER_SECOND_FACTOR, MAIL_PER_ADDRESS, MAIL_PER_RECIPIENT, MAIL_PER_ACCOUNT];
 
 /// The longest window of [`ALL`], in seconds.
 pub fn longest_window() -> i64 {
@@ -49,6 +59,25 @@ pub fn second_factor(user_id: i64, client: &str) -> [Limit; 2] {
 /// out, yet nobody can flood an inbox.
 pub fn reset(account: &str, client: &str) -> [Limit; 2] {
     [(format!("reset:{account}"), PER_ACCOUNT), (format!("reset-addr:{}", client_key(client)), PER_ADDRESS)]
+}
+
+/// A sign-up for `recipient` from `client`: counted whether or not the address has an account,
+/// so the limit says nothing about that either.
+pub fn sign_up(recipient: &str, client: &str) -> [Limit; 2] {
+    [
+        (format!("mail-to:{recipient}"), MAIL_PER_RECIPIENT),
+        (format!("mail-addr:{}", client_key(client)), MAIL_PER_ADDRESS),
+    ]
+}
+
+/// A request by user `user_id` to move their account to `recipient`, from `client`. Shares the
+/// recipient's and the client's counts with sign-ups: both mail a link to an address typed in.
+pub fn email_change(user_id: i64, recipient: &str, client: &str) -> [Limit; 3] {
+    [
+        (format!("mail-to:{recipient}"), MAIL_PER_RECIPIENT),
+        (format!("mail-addr:{}", client_key(client)), MAIL_PER_ADDRESS),
+        (format!("mail-user:{user_id}"), MAIL_PER_ACCOUNT),
+    ]
 }
 
 /// The part of a client address that names one client: an IPv4 address whole, an IPv6 address
@@ -104,6 +133,17 @@ mod tests {
         assert_eq!(client_key("::ffff:198.51.100.7"), "198.51.100.7");
         assert_ne!(client_key("::ffff:198.51.100.7"), client_key("::ffff:198.51.100.8"));
         assert_eq!(client_key(""), "");
+    }
+
+    #[test]
+    fn sign_ups_and_address_changes_share_the_recipient_and_client_counts() {
+        let [(to, _), (from, _)] = sign_up("b@example.org", "192.0.2.1");
+        let [(change_to, _), (change_from, _), (member, policy)] =
+            email_change(7, "b@example.org", "192.0.2.1");
+        assert_eq!((to, from), (change_to, change_from));
+        assert_eq!(policy, MAIL_PER_ACCOUNT);
+        assert_eq!(member, "mail-user:7");
+        assert_eq!(longest_window(), 3600, "housekeeping keeps an hour of attempts");
     }
 
     #[test]
