@@ -11,7 +11,6 @@ use crate::config::Config;
 use crate::db::sessions::Lifetimes;
 use crate::db::{Db, FolioDb, sessions, settings, throttle, tokens};
 use crate::domain::now;
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
 use crate::mail::{Mailer, sender};
 use crate::web::view::LiveSite;
 
@@ -64,11 +63,10 @@ async fn maintain(db: Db, live: LiveSite, mailer: Mailer, lifetimes: Lifetimes, 
 
 async fn prune(db: &Db, lifetimes: Lifetimes) {
     let now = now();
-    let oldest_window = PER_ACCOUNT.window.max(PER_ADDRESS.window);
     let results = [
         sessions::prune(db, now, lifetimes).await,
         tokens::prune(db, now).await,
-        throttle::prune(db, now - oldest_window).await,
+        throttle::prune(db, now - crate::domain::throttle::longest_window()).await,
         crate::db::outbox::prune(db, now).await,
     ];
     for result in results {

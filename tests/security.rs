@@ -190,6 +190,146 @@ async fn sign_in_is_throttled_per_address_from_the_trusted_header_only(backend: 
     }
 }
 
+async fn parallel_sign_ins_are_counted_before_any_password_is_checked(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.user(Role::Editor, "target@example.org").await;
+    let token = app.csrf().await;
+    let attempts = (0..40).map(|_| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let fields = [
+                ("_csrf", token.as_str()),
+                ("email", "target@example.org"),
+                ("password", "wrong password 1"),
+                ("next", ""),
+            ];
+            app.post("/sign-in", &fields, &[]).await.status
+        }
+    });
+    let statuses = rocket::futures::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == Status::UnprocessableEntity).count();
+    let refused = statuses.iter().filter(|s| **s == Status::TooManyRequests).count();
+    assert!(checked <= 5, "{checked} of 40 parallel attempts on one account reached the password check");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+}
+
+async fn successful_sign_ins_do_not_count_against_the_address(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.user(Role::Editor, "office@example.org").await;
+    // 20 is the per-address limit: an office behind one address signs in all day.
+    for i in 0..25 {
+        assert_eq!(app.sign_in(&user.email, PASSWORD).await.status, Status::SeeOther, "sign-in {i}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM sign_in_failures").await, 0);
+}
+
+async fn ipv6_clients_are_counted_by_their_64_bit_prefix(backend: Backend) {
+    let proxied = Figment::new().merge(("client_ip_header", "X-Forwarded-For"));
+    let app = TestApp::with_config(backend, base(), proxied).await;
+    let token = app.csrf().await;
+    let attempt = |i: usize, addr: String| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let email = format!("user{i}@example.org");
+            let fields = [
+                ("_csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", "wrong password 1"),
+                ("next", ""),
+            ];
+            app.post("/sign-in", &fields, &[("X-Forwarded-For", addr.as_str())]).await.status
+        }
+    };
+    // One host may hold every address of its /64: each attempt from a new one.
+    for i in 0..20 {
+        assert_eq!(attempt(i, format!("2001:db8:1:2::{:x}", i + 1)).await, Status::UnprocessableEntity);
+    }
+    assert_eq!(attempt(20, "2001:db8:1:2:ffff:ffff:ffff:fffe".into()).await, Status::TooManyRequests);
+    assert_eq!(attempt(21, "2001:db8:1:3::1".into()).await, Status::UnprocessableEntity, "the next /64");
+    // IPv4 keeps its whole address, also when it arrives mapped into IPv6.
+    for i in 0..20 {
+        assert_eq!(attempt(30 + i, "::ffff:198.51.100.7".into()).await, Status::UnprocessableEntity);
+    }
+    assert_eq!(attempt(60, "198.51.100.7".into()).await, Status::TooManyRequests);
+    assert_eq!(attempt(61, "198.51.100.8".into()).await, Status::UnprocessableEntity);
+}
+
+async fn sign_ups_are_throttled_per_address_and_per_recipient(backend: Backend) {
+    let proxied = Figment::new().merge(("client_ip_header", "X-Forwarded-For"));
+    let app = TestApp::with_config(backend, base(), proxied).await;
+    app.user(Role::Member, "taken@example.org").await;
+    let token = app.csrf().await;
+    let sign_up = |email: String, addr: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let fields = [
+                ("_csrf", token.as_str()),
+                ("display_name", "Reader"),
+                ("email", &email),
+                ("password", PASSWORD),
+            ];
+            app.post("/sign-up", &fields, &[("X-Forwarded-For", addr)]).await
+        }
+    };
+    // Per client address: 20 an hour, each a password hash and a mail.
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(sign_up(format!("reader{i}@example.org"), "198.51.100.7").await.status);
+    }
+    let accepted = statuses.iter().filter(|s| **s == Status::SeeOther).count();
+    assert_eq!(accepted, 20, "{statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == Status::TooManyRequests), "{statuses:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email LIKE 'reader%'").await, 20);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE recipient LIKE 'reader%'").await, 20);
+
+    // Per recipient: 3 an hour from anywhere, and the same whether or not the address has an account.
+    let clients = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"];
+    for email in ["taken@example.org", "fresh@example.org"] {
+        for (i, addr) in clients.into_iter().enumerate() {
+            let page = sign_up(email.to_owned(), addr).await;
+            let expected = if i < 3 { Status::SeeOther } else { Status::TooManyRequests };
+            assert_eq!(page.status, expected, "{email}, attempt {i}");
+            if i == 3 {
+                let wait: u64 = page.header("Retry-After").unwrap().parse().unwrap();
+                assert!((1..=3600).contains(&wait), "{wait}");
+                page.assert_contains("Too many attempts");
+            }
+        }
+    }
+    for email in ["taken@example.org", "fresh@example.org"] {
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE recipient = '{email}'")).await, 3);
+    }
+}
+
+async fn email_changes_are_throttled_per_recipient_and_member(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Member).await;
+    let change = |email: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.submit("/account/email", &[("email", email), ("current_password", password)]).await.status
+        }
+    };
+    // A wrong password sends nothing, so it uses up nothing of these limits.
+    assert_eq!(change("moved@example.org", "wrong password!").await, Status::UnprocessableEntity);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(change("moved@example.org", PASSWORD).await);
+    }
+    assert_eq!(statuses, [Status::SeeOther, Status::SeeOther, Status::SeeOther, Status::TooManyRequests]);
+    // Per member: 5 links an hour, whatever the addresses.
+    let mut others = Vec::new();
+    for email in ["other1@example.org", "other2@example.org", "other3@example.org"] {
+        others.push(change(email, PASSWORD).await);
+    }
+    assert_eq!(others, [Status::SeeOther, Status::SeeOther, Status::TooManyRequests]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE recipient IN ('moved@example.org', 'other1@example.org', 'other2@example.org', 'other3@example.org')").await,
+        5
+    );
+}
+
 async fn account_pages_send_security_headers(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
     for path in ["/sign-in", "/sign-up", "/password-reset", "/setup"] {
@@ -241,5 +381,10 @@ both_backends!(
     sessions_expire_and_can_be_revoked,
     sign_in_is_throttled_per_account,
     sign_in_is_throttled_per_address_from_the_trusted_header_only,
+    parallel_sign_ins_are_counted_before_any_password_is_checked,
+    successful_sign_ins_do_not_count_against_the_address,
+    ipv6_clients_are_counted_by_their_64_bit_prefix,
+    sign_ups_are_throttled_per_address_and_per_recipient,
+    email_changes_are_throttled_per_recipient_and_member,
     account_pages_send_security_headers,
 );

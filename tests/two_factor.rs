@@ -116,8 +116,35 @@ async fn a_setup_secret_belongs_to_one_account_and_one_session(backend: Backend)
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL").await, 0);
 }
 
+/// Wrong codes count on their own: signing in with the right password again does not reset them.
+async fn codes_have_their_own_counter_that_the_password_does_not_clear(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let user = app.user(Role::Author, "two@example.org").await;
+    let secret = totp::new_secret();
+    app.sql(&format!("UPDATE users SET totp_secret = '{secret}' WHERE id = {}", user.id)).await;
+    // Someone who knows the password signs in again after every few wrong codes.
+    let mut statuses = Vec::new();
+    for round in 0..3 {
+        let first = app.sign_in(&user.email, PASSWORD).await;
+        assert_eq!(first.header("Location"), Some("/sign-in/two-factor"), "round {round}");
+        for _ in 0..4 {
+            statuses.push(app.submit("/sign-in/two-factor", &[("code", "000000")]).await.status);
+        }
+    }
+    let checked = statuses.iter().filter(|s| **s == Status::UnprocessableEntity).count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == Status::TooManyRequests), "{statuses:?}");
+
+    // Once the failures age out, a right code signs in and forgets them.
+    app.sql("UPDATE sign_in_failures SET at = at - 901").await;
+    let code = totp::code_at(&secret, now()).unwrap();
+    assert_eq!(app.submit("/sign-in/two-factor", &[("code", &code)]).await.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sign_in_failures WHERE scope LIKE 'totp:%'").await, 0);
+}
+
 both_backends!(
     two_factor_sign_in_end_to_end,
     two_factor_can_be_turned_off_with_the_password,
     a_setup_secret_belongs_to_one_account_and_one_session,
+    codes_have_their_own_counter_that_the_password_does_not_clear
 );

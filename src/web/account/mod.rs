@@ -12,10 +12,11 @@ pub mod two_factor;
 
 use rocket::Route;
 
+use crate::db::Db;
+use crate::db::throttle::{Attempt, Verdict};
 use crate::db::tokens::{self, NewToken, Purpose, Token};
 use crate::db::users::User;
-use crate::db::{Db, throttle};
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, Policy};
+use crate::domain::throttle::{self, Limit};
 use crate::domain::{Timestamp, password, secrets};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
@@ -57,28 +58,16 @@ pub async fn verify_password(password: String, stored: Option<String>) -> AppRes
         .map_err(AppError::internal)
 }
 
-/// The throttling scopes of a sign-in attempt on `account` from `addr`.
-pub fn scopes(account: &str, addr: &ClientAddr) -> [String; 2] {
-    [format!("account:{account}"), format!("addr:{}", addr.0)]
-}
-
-/// The throttling scopes of a password-reset request: counted apart from sign-ins, so asking for
-/// mail does not lock anyone out, yet nobody can flood an inbox.
-pub fn reset_scopes(account: &str, addr: &ClientAddr) -> [String; 2] {
-    [format!("reset:{account}"), format!("reset-addr:{}", addr.0)]
-}
-
 /// Checks the password a signed-in user re-entered to confirm a sensitive change. Wrong answers
 /// count as failed sign-ins, so a borrowed session cannot be used to guess the password.
 pub async fn confirm_password(db: &Db, user: &User, input: &str, addr: &ClientAddr) -> AppResult<bool> {
-    let scopes = scopes(&user.email, addr);
-    let now = crate::domain::now();
-    check_throttle(db, &scopes, now).await?;
+    let limits = throttle::sign_in(&user.email, &addr.0);
+    let attempt = count_attempt(db, &limits, crate::domain::now()).await?;
     let verdict = verify_password(input.to_owned(), user.password_hash.clone()).await?;
     if verdict == password::Verdict::Wrong {
-        record_failure(db, &scopes, now).await?;
         return Ok(false);
     }
+    forgive(db, attempt).await?;
     Ok(true)
 }
 
@@ -167,20 +156,17 @@ pub async fn use_link(db: &Db, purpose: Purpose, token: &str) -> AppResult<Optio
     Ok(tokens::consume(db, purpose, &secrets::digest(token), crate::domain::now()).await?)
 }
 
-/// Refuses with 429 (and `Retry-After`) when either scope has failed too often lately.
-pub async fn check_throttle(db: &Db, scopes: &[String; 2], now: Timestamp) -> AppResult<()> {
-    let policies: [Policy; 2] = [PER_ACCOUNT, PER_ADDRESS];
-    for (scope, policy) in scopes.iter().zip(policies) {
-        let (failures, oldest) = throttle::failures_since(db, scope, now - policy.window).await?;
-        if let Some(wait) = policy.retry_after(failures, oldest, now) {
-            return Err(AppError::TooManyRequests(wait));
-        }
+/// Counts an attempt on every scope of `limits` before the work it asks for, or refuses with
+/// 429 (and `Retry-After`) when a scope is at its limit; see [`crate::db::throttle::attempt`].
+pub async fn count_attempt(db: &Db, limits: &[Limit], now: Timestamp) -> AppResult<Attempt> {
+    match crate::db::throttle::attempt(db, limits, now).await? {
+        Verdict::Counted(attempt) => Ok(attempt),
+        Verdict::Refused(wait) => Err(AppError::TooManyRequests(wait)),
     }
-    Ok(())
 }
 
-pub async fn record_failure(db: &Db, scopes: &[String; 2], now: Timestamp) -> AppResult<()> {
-    let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    throttle::record_failure(db, &refs, now).await?;
-    Ok(())
+/// Takes back an attempt that turned out not to count (a right password or code), so that
+/// people signing in from one address (an office) never use up its limit.
+pub async fn forgive(db: &Db, attempt: Attempt) -> AppResult<()> {
+    Ok(crate::db::throttle::forgive(db, attempt).await?)
 }

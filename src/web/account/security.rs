@@ -8,7 +8,10 @@ use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{ConfirmPage, confirm_password, dead_link, hash_password, issue_link, peek_link, send, use_link};
+use super::{
+    ConfirmPage, confirm_password, count_attempt, dead_link, forgive, hash_password, issue_link, peek_link,
+    send, use_link,
+};
 use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::sessions::{self, Session};
@@ -17,7 +20,7 @@ use crate::db::users::{self, AccountError};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{dates, now, password};
+use crate::domain::{dates, now, password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::auth::{ClientAddr, CurrentUser, end_session};
@@ -181,7 +184,22 @@ async fn request_email_change(
     if email.as_ref().is_some_and(|e| e.as_str() == current.user.email) {
         errors.add("email", "That is already your address.");
     }
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    let now = now();
+    // Counted before the password hash and the mail; taken back below when nothing is sent.
+    let attempt = match &email {
+        Some(to) if errors.is_empty() => {
+            let limits = throttle::email_change(current.user.id, to.as_str(), &addr.0);
+            Some(count_attempt(&db, &limits, now).await?)
+        }
+        _ => None,
+    };
+    let confirmed = confirm_password(&db, &current.user, &form.current_password, &addr).await;
+    if !matches!(confirmed, Ok(true))
+        && let Some(attempt) = attempt
+    {
+        forgive(&db, attempt).await?;
+    }
+    if !confirmed? {
         errors.add("current_password", WRONG_PASSWORD);
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
@@ -189,7 +207,6 @@ async fn request_email_change(
         let view = page(&site, &csrf, &current, Which::Email, mailer, None, typed, errors);
         return Ok(invalid(hx, &view)?.into());
     };
-    let now = now();
     let link = NewToken {
         purpose: Purpose::ChangeEmail,
         user_id: Some(current.user.id),

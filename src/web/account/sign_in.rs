@@ -7,14 +7,14 @@ use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{check_throttle, record_failure, scopes, verify_password};
+use super::{count_attempt, forgive, verify_password};
 use crate::config::Config;
 use crate::db::{FolioDb, throttle, users};
 use crate::domain::email::Email;
 use crate::domain::password::Verdict;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, secrets, totp};
+use crate::domain::{now, secrets, throttle as limits, totp};
 use crate::error::AppResult;
 use crate::web::auth::{ClientAddr, CurrentUser, PendingSignIn, end_session, start_session};
 use crate::web::csrf::CsrfToken;
@@ -121,21 +121,22 @@ async fn create(
     };
     let Some(email) = email.filter(|_| errors.is_empty()) else { return rerender(errors) };
     let now = now();
-    let scopes = scopes(email.as_str(), &addr);
-    check_throttle(&db, &scopes, now).await?;
+    let limits = limits::sign_in(email.as_str(), &addr.0);
+    // Counted before the password is checked, so parallel guesses cannot all pass the limit.
+    let attempt = count_attempt(&db, &limits, now).await?;
     let user = users::find_by_email(&db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verdict = verify_password(form.password.clone(), stored).await?;
     let user = match user {
         Some(user) if verdict != Verdict::Wrong && user.disabled_at.is_none() && may_sign_in(&user) => user,
         _ => {
-            record_failure(&db, &scopes, now).await?;
             let mut errors = FieldErrors::new();
             errors.add("password", WRONG);
             return rerender(errors);
         }
     };
-    throttle::clear(&db, &scopes[0]).await?;
+    forgive(&db, attempt).await?;
+    throttle::clear(&db, &limits[0].0).await?;
     let next = landing(next, user.role);
     if verdict == Verdict::RightNeedsRehash {
         let fresh = super::hash_password(form.password.clone()).await?;
@@ -200,15 +201,16 @@ async fn verify_code(
     let Some(user) = users::find(&db, pending.user_id).await?.filter(|u| u.disabled_at.is_none()) else {
         return Ok(expired());
     };
-    let scopes = scopes(&user.email, &addr);
-    check_throttle(&db, &scopes, now).await?;
+    // Codes have a count of their own, which a right password does not clear.
+    let limits = limits::second_factor(user.id, &addr.0);
+    let attempt = count_attempt(&db, &limits, now).await?;
     if !code_accepted(&db, &user, &form.code, now).await? {
-        record_failure(&db, &scopes, now).await?;
         let mut errors = FieldErrors::new();
         errors.add("code", "That code is not right, or was already used. Try the next one.");
         return Ok(invalid(hx, &CodePage::new(&site, csrf.0, errors))?.into());
     }
-    throttle::clear(&db, &scopes[0]).await?;
+    forgive(&db, attempt).await?;
+    throttle::clear(&db, &limits[0].0).await?;
     PendingSignIn::clear(config, cookies);
     start_session(&db, config, cookies, user.id, agent.0, &addr).await?;
     Ok(SeeOther::to(hx, pending.next).into())

@@ -9,7 +9,9 @@ use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{ConfirmPage, MessagePage, dead_link, hash_password, issue_link, peek_link, send, use_link};
+use super::{
+    ConfirmPage, MessagePage, count_attempt, dead_link, hash_password, issue_link, peek_link, send, use_link,
+};
 use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::tokens::{NewToken, Purpose};
@@ -18,7 +20,7 @@ use crate::domain::accounts::{SignupMode, display_name_rule};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password};
+use crate::domain::{now, password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::UserAgent;
@@ -71,6 +73,7 @@ async fn create(
     mailer: &State<Mailer>,
     site: SiteRef,
     csrf: CsrfToken,
+    addr: ClientAddr,
     hx: HxRequest,
     form: Form<SignUpForm>,
 ) -> AppResult<Answer> {
@@ -97,9 +100,11 @@ async fn create(
             return Ok(invalid(hx, &page)?.into());
         }
     };
+    let now = now();
+    // Counted before the hash and the mail, per client and per recipient, known or not.
+    count_attempt(&db, &throttle::sign_up(email.as_str(), &addr.0), now).await?;
     // Hash in both cases, so the answer takes as long whether or not the address is known.
     let hash = hash_password(form.password.clone()).await?;
-    let now = now();
     let member = NewUser {
         email: &email,
         display_name: &display_name,
