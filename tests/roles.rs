@@ -42,7 +42,8 @@ async fn each_role_gets_what_it_may_and_403_otherwise(backend: Backend) {
         let changed = if manager && user.id != target.id { Status::SeeOther } else { Status::Forbidden };
         assert_eq!(change.status, changed, "{:?} role change", user.role);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 2);
+    // The owner's and the admin's invitations to one address: the later replaced the earlier.
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1);
 }
 
 async fn nobody_but_the_owner_touches_ownership(backend: Backend) {
@@ -60,18 +61,35 @@ async fn nobody_but_the_owner_touches_ownership(backend: Backend) {
     assert_eq!(invite_owner.status, Status::UnprocessableEntity);
     invite_owner.assert_contains("Choose one of the roles offered.");
     assert_eq!(
-        app.submit(&format!("/admin/users/{}/ownership", admin.id), &[]).await.status,
+        app.submit(&format!("/admin/users/{}/ownership", admin.id), &[("current_password", PASSWORD)])
+            .await
+            .status,
         Status::Forbidden
     );
 
     as_user(&app, &owner).await;
-    let to_member = app.submit(&format!("/admin/users/{}/ownership", member.id), &[]).await;
+    let with_password = [("current_password", PASSWORD), ("code", "")];
+    let to_member = app.submit(&format!("/admin/users/{}/ownership", member.id), &with_password).await;
     assert_eq!(to_member.status, Status::SeeOther);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE role = 'owner' AND email = 'owner@example.org'").await,
         1
     );
-    let handed = app.submit(&format!("/admin/users/{}/ownership", admin.id), &[]).await;
+    // A stolen session is not enough: the owner's password is asked for.
+    let ask = app.get(&format!("/admin/users/{}/ownership", admin.id)).await;
+    assert_eq!(ask.status, Status::Ok);
+    ask.assert_contains(r#"name="current_password""#);
+    for fields in [vec![], vec![("current_password", "not the password"), ("code", "")]] {
+        let refused = app.submit(&format!("/admin/users/{}/ownership", admin.id), &fields).await;
+        assert_eq!(refused.status, Status::UnprocessableEntity, "{fields:?}");
+        refused.assert_contains("That is not your current password.");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM users WHERE role = 'owner' AND email = 'owner@example.org'")
+                .await,
+            1
+        );
+    }
+    let handed = app.submit(&format!("/admin/users/{}/ownership", admin.id), &with_password).await;
     assert_eq!(handed.status, Status::SeeOther);
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE role = 'owner'").await, 1);
     assert_eq!(
@@ -84,8 +102,30 @@ async fn nobody_but_the_owner_touches_ownership(backend: Backend) {
     );
     // The former owner is an administrator now: the transfer is no longer theirs to make.
     assert_eq!(
-        app.submit(&format!("/admin/users/{}/ownership", owner.id), &[]).await.status,
+        app.submit(&format!("/admin/users/{}/ownership", owner.id), &with_password).await.status,
         Status::Forbidden
+    );
+}
+
+/// With two-factor sign-in on, handing on ownership also takes a code.
+async fn handing_on_ownership_takes_the_second_factor_too(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let owner = app.user(Role::Owner, "owner@example.org").await;
+    let admin = app.user(Role::Admin, "admin@example.org").await;
+    as_user(&app, &owner).await;
+    let secret = folio::domain::totp::new_secret();
+    app.sql(&format!("UPDATE users SET totp_secret = '{secret}' WHERE id = {}", owner.id)).await;
+    let path = format!("/admin/users/{}/ownership", admin.id);
+    app.get(&path).await.assert_contains(r#"name="code""#);
+    let no_code = app.submit(&path, &[("current_password", PASSWORD), ("code", "000000")]).await;
+    assert_eq!(no_code.status, Status::UnprocessableEntity);
+    no_code.assert_contains("That code is not right");
+    let code = folio::domain::totp::code_at(&secret, folio::domain::now()).unwrap();
+    let handed = app.submit(&path, &[("current_password", PASSWORD), ("code", &code)]).await;
+    assert_eq!(handed.status, Status::SeeOther, "{}", handed.body);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE role = 'owner' AND id = {}", admin.id)).await,
+        1
     );
 }
 
@@ -107,5 +147,6 @@ async fn staff_can_be_required_to_use_two_factor(backend: Backend) {
 both_backends!(
     each_role_gets_what_it_may_and_403_otherwise,
     nobody_but_the_owner_touches_ownership,
+    handing_on_ownership_takes_the_second_factor_too,
     staff_can_be_required_to_use_two_factor,
 );

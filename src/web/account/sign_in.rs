@@ -218,6 +218,26 @@ async fn verify_code(
 
 /// A current authenticator code (each usable once), or one of the recovery codes (each usable
 /// once, then gone).
+/// Checks a second-factor code (or a recovery code) that a signed-in user gave to confirm a
+/// sensitive change, on the same count as the sign-in step: wrong codes count, a right one
+/// clears the count.
+pub async fn confirm_code(
+    db: &crate::db::Db,
+    user: &users::User,
+    input: &str,
+    addr: &ClientAddr,
+) -> AppResult<bool> {
+    let now = now();
+    let limits = limits::second_factor(user.id, &addr.0);
+    let attempt = count_attempt(db, &limits, now).await?;
+    if !code_accepted(db, user, input, now).await? {
+        return Ok(false);
+    }
+    forgive(db, attempt).await?;
+    throttle::clear(db, &limits[0].0).await?;
+    Ok(true)
+}
+
 async fn code_accepted(db: &crate::db::Db, user: &users::User, input: &str, now: i64) -> AppResult<bool> {
     let Some(secret) = &user.totp_secret else { return Ok(false) };
     if let Some(step) = totp::verify(secret, input, now, user.totp_last_step) {

@@ -4,6 +4,7 @@
 
 use askama::Template;
 use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
@@ -16,8 +17,10 @@ use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
-use crate::web::account::{NO_MAIL, issue_link, send};
+use crate::web::account::sign_in::confirm_code;
+use crate::web::account::{NO_MAIL, confirm_password, issue_link, send};
 use crate::web::admin::{Desk, Shell};
+use crate::web::auth::ClientAddr;
 use crate::web::form::Form;
 use crate::web::forms::{Answer, done, failed, form_fragment, invalid};
 use crate::web::htmx::Html;
@@ -216,16 +219,73 @@ async fn set_disabled(
     Ok(done(desk.hx, "/admin/users", message))
 }
 
-#[post("/admin/users/<id>/ownership")]
-async fn transfer(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
+/// "Hand on ownership?": the owner's password, and a code when two-factor sign-in is on, so a
+/// stolen session cannot make someone else the owner.
+#[derive(Template)]
+#[template(path = "admin/users/ownership.html")]
+pub struct OwnershipPage<'a> {
+    site: &'a Site,
+    meta: Meta,
+    shell: Shell,
+    target: User,
+    needs_code: bool,
+    errors: FieldErrors,
+}
+
+#[derive(FromForm)]
+pub struct TransferForm {
+    #[field(default = String::new())]
+    current_password: String,
+    #[field(default = String::new())]
+    code: String,
+}
+
+/// The person who may receive ownership from this owner: another active member of staff.
+async fn heir_to_ownership(db: &Db, desk: &Desk, id: i64) -> AppResult<Option<User>> {
     desk.require(Action::TransferOwnership)?;
-    let target = users::find(&db, id).await?.ok_or_else(AppError::not_found)?;
-    if target.id == desk.user().id || !target.role.is_staff() || target.disabled_at.is_some() {
-        return Ok(failed(
-            desk.hx,
-            "/admin/users",
-            "Ownership can only go to another active member of staff.",
-        ));
+    let target = users::find(db, id).await?.ok_or_else(AppError::not_found)?;
+    let eligible = target.id != desk.user().id && target.role.is_staff() && target.disabled_at.is_none();
+    Ok(eligible.then_some(target))
+}
+
+fn ownership_page(desk: &Desk, target: User, errors: FieldErrors) -> OwnershipPage<'_> {
+    let (meta, shell) =
+        desk.frame("users", "Hand on ownership", &format!("/admin/users/{}/ownership", target.id));
+    OwnershipPage { site: &desk.site, meta, shell, needs_code: desk.user().has_two_factor(), target, errors }
+}
+
+const NOT_AN_HEIR: &str = "Ownership can only go to another active member of staff.";
+
+#[get("/admin/users/<id>/ownership")]
+async fn confirm_transfer(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
+    let Some(target) = heir_to_ownership(&db, &desk, id).await? else {
+        return Ok(failed(desk.hx, "/admin/users", NOT_AN_HEIR));
+    };
+    Ok(Html::page(&ownership_page(&desk, target, FieldErrors::new()))?.into())
+}
+
+#[post("/admin/users/<id>/ownership", data = "<form>")]
+async fn transfer(
+    db: Connection<FolioDb>,
+    desk: Desk,
+    addr: ClientAddr,
+    id: i64,
+    form: Form<TransferForm>,
+) -> AppResult<Answer> {
+    let Some(target) = heir_to_ownership(&db, &desk, id).await? else {
+        return Ok(failed(desk.hx, "/admin/users", NOT_AN_HEIR));
+    };
+    let me = desk.user();
+    let mut errors = FieldErrors::new();
+    if !confirm_password(&db, me, &form.current_password, &addr).await? {
+        errors.add("current_password", "That is not your current password.");
+    } else if me.has_two_factor() && !confirm_code(&db, me, &form.code, &addr).await? {
+        errors.add("code", "That code is not right, or was already used. Try the next one.");
+    }
+    if !errors.is_empty() {
+        return Ok(Html::page(&ownership_page(&desk, target, errors))?
+            .with_status(Status::UnprocessableEntity)
+            .into());
     }
     if !users::transfer_ownership(&db, desk.user().id, id).await? {
         return Ok(failed(desk.hx, "/admin/users", "Ownership could not be transferred; nothing changed."));
@@ -293,5 +353,15 @@ async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64, form: Form<DeleteF
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![index, invite, revoke, change_role, set_disabled, transfer, confirm_delete, delete]
+    routes![
+        index,
+        invite,
+        revoke,
+        change_role,
+        set_disabled,
+        confirm_transfer,
+        transfer,
+        confirm_delete,
+        delete
+    ]
 }
