@@ -337,7 +337,65 @@ async fn invitations_can_be_revoked_and_die_with_their_sender(backend: Backend) 
     }
 }
 
+/// Someone who signs up with another person's address cannot keep it: the owner's own sign-up
+/// takes the unconfirmed account over with a fresh link, and a completed reset confirms it.
+async fn unconfirmed_accounts_cannot_be_squatted(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let squat = [
+        ("display_name", "Squatter"),
+        ("email", "victim@example.org"),
+        ("password", "squatter's own phrase"),
+    ];
+    assert_eq!(app.submit("/sign-up", &squat).await.status, Status::SeeOther);
+    sink.wait_for("victim@example.org").await;
+    let mine = [("display_name", "Victim"), ("email", "victim@example.org"), ("password", PASSWORD)];
+    assert_eq!(app.submit("/sign-up", &mine).await.status, Status::SeeOther);
+    // A fresh confirmation link, not "you already have an account".
+    let links: Vec<String> = {
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            found = sink
+                .received()
+                .iter()
+                .filter(|m| m.to.iter().any(|t| t == "victim@example.org"))
+                .filter_map(|m| m.link("http://localhost:8000/confirm/"))
+                .collect();
+            if found.len() == 2 {
+                break;
+            }
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        found
+    };
+    assert_eq!(links.len(), 2, "a second confirmation link");
+    assert!(sink.received().iter().all(|m| !m.data.contains("already has an account")));
+    let latest = links[1].trim_start_matches("http://localhost:8000").to_owned();
+    let first = links[0].trim_start_matches("http://localhost:8000").to_owned();
+    app.submit(&first, &[]).await.assert_contains("This link no longer works");
+    assert_eq!(app.submit(&latest, &[]).await.status, Status::SeeOther);
+    app.submit("/sign-out", &[]).await;
+    assert_eq!(
+        app.sign_in("victim@example.org", "squatter's own phrase").await.status,
+        Status::UnprocessableEntity
+    );
+    assert_eq!(app.sign_in("victim@example.org", PASSWORD).await.status, Status::SeeOther);
+    assert_eq!(app.text("SELECT display_name FROM users WHERE email = 'victim@example.org'").await, "Victim");
+
+    // A reset proves the mailbox too.
+    app.submit("/sign-out", &[]).await;
+    let squat =
+        [("display_name", "Squatter"), ("email", "other@example.org"), ("password", "squatter's own phrase")];
+    app.submit("/sign-up", &squat).await;
+    sink.wait_for("other@example.org").await;
+    app.submit("/password-reset", &[("email", "other@example.org")]).await;
+    let reset =
+        path_of(&sink.wait_for_text("other@example.org", "Reset your password").await, "/password-reset/");
+    app.submit(&reset, &[("password", "the owner's own phrase")]).await;
+    assert_eq!(app.sign_in("other@example.org", "the owner's own phrase").await.status, Status::SeeOther);
+}
+
 both_backends!(
+    unconfirmed_accounts_cannot_be_squatted,
     invitations_can_be_revoked_and_die_with_their_sender,
     the_outbox_keeps_no_live_links,
     mailed_links_die_when_the_address_or_password_changes,

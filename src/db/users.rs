@@ -250,8 +250,37 @@ pub async fn set_email(db: &Db, id: i64, email: &str, now: Timestamp) -> Result<
     Ok(())
 }
 
+/// Takes over the unconfirmed member account at `email` for a new sign-up: its name and password
+/// become the new ones, its sessions and links end. Whoever signed up first never proved the
+/// mailbox, so the address is not theirs to keep (else anyone could squat anyone's address).
+/// `None` when the address has a confirmed or staff account.
+pub async fn take_over_unconfirmed(
+    db: &Db,
+    email: &Email,
+    display_name: &str,
+    hash: &str,
+) -> sqlx::Result<Option<i64>> {
+    const SQL: &str = "UPDATE users SET display_name = $2, password_hash = $3
+                       WHERE email = $1 AND role = 'member' AND email_confirmed_at IS NULL RETURNING id";
+    const END: &str = "DELETE FROM sessions WHERE user_id = $1";
+    Ok(in_tx!(db, |tx| {
+        let id: Option<i64> = sqlx::query_scalar(SQL)
+            .bind(email.as_str())
+            .bind(display_name)
+            .bind(hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(id) = id {
+            sqlx::query(END).bind(id).execute(&mut *tx).await?;
+            sqlx::query(REVOKE_LINKS).bind(id).bind(email.as_str()).execute(&mut *tx).await?;
+        }
+        id
+    }))
+}
+
 pub async fn confirm_email(db: &Db, id: i64, email: &str, now: Timestamp) -> sqlx::Result<()> {
-    const SQL: &str = "UPDATE users SET email_confirmed_at = $3 WHERE id = $1 AND email = $2";
+    const SQL: &str =
+        "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, $3) WHERE id = $1 AND email = $2";
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))
 }
 

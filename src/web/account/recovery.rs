@@ -178,6 +178,8 @@ async fn update(
     };
     let hash = hash_password(form.password.clone()).await?;
     users::set_password(&db, user_id, &hash, None).await?;
+    // The link came to this address and was followed: the mailbox is proven.
+    users::confirm_email(&db, user_id, &email, now()).await?;
     send(&db, mailer, &messages::password_changed(&site.title), &email).await?;
     // No session here: an account with two-factor sign-in must still pass its second step.
     Ok(done(hx, "/sign-in", "Your password is changed. Sign in with it now."))

@@ -112,7 +112,13 @@ async fn create(
         password_hash: &hash,
         email_confirmed: false,
     };
-    match users::create(&db, &member, now).await {
+    let created = match users::create(&db, &member, now).await {
+        Err(AccountError::EmailTaken) => users::take_over_unconfirmed(&db, &email, &display_name, &hash)
+            .await?
+            .ok_or(AccountError::EmailTaken),
+        other => other,
+    };
+    match created {
         Ok(id) => {
             let link = NewToken {
                 purpose: Purpose::Confirm,
