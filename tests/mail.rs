@@ -394,7 +394,58 @@ async fn unconfirmed_accounts_cannot_be_squatted(backend: Backend) {
     assert_eq!(app.sign_in("other@example.org", "the owner's own phrase").await.status, Status::SeeOther);
 }
 
+/// Spending an invitation and making its account are one step, and two invitees with the same
+/// name accepting at once both get accounts (the second a numbered slug), never "you already
+/// have an account".
+async fn invitations_are_spent_with_the_account_they_make(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    app.signed_in(Role::Admin).await;
+    let mut paths = Vec::new();
+    for n in 0..6 {
+        let email = format!("sam{n}@example.org");
+        app.submit("/admin/users/invite", &[("email", email.as_str()), ("role", "author")]).await;
+        paths.push(path_of(&sink.wait_for(&email).await, "/invite/"));
+    }
+    let browsers = rocket::futures::future::join_all((0..6).map(|_| app.second_browser())).await;
+    let mut forms = Vec::new();
+    for (browser, path) in browsers.iter().zip(&paths) {
+        let form = browser.get(path.clone()).dispatch().await.into_string().await.unwrap();
+        forms.push(format!(
+            "_csrf={}&display_name=Sam+Lee&password=correct+horse+battery+staple",
+            common::csrf_of(&form)
+        ));
+    }
+    let answers = rocket::futures::future::join_all(browsers.iter().zip(&paths).zip(&forms).map(
+        |((browser, path), body)| async move {
+            browser
+                .post(path.clone())
+                .header(rocket::http::ContentType::Form)
+                .body(body.clone())
+                .dispatch()
+                .await
+                .status()
+        },
+    ))
+    .await;
+    assert!(answers.iter().all(|s| *s == Status::SeeOther), "{answers:?}");
+    assert_eq!(app.count("SELECT COUNT(DISTINCT slug) FROM users WHERE display_name = 'Sam Lee'").await, 6);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 0);
+
+    // An invitation to an address that has an account meanwhile is not used up by the refusal.
+    app.submit("/admin/users/invite", &[("email", "late@example.org"), ("role", "author")]).await;
+    let path = path_of(&sink.wait_for("late@example.org").await, "/invite/");
+    app.user(Role::Member, "late@example.org").await;
+    let late = app.second_browser().await;
+    let form = late.get(path.clone()).dispatch().await.into_string().await.unwrap();
+    let body =
+        format!("_csrf={}&display_name=Late&password=correct+horse+battery+staple", common::csrf_of(&form));
+    let answer = late.post(path).header(rocket::http::ContentType::Form).body(body).dispatch().await;
+    assert!(answer.into_string().await.unwrap().contains("You already have an account"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1);
+}
+
 both_backends!(
+    invitations_are_spent_with_the_account_they_make,
     unconfirmed_accounts_cannot_be_squatted,
     invitations_can_be_revoked_and_die_with_their_sender,
     the_outbox_keeps_no_live_links,

@@ -97,7 +97,14 @@ pub enum AccountError {
 impl From<sqlx::Error> for AccountError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => AccountError::EmailTaken,
+            // Only the address: other unique keys (the slug) are Folio's to resolve, not the
+            // person's. PostgreSQL names the constraint; SQLite names the column.
+            sqlx::Error::Database(d)
+                if d.is_unique_violation()
+                    && (d.constraint() == Some("users_email_key") || d.message().contains("users.email")) =>
+            {
+                AccountError::EmailTaken
+            }
             _ => AccountError::Db(e),
         }
     }
@@ -137,28 +144,63 @@ pub async fn owner_exists(db: &Db) -> sqlx::Result<bool> {
 macro_rules! insert_user {
     ($tx:ident, $user:expr, $now:expr) => {{
         const TAKEN: &str = "SELECT slug FROM users WHERE slug = $1 OR slug LIKE $2";
+        // A slug taken meanwhile by a concurrent insert (ON CONFLICT waits for it to commit)
+        // yields no row, and the next free slug is tried; an address taken is a real error.
         const INSERT: &str = "INSERT INTO users (email, display_name, slug, role, password_hash,
-                              email_confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let base = Slug::from_title($user.display_name).map(|s| s.to_string()).unwrap_or_else(|| "user".into());
-        let taken: Vec<String> =
-            sqlx::query_scalar(TAKEN).bind(&base).bind(format!("{base}-%")).fetch_all(&mut *$tx).await?;
-        let slug = (1..)
-            .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
-            .find(|candidate| !taken.contains(candidate))
-            .unwrap_or(base);
+                              email_confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                              ON CONFLICT (slug) DO NOTHING RETURNING id";
+        let base =
+            Slug::from_title($user.display_name).map(|s| s.to_string()).unwrap_or_else(|| "user".into());
         let confirmed = $user.email_confirmed.then_some($now);
-        let id: i64 = sqlx::query_scalar(INSERT)
-            .bind($user.email.as_str())
-            .bind($user.display_name)
-            .bind(slug)
-            .bind($user.role.as_str())
-            .bind($user.password_hash)
-            .bind(confirmed)
-            .bind($now)
-            .fetch_one(&mut *$tx)
-            .await?;
-        id
+        let mut inserted: Option<i64> = None;
+        for _ in 0..5 {
+            let taken: Vec<String> =
+                sqlx::query_scalar(TAKEN).bind(&base).bind(format!("{base}-%")).fetch_all(&mut *$tx).await?;
+            let slug = (1..)
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_else(|| base.clone());
+            inserted = sqlx::query_scalar(INSERT)
+                .bind($user.email.as_str())
+                .bind($user.display_name)
+                .bind(slug)
+                .bind($user.role.as_str())
+                .bind($user.password_hash)
+                .bind(confirmed)
+                .bind($now)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if inserted.is_some() {
+                break;
+            }
+        }
+        inserted.ok_or(sqlx::Error::RowNotFound)?
     }};
+}
+
+/// Spends the invitation whose token digest is `token_hash` and creates its account, in one
+/// transaction: an invitation is never used up by an account that was not made, nor an account
+/// made from an invitation someone else spent meanwhile. `Ok(None)` when the link is dead.
+pub async fn accept_invitation(
+    db: &Db,
+    token_hash: &str,
+    user: &NewUser<'_>,
+    now: Timestamp,
+) -> Result<Option<i64>, AccountError> {
+    const SPEND: &str = "DELETE FROM tokens WHERE token_hash = $1 AND purpose = 'invite' AND expires_at > $2
+                         AND lower(email) = lower($3) RETURNING token_hash";
+    in_tx!(db, |tx| {
+        let spent: Option<String> = sqlx::query_scalar(SPEND)
+            .bind(token_hash)
+            .bind(now)
+            .bind(user.email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if spent.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(insert_user!(tx, user, now)))
+    })
 }
 
 /// Creates an account.

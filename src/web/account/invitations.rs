@@ -7,7 +7,7 @@ use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{dead_link, hash_password, peek_link, use_link};
+use super::{dead_link, hash_password, peek_link};
 use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::tokens::Purpose;
@@ -16,7 +16,7 @@ use crate::domain::accounts::display_name_rule;
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password};
+use crate::domain::{now, password, secrets};
 use crate::error::AppResult;
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
@@ -110,11 +110,6 @@ async fn accept(
         return Ok(invalid(hx, &page)?.into());
     };
     let password_hash = hash_password(form.password.clone()).await?;
-    // Spend the invitation only now that the form is valid; if someone else spent it meanwhile,
-    // the link is dead.
-    if use_link(&db, Purpose::Invite, token).await?.is_none() {
-        return Ok(show(&dead_link(&site, &action))?.into());
-    }
     let user = NewUser {
         email: &email,
         display_name: &display_name,
@@ -122,8 +117,11 @@ async fn accept(
         password_hash: &password_hash,
         email_confirmed: true,
     };
-    let id = match users::create(&db, &user, now()).await {
-        Ok(id) => id,
+    // Spending the invitation and creating the account are one step: if someone else spent it
+    // meanwhile, the link is dead; if the account cannot be made, the invitation stays.
+    let id = match users::accept_invitation(&db, &secrets::digest(token), &user, now()).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(show(&dead_link(&site, &action))?.into()),
         Err(AccountError::EmailTaken) => {
             let page = super::MessagePage::new(
                 &site,
