@@ -444,7 +444,26 @@ async fn invitations_are_spent_with_the_account_they_make(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1);
 }
 
+/// A link is spent only with the change it authorises: when the change cannot happen (the new
+/// address went to another account meanwhile), the link is not used up, and nothing changes.
+async fn a_link_is_spent_only_with_its_change(backend: Backend) {
+    let (app, sink) = app_with_mail(backend).await;
+    let user = app.signed_in(Role::Author).await;
+    app.submit("/account/email", &[("email", "wanted@example.org"), ("current_password", PASSWORD)]).await;
+    let path = path_of(&sink.wait_for("wanted@example.org").await, "/account/email/");
+    app.user(Role::Member, "wanted@example.org").await;
+    let refused = app.submit(&path, &[]).await;
+    assert_eq!(refused.status, Status::SeeOther);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'email'").await, 1, "not spent");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{}'", user.email)).await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Your email address was changed%'").await,
+        0
+    );
+}
+
 both_backends!(
+    a_link_is_spent_only_with_its_change,
     invitations_are_spent_with_the_account_they_make,
     unconfirmed_accounts_cannot_be_squatted,
     invitations_can_be_revoked_and_die_with_their_sender,

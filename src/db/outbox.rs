@@ -32,9 +32,12 @@ pub struct Mail {
 const COLUMNS: &str =
     "id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at, last_error";
 
-pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i64> {
-    const SQL: &str = "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at,
+/// Stores a message to send now; `$1`..`$5` are recipient, subject, text, HTML and the time.
+pub(crate) const ENQUEUE: &str = "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at,
                        next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
+
+pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i64> {
+    const SQL: &str = ENQUEUE;
     on_pool!(db, |pool| sqlx::query_scalar(SQL)
         .bind(&mail.recipient)
         .bind(&mail.subject)

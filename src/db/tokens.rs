@@ -1,5 +1,6 @@
 //! Single-use, expiring links sent by mail. Only the token's SHA-256 is stored; using a token
-//! deletes its row in the same statement that reads it, so it cannot be used twice.
+//! deletes its row in the same transaction as the change it authorises (`db::links`), so it
+//! cannot be used twice.
 
 use sqlx::FromRow;
 
@@ -88,23 +89,6 @@ pub async fn peek(
 ) -> sqlx::Result<Option<Token>> {
     const SQL: &str = "SELECT user_id, email, role, created_by, expires_at FROM tokens
                        WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3";
-    on_pool!(db, |pool| sqlx::query_as(SQL)
-        .bind(token_hash)
-        .bind(purpose.as_str())
-        .bind(now)
-        .fetch_optional(pool)
-        .await)
-}
-
-/// Uses a live token: returns it and deletes it, atomically.
-pub async fn consume(
-    db: &Db,
-    purpose: Purpose,
-    token_hash: &str,
-    now: Timestamp,
-) -> sqlx::Result<Option<Token>> {
-    const SQL: &str = "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3
-                       RETURNING user_id, email, role, created_by, expires_at";
     on_pool!(db, |pool| sqlx::query_as(SQL)
         .bind(token_hash)
         .bind(purpose.as_str())

@@ -253,7 +253,7 @@ pub async fn update_profile(
 /// Mailed links that a change of `user`'s password or address must kill: every link the
 /// account holds (resets, address changes, confirmations) and any invitation to its address,
 /// since all of them were sent to an address or for a password that no longer holds.
-const REVOKE_LINKS: &str = "DELETE FROM tokens WHERE user_id = $1 OR email = $2";
+pub(crate) const REVOKE_LINKS: &str = "DELETE FROM tokens WHERE user_id = $1 OR email = $2";
 
 /// The invitations `$1` sent: they go when the sender loses the power to invite (disabled,
 /// given another role, deleted), as an admin's keys would.
@@ -277,19 +277,6 @@ pub async fn set_password(db: &Db, id: i64, hash: &str, keep: Option<&str>) -> s
 pub async fn rehash_password(db: &Db, id: i64, hash: &str) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(hash).execute(pool).await.map(|_| ()))
-}
-
-/// Moves the account to `email` (confirmed: the link that leads here was mailed to it), and
-/// kills every outstanding mailed link of the account and to its old address ([`REVOKE_LINKS`]).
-pub async fn set_email(db: &Db, id: i64, email: &str, now: Timestamp) -> Result<(), AccountError> {
-    const OLD: &str = "SELECT email FROM users WHERE id = $1";
-    const SET: &str = "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1";
-    in_tx!(db, |tx| {
-        let old: Option<String> = sqlx::query_scalar(OLD).bind(id).fetch_optional(&mut *tx).await?;
-        sqlx::query(SET).bind(id).bind(email).bind(now).execute(&mut *tx).await?;
-        sqlx::query(REVOKE_LINKS).bind(id).bind(old.unwrap_or_default()).execute(&mut *tx).await?;
-    });
-    Ok(())
 }
 
 /// Takes over the unconfirmed member account at `email` for a new sign-up: its name and password
@@ -318,12 +305,6 @@ pub async fn take_over_unconfirmed(
         }
         id
     }))
-}
-
-pub async fn confirm_email(db: &Db, id: i64, email: &str, now: Timestamp) -> sqlx::Result<()> {
-    const SQL: &str =
-        "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, $3) WHERE id = $1 AND email = $2";
-    on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(email).bind(now).execute(pool).await.map(|_| ()))
 }
 
 /// Changes a role, dropping the invitations the account sent. The owner row is never touched

@@ -141,6 +141,13 @@ impl Mailer {
     /// Stores `mail` in the outbox and wakes the sender. Returns once the message is durable.
     pub async fn queue(&self, db: &Db, mail: NewMail) -> sqlx::Result<()> {
         let id = outbox::enqueue(db, &mail, now()).await?;
+        self.queued(id, &mail);
+        Ok(())
+    }
+
+    /// Says that message `id` (`mail`) is in the outbox, written by a transaction of its own:
+    /// wakes the sender, or without SMTP shows the operator the message.
+    pub fn queued(&self, id: i64, mail: &NewMail) {
         if self.is_configured() {
             self.wake.notify_one();
         } else {
@@ -152,6 +159,5 @@ impl Mailer {
                 mail.recipient, mail.subject, mail.text_body
             );
         }
-        Ok(())
     }
 }

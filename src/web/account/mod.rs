@@ -71,6 +71,15 @@ pub async fn confirm_password(db: &Db, user: &User, input: &str, addr: &ClientAd
     Ok(true)
 }
 
+/// An account error that a handler has no message for: forbidden, or the database's.
+pub fn account_error(e: crate::db::users::AccountError) -> AppError {
+    match e {
+        crate::db::users::AccountError::Db(e) => e.into(),
+        crate::db::users::AccountError::SetupClosed => AppError::forbidden(),
+        crate::db::users::AccountError::EmailTaken => AppError::internal("address taken"),
+    }
+}
+
 /// Renders `content` for `to` and queues it in the outbox.
 pub async fn send(db: &Db, mailer: &Mailer, content: &Content, to: &str) -> AppResult<()> {
     mailer.queue(db, content.to(to)?).await?;
@@ -146,14 +155,6 @@ pub async fn peek_link(db: &Db, purpose: Purpose, token: &str) -> AppResult<Opti
         return Ok(None);
     }
     Ok(tokens::peek(db, purpose, &secrets::digest(token), crate::domain::now()).await?)
-}
-
-/// The live link behind `token`, used up in the same statement that finds it.
-pub async fn use_link(db: &Db, purpose: Purpose, token: &str) -> AppResult<Option<Token>> {
-    if !secrets::is_token(token) {
-        return Ok(None);
-    }
-    Ok(tokens::consume(db, purpose, &secrets::digest(token), crate::domain::now()).await?)
 }
 
 /// Counts an attempt on every scope of `limits` before the work it asks for, or refuses with

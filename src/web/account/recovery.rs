@@ -6,12 +6,15 @@ use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{MessagePage, count_attempt, dead_link, hash_password, issue_link, peek_link, send, use_link};
+use super::{
+    MessagePage, account_error, count_attempt, dead_link, hash_password, issue_link, peek_link, send,
+};
+use crate::db::links::{self, LinkUse};
 use crate::db::tokens::{NewToken, Purpose};
 use crate::db::{Db, FolioDb, users};
 use crate::domain::email::Email;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{Timestamp, now, password, throttle};
+use crate::domain::{Timestamp, now, password, secrets, throttle};
 use crate::error::AppResult;
 use crate::mail::{Mailer, messages};
 use crate::web::auth::ClientAddr;
@@ -172,15 +175,20 @@ async fn update(
         )?
         .into());
     }
-    let used = use_link(&db, Purpose::Reset, token).await?;
-    let Some((user_id, email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
+    let Some(live) = peek_link(&db, Purpose::Reset, token).await? else {
         return Ok(show(&dead_link(&site, &action))?.into());
     };
     let hash = hash_password(form.password.clone()).await?;
-    users::set_password(&db, user_id, &hash, None).await?;
-    // The link came to this address and was followed: the mailbox is proven.
-    users::confirm_email(&db, user_id, &email, now()).await?;
-    send(&db, mailer, &messages::password_changed(&site.title), &email).await?;
+    let mail = messages::password_changed(&site.title).to(&live.email)?;
+    // The link is spent with the change and the mail that reports it; the address is confirmed
+    // too, since the link reached it.
+    let reset = LinkUse::Reset { password_hash: &hash };
+    let spent =
+        links::spend(&db, &secrets::digest(token), reset, Some(&mail), now()).await.map_err(account_error)?;
+    let Some(spent) = spent else { return Ok(show(&dead_link(&site, &action))?.into()) };
+    if let Some(id) = spent.mail_id {
+        mailer.queued(id, &mail);
+    }
     // No session here: an account with two-factor sign-in must still pass its second step.
     Ok(done(hx, "/sign-in", "Your password is changed. Sign in with it now."))
 }

@@ -9,18 +9,19 @@ use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
 use super::{
-    ConfirmPage, confirm_password, count_attempt, dead_link, forgive, hash_password, issue_link, peek_link,
-    send, use_link,
+    ConfirmPage, account_error, confirm_password, count_attempt, dead_link, forgive, hash_password,
+    issue_link, peek_link, send,
 };
 use crate::config::Config;
 use crate::db::FolioDb;
+use crate::db::links::{self, LinkUse};
 use crate::db::sessions::{self, Session};
 use crate::db::tokens::{NewToken, Purpose};
 use crate::db::users::{self, AccountError};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{dates, now, password, throttle};
+use crate::domain::{dates, now, password, secrets, throttle};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::auth::{ClientAddr, CurrentUser, end_session};
@@ -256,16 +257,24 @@ async fn confirm_email_change(
     token: &str,
 ) -> AppResult<Answer> {
     let path = format!("/account/email/{token}");
-    let now = now();
-    let used = use_link(&db, Purpose::ChangeEmail, token).await?;
-    let Some((user_id, new_email)) = used.and_then(|t| Some((t.user_id?, t.email))) else {
+    let Some(live) = peek_link(&db, Purpose::ChangeEmail, token).await? else {
         return Ok(show(&dead_link(&site, &path))?.into());
     };
-    let Some(user) = users::find(&db, user_id).await? else {
+    let Some(user) = users::find(&db, live.user_id.unwrap_or(0)).await? else {
         return Ok(show(&dead_link(&site, &path))?.into());
     };
-    match users::set_email(&db, user_id, &new_email, now).await {
-        Ok(()) => {}
+    let new_email = live.email;
+    // Tell the old address, so a hijacked account does not change hands silently; the mail is
+    // written with the change, and the link spent with both.
+    let mail = messages::address_changed(&site.title, &new_email).to(&user.email)?;
+    let digest = secrets::digest(token);
+    match links::spend(&db, &digest, LinkUse::ChangeEmail, Some(&mail), now()).await {
+        Ok(Some(spent)) => {
+            if let Some(id) = spent.mail_id {
+                mailer.queued(id, &mail);
+            }
+        }
+        Ok(None) => return Ok(show(&dead_link(&site, &path))?.into()),
         Err(AccountError::EmailTaken) => {
             return Ok(failed(
                 hx,
@@ -273,11 +282,8 @@ async fn confirm_email_change(
                 "Another account took that address meanwhile; nothing changed.",
             ));
         }
-        Err(AccountError::Db(e)) => return Err(e.into()),
-        Err(AccountError::SetupClosed) => return Err(AppError::forbidden()),
+        Err(e) => return Err(account_error(e)),
     }
-    // Tell the old address, so a hijacked account does not change hands silently.
-    send(&db, mailer, &messages::address_changed(&site.title, &new_email), &user.email).await?;
     Ok(done(hx, "/account", format!("Your address is now {new_email}.")))
 }
 

@@ -10,17 +10,19 @@ use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
 use super::{
-    ConfirmPage, MessagePage, count_attempt, dead_link, hash_password, issue_link, peek_link, send, use_link,
+    ConfirmPage, MessagePage, account_error, count_attempt, dead_link, hash_password, issue_link, peek_link,
+    send,
 };
 use crate::config::Config;
 use crate::db::FolioDb;
+use crate::db::links::{self, LinkUse, Spent};
 use crate::db::tokens::{NewToken, Purpose};
 use crate::db::users::{self, AccountError, NewUser};
 use crate::domain::accounts::{SignupMode, display_name_rule};
 use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, password, throttle};
+use crate::domain::{now, password, secrets, throttle};
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::UserAgent;
@@ -185,13 +187,16 @@ async fn confirm(
     hx: HxRequest,
     token: &str,
 ) -> AppResult<Answer> {
-    let now = now();
-    let used = use_link(&db, Purpose::Confirm, token).await?;
-    let Some(user_id) = used.as_ref().and_then(|t| t.user_id) else {
+    let spent = if secrets::is_token(token) {
+        links::spend(&db, &secrets::digest(token), LinkUse::Confirm, None, now())
+            .await
+            .map_err(account_error)?
+    } else {
+        None
+    };
+    let Some(Spent { user_id, .. }) = spent else {
         return Ok(show(&dead_link(&site, &format!("/confirm/{token}")))?.into());
     };
-    let email = used.map(|t| t.email).unwrap_or_default();
-    users::confirm_email(&db, user_id, &email, now).await?;
     start_session(&db, config, cookies, user_id, agent.0, &addr).await?;
     Ok(done(hx, "/account", "Your address is confirmed. Welcome!"))
 }
