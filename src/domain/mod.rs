@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod media;
 pub mod pagination;
 pub mod password;
+pub mod png;
 pub mod roles;
 pub mod secrets;
 pub mod site_settings;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod throttle;
 pub mod totp;
 pub mod validation;
+pub mod webp;
 
 /// Seconds since the Unix epoch: the one time representation stored in the database.
 pub type Timestamp = i64;
