@@ -191,6 +191,16 @@ async fn media_may_live_in_a_shared_directory(backend: Backend) {
     let name = stored_name(&app, "wide.png").await;
     assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), bytes);
     assert!(dir.path().join(format!("w480-{name}")).exists());
+    for file in [name.clone(), format!("w480-{name}"), format!("w960-{name}")] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(&file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & !0o640, 0, "{file} is {mode:o}: at most 0640, nothing for other users");
+        assert_eq!(mode & 0o600, 0o600, "{file} is {mode:o}");
+    }
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".partial"));
+    assert_eq!(leftovers.count(), 0, "no temporary files left");
     assert_eq!(app.count("SELECT COUNT(*) FROM media_blobs").await, 0, "nothing in the database");
     let (status, _, body) = app.get_bytes(&format!("/media/{name}")).await;
     assert_eq!((status, body), (Status::Ok, bytes));

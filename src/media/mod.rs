@@ -114,6 +114,7 @@ pub async fn upload(
             for v in &variants {
                 write_durably(&Store::path(dir, &stored_name, v.width), &v.bytes).await?;
             }
+            sync_dir(dir).await?;
         }
     }
     let original_name = media::display_name(uploaded_name);
@@ -235,15 +236,34 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     }
 }
 
-/// Writes to a temporary file, syncs it, then renames it into place: a crash leaves either the
-/// whole file or none.
+/// Permissions of stored files: Folio reads and writes them, its group (a web server serving the
+/// folder, a backup job) reads them, other users of the machine nothing, since a draft's images
+/// are not public yet. The umask may take more away.
+pub const FILE_MODE: u32 = 0o640;
+
+/// Writes to a temporary file made with [`FILE_MODE`], syncs it, then renames it into place: a
+/// crash leaves either the whole file or none. The rename is durable once [`sync_dir`] has run.
 async fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use rocket::tokio::io::AsyncWriteExt;
     let tmp = path.with_extension("partial");
-    let mut file = rocket::tokio::fs::File::create(&tmp).await?;
+    let mut file = rocket::tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(FILE_MODE)
+        .open(&tmp)
+        .await?;
     file.write_all(bytes).await?;
     file.sync_all().await?;
     rocket::tokio::fs::rename(&tmp, path).await
+}
+
+/// Syncs `dir` itself, so the names renamed into it or removed from it survive a power cut: a
+/// file's own fsync does not cover its directory entry (POSIX `fsync`; ext4 and XFS lose a
+/// fresh rename without it). Called before the database row that names the files is committed,
+/// which SQLite makes durable with `synchronous=FULL`.
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    rocket::tokio::fs::File::open(dir).await?.sync_all().await
 }
 
 /// The bytes and type of `variant` (0: the original) of `m`; a missing variant falls back to
@@ -278,8 +298,8 @@ pub async fn remove(db: &Db, store: &Store, m: &Media) -> Result<bool, UploadErr
     Ok(deleted)
 }
 
-/// Removes the files of `variants` (0: the original) of `name` from `dir`; missing ones are
-/// already gone.
+/// Removes the files of `variants` (0: the original) of `name` from `dir`, durably; missing ones
+/// are already gone.
 async fn remove_files(
     dir: &Path,
     name: &str,
@@ -292,5 +312,5 @@ async fn remove_files(
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    sync_dir(dir).await
 }
