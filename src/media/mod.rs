@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod images;
 pub mod repair;
+pub mod stream;
 
 use std::path::{Path, PathBuf};
 
