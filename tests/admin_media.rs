@@ -294,6 +294,39 @@ async fn png_and_webp_originals_lose_their_metadata_losslessly(backend: Backend)
     assert_eq!(webp[20] & 0x0C, 0, "VP8X no longer promises EXIF or XMP");
 }
 
+/// A looping two-frame GIF as an editor saves it: a comment and XMP (an application extension)
+/// before the frames. Returns it and the same GIF without them.
+fn tagged_gif() -> (Vec<u8>, Vec<u8>) {
+    let mut plain = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut plain);
+        encoder.set_repeat(image::codecs::gif::Repeat::Infinite).unwrap();
+        for shade in [0, 200] {
+            let frame = image::RgbaImage::from_pixel(40, 20, image::Rgba([shade, 30, 30, 255]));
+            encoder.encode_frame(image::Frame::new(frame)).unwrap();
+        }
+    }
+    let packed = plain[10];
+    let header_end = 13 + if packed & 0x80 != 0 { 3 << ((packed & 7) + 1) } else { 0 };
+    let mut tagged = plain[..header_end].to_vec();
+    tagged.extend_from_slice(b"\x21\xFE\x14Shot on a PhoneCam X\x00");
+    tagged.extend_from_slice(b"\x21\xFF\x0BXMP DataXMP\x20<x:xmpmeta>GPS 51.5N</x:xmpmeta>\x00");
+    tagged.extend_from_slice(&plain[header_end..]);
+    (tagged, plain)
+}
+
+async fn gif_originals_lose_comments_and_xmp(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let (tagged, plain) = tagged_gif();
+    assert!(String::from_utf8_lossy(&plain).contains("NETSCAPE2.0"), "the test GIF loops");
+    let page = app.upload("/admin/media", &[], "loop.gif", &tagged).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let name = stored_name(&app, "loop.gif").await;
+    let (_, _, original) = app.get_bytes(&format!("/media/{name}")).await;
+    assert!(original == plain, "the comment and XMP go, and every other byte stays, the loop too");
+}
+
 both_backends!(
     images_are_stored_resized_and_served_with_srcset,
     photos_are_turned_upright_and_lose_where_they_were_taken,
@@ -301,4 +334,5 @@ both_backends!(
     deleting_asks_and_only_owners_or_editors_may,
     media_may_live_in_a_shared_directory,
     png_and_webp_originals_lose_their_metadata_losslessly,
+    gif_originals_lose_comments_and_xmp,
 );

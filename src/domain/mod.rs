@@ -6,6 +6,7 @@ pub mod dates;
 pub mod diff;
 pub mod editor;
 pub mod email;
+pub mod gif;
 pub mod jpeg;
 pub mod markdown;
 pub mod media;

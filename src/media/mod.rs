@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::db::media::{self as rows, Media, NewMedia};
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
-use crate::domain::{jpeg, png, webp};
+use crate::domain::{gif, jpeg, png, webp};
 pub use budget::Budget;
 use budget::Shortfall;
 
@@ -158,9 +158,9 @@ fn held_bytes(len: u64) -> u64 {
 /// Reserves memory for the file's bytes, reads it and its header, refuses it when it has too
 /// many pixels, grows the reservation to what decoding and resizing need, then does that off the
 /// async threads. When the reservation cannot grow at once, it is given back with the bytes and
-/// the whole is waited for, so no upload holds memory while it waits. JPEG, PNG and WebP
-/// originals lose where and with what they were taken: losslessly when their structure allows,
-/// else (JPEG alone) drawn again from their pixels. Returns the bytes to keep as the original, and the reservation.
+/// the whole is waited for, so no upload holds memory while it waits. Originals lose where and
+/// with what they were taken: losslessly when their structure allows, else (JPEG alone) drawn
+/// again from their pixels. Returns the bytes to keep as the original, and the reservation.
 async fn prepare_image(
     budget: &Budget,
     file: &TempFile<'_>,
@@ -197,8 +197,8 @@ async fn prepare_image(
     Ok((original, prepared, reservation))
 }
 
-/// The image's header, and for a JPEG, PNG or WebP the file without its metadata (`None` when it
-/// cannot be taken out losslessly: a JPEG is then drawn again, a PNG or WebP refused as broken).
+/// The image's header, and the file without its metadata (`None` when it cannot be taken out
+/// losslessly: a JPEG is then drawn again, other images are refused as broken).
 /// Quick, but not for an async thread.
 async fn inspect(
     bytes: Vec<u8>,
@@ -211,6 +211,7 @@ async fn inspect(
                 FileType::Jpeg => jpeg::strip_metadata(&bytes, orientation),
                 FileType::Png => png::strip_metadata(&bytes, orientation),
                 FileType::Webp => webp::strip_metadata(&bytes, orientation),
+                FileType::Gif => gif::strip_metadata(&bytes),
                 _ => None,
             };
             (probe, stripped)
@@ -219,9 +220,9 @@ async fn inspect(
     })
     .await?;
     let (probe, stripped) = probed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
-    // Only a JPEG can be drawn again without its metadata (a PNG or WebP may be transparent or
-    // lossless); one whose chunks do not parse is not kept with what they may hold.
-    if matches!(kind, FileType::Png | FileType::Webp) && stripped.is_none() {
+    // Only a JPEG can be drawn again without its metadata (the others may be transparent,
+    // lossless or moving); one whose blocks do not parse is not kept with what they may hold.
+    if kind != FileType::Jpeg && stripped.is_none() {
         return Err(UploadError::BrokenImage);
     }
     Ok((bytes, probe, stripped))
