@@ -155,6 +155,7 @@ pub async fn check(figment: &Figment, config: &Config, db: &Db) -> Vec<Item> {
         ),
         Err(e) => item(Level::Fail, format!("cannot read the accounts ({e}); run `folio migrate` first")),
     });
+    items.push(media_dir(&s.media_dir));
     items.push(if s.require_staff_two_factor {
         item(Level::Ok, "staff must use two-factor sign-in")
     } else {
@@ -179,6 +180,71 @@ fn secret_key(figment: &Figment) -> Item {
         }
         _ => item(Level::Fail, "secret_key is not set: generate one with `openssl rand -base64 32`"),
     }
+}
+
+/// `media_dir`: Folio (as the user running the check) can write and sync a file there, other
+/// users of the machine cannot change the folder, and no stored file is open to them (files made
+/// before uploads were created [`crate::media::FILE_MODE`] may be).
+fn media_dir(dir: &str) -> Item {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.is_empty() {
+        return item(Level::Ok, "media are kept in the database");
+    }
+    let path = std::path::Path::new(dir);
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => meta.permissions().mode() & 0o777,
+        Ok(_) => return item(Level::Fail, format!("media_dir {dir} is not a directory")),
+        Err(e) => return item(Level::Fail, format!("media_dir {dir} cannot be read: {e}")),
+    };
+    if mode & 0o002 != 0 {
+        return item(
+            Level::Fail,
+            format!(
+                "media_dir {dir} is writable by every user of the machine (mode {mode:o}), who could \
+                 replace what readers download: chmod o-rwx {dir}"
+            ),
+        );
+    }
+    if let Err(e) = write_probe(path) {
+        return item(Level::Fail, format!("media_dir {dir}: Folio cannot write there ({e})"));
+    }
+    let open = std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file() && m.permissions().mode() & 0o007 != 0)
+            .count()
+    });
+    if mode & 0o007 != 0 || open > 0 {
+        let files = if open == 1 { "1 file".to_owned() } else { format!("{open} files") };
+        return item(
+            Level::Warn,
+            format!(
+                "media_dir {dir} (mode {mode:o}, {files} in it) is open to every user of the machine, \
+                 and drafts' images are not public yet: chmod -R o-rwx {dir}"
+            ),
+        );
+    }
+    item(Level::Ok, format!("media_dir {dir} is writable by Folio and closed to other users"))
+}
+
+/// Creates, syncs and removes a file in `dir`, as an upload would.
+fn write_probe(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let probe = dir.join(format!(".folio-check-{}.partial", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(crate::media::FILE_MODE)
+        .open(&probe)
+        .and_then(|mut file| {
+            file.write_all(b"folio check")?;
+            file.sync_all()
+        });
+    let removed = std::fs::remove_file(&probe);
+    written.and(removed)
 }
 
 /// Whether the SMTP server at `url` (saved or configured) answers; its address is in the text.

@@ -54,6 +54,9 @@ pub struct Settings {
     pub image_memory: u64,
     /// Seconds an upload waits for image memory before it is refused as busy.
     pub image_wait: u64,
+    /// Downloads of more than 1 MiB (`media::stream::LARGE`) the process serves at once; beyond
+    /// them readers get 503 with `Retry-After` until one ends.
+    pub large_downloads: usize,
 }
 
 impl Default for Settings {
@@ -78,6 +81,8 @@ impl Default for Settings {
             // with alpha), or five phone photos at once; see `media::images::working_memory`.
             image_memory: 512 * 1024 * 1024,
             image_wait: 30,
+            // Each holds an open file, or a 1 MiB chunk and database queries: 64 MiB at most.
+            large_downloads: 64,
         }
     }
 }
@@ -155,6 +160,9 @@ impl Settings {
         }
         if self.image_wait > 600 {
             return Err("image_wait must be at most 600 seconds".into());
+        }
+        if !(1..=100_000).contains(&self.large_downloads) {
+            return Err("large_downloads must be between 1 and 100000".into());
         }
         if !self.media_dir.is_empty() && !std::path::Path::new(&self.media_dir).is_dir() {
             return Err(format!("media_dir `{}` is not a directory", self.media_dir));

@@ -13,6 +13,8 @@ pub enum AppError {
     Forbidden,
     /// Too many attempts; try again after this many seconds.
     TooManyRequests(u64),
+    /// A shared resource (the places for large downloads) is taken; try again shortly.
+    Busy,
     Database(sqlx::Error),
     Render(askama::Error),
     /// Anything else that should not happen (a failed password hash, say), with its cause.
@@ -37,6 +39,7 @@ impl AppError {
             AppError::NotFound => Status::NotFound,
             AppError::Forbidden => Status::Forbidden,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
+            AppError::Busy => Status::ServiceUnavailable,
             AppError::Database(e) if crate::db::is_busy(e) => Status::ServiceUnavailable,
             AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
                 Status::InternalServerError

@@ -61,7 +61,14 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                     let store = media::Store::from_setting(&config.settings.media_dir);
                     let wait = std::time::Duration::from_secs(config.settings.image_wait);
                     let budget = media::Budget::new(config.settings.image_memory, wait);
-                    Ok(rocket.manage(site).manage(config).manage(mailer).manage(store).manage(budget))
+                    let downloads = media::stream::Downloads::new(config.settings.large_downloads);
+                    Ok(rocket
+                        .manage(site)
+                        .manage(config)
+                        .manage(mailer)
+                        .manage(store)
+                        .manage(budget)
+                        .manage(downloads))
                 }
                 Err(e) => {
                     rocket::error!("{e}");

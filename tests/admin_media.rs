@@ -191,6 +191,16 @@ async fn media_may_live_in_a_shared_directory(backend: Backend) {
     let name = stored_name(&app, "wide.png").await;
     assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), bytes);
     assert!(dir.path().join(format!("w480-{name}")).exists());
+    for file in [name.clone(), format!("w480-{name}"), format!("w960-{name}")] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(&file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & !0o640, 0, "{file} is {mode:o}: at most 0640, nothing for other users");
+        assert_eq!(mode & 0o600, 0o600, "{file} is {mode:o}");
+    }
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".partial"));
+    assert_eq!(leftovers.count(), 0, "no temporary files left");
     assert_eq!(app.count("SELECT COUNT(*) FROM media_blobs").await, 0, "nothing in the database");
     let (status, _, body) = app.get_bytes(&format!("/media/{name}")).await;
     assert_eq!((status, body), (Status::Ok, bytes));
@@ -200,10 +210,129 @@ async fn media_may_live_in_a_shared_directory(backend: Backend) {
     assert!(!dir.path().join(format!("w960-{name}")).exists());
 }
 
+/// A PNG chunk: length, type, data and CRC, as the PNG specification (section 5.3) lays it out.
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc32fast::hash(&out[4..]).to_be_bytes());
+    out
+}
+
+/// A PNG as a phone or an editor writes it: the place in EXIF, text, XMP and the time it was
+/// saved, before and after the picture, and bytes trailing its end.
+fn tagged_png() -> Vec<u8> {
+    let plain = png(600, 300);
+    let ihdr_end = 8 + 12 + 13;
+    let mut out = plain[..ihdr_end].to_vec();
+    out.extend(png_chunk(b"eXIf", b"MM\0\x2a\0\0\0\x08\0\0\0\0\0\0 GPS 51.5007N 0.1246W"));
+    out.extend(png_chunk(b"tEXt", b"Comment\0Shot on a PhoneCam X"));
+    out.extend(png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta>GPS secret</x:xmpmeta>"));
+    out.extend(png_chunk(b"tIME", &[7, 234, 11, 30, 12, 0, 0]));
+    let iend = plain.len() - 12;
+    out.extend_from_slice(&plain[ihdr_end..iend]);
+    out.extend(png_chunk(b"tEXt", b"Location\0GPS home address"));
+    out.extend_from_slice(&plain[iend..]);
+    out.extend_from_slice(b"trailing PhoneCam bytes");
+    out
+}
+
+/// An extended WebP (lossless picture, `VP8X` saying EXIF and XMP follow), then both.
+fn tagged_webp() -> (Vec<u8>, Vec<u8>) {
+    let picture =
+        image::RgbaImage::from_fn(600, 300, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 9, 255]));
+    let mut plain = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut plain, image::ImageFormat::WebP).unwrap();
+    let plain = plain.into_inner();
+    let three = |n: u32| n.to_le_bytes()[..3].to_vec();
+    let chunk = |kind: &[u8; 4], data: &[u8]| {
+        let mut c = kind.to_vec();
+        c.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+        c.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let mut body = b"WEBP".to_vec();
+    body.extend(chunk(b"VP8X", &[[0x0C, 0, 0, 0].to_vec(), three(599), three(299)].concat()));
+    body.extend_from_slice(&plain[12..]);
+    body.extend(chunk(b"EXIF", b"MM\0\x2a\0\0\0\x08\0\0\0\0\0\0 GPS 51.5007N 0.1246W"));
+    body.extend(chunk(b"XMP ", b"<x:xmpmeta>PhoneCam secret</x:xmpmeta>"));
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+    out.extend(body);
+    (out, picture.into_raw())
+}
+
+async fn png_and_webp_originals_lose_their_metadata_losslessly(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let (webp, webp_pixels) = tagged_webp();
+    let png_pixels = image::load_from_memory(&png(600, 300)).unwrap().to_rgba8().into_raw();
+    for (filename, bytes, pixels) in [("map.png", tagged_png(), png_pixels), ("map.webp", webp, webp_pixels)]
+    {
+        assert!(image::load_from_memory(&bytes).is_ok(), "{filename}: the test file is valid");
+        let page = app.upload("/admin/media", &[], filename, &bytes).await;
+        assert_eq!(page.status, Status::SeeOther, "{filename}: {}", page.body);
+        let name = stored_name(&app, filename).await;
+        let (_, _, original) = app.get_bytes(&format!("/media/{name}")).await;
+        let text = String::from_utf8_lossy(&original);
+        for secret in ["GPS", "PhoneCam", "tIME", "xmpmeta"] {
+            assert!(!text.contains(secret), "{filename}: {secret} left in the original");
+        }
+        let size = app.count(&format!("SELECT byte_size FROM media WHERE stored_name = '{name}'")).await;
+        assert_eq!(size, original.len() as i64, "{filename}");
+        let decoded = image::load_from_memory(&original).unwrap().to_rgba8().into_raw();
+        assert!(decoded == pixels, "{filename}: the same pixels");
+    }
+    let name = stored_name(&app, "map.webp").await;
+    let (_, _, webp) = app.get_bytes(&format!("/media/{name}")).await;
+    let riff_size = u32::from_le_bytes(webp[4..8].try_into().unwrap()) as usize;
+    assert_eq!(riff_size, webp.len() - 8, "the RIFF size is fixed");
+    assert_eq!(&webp[12..16], b"VP8X");
+    assert_eq!(webp[20] & 0x0C, 0, "VP8X no longer promises EXIF or XMP");
+}
+
+/// A looping two-frame GIF as an editor saves it: a comment and XMP (an application extension)
+/// before the frames. Returns it and the same GIF without them.
+fn tagged_gif() -> (Vec<u8>, Vec<u8>) {
+    let mut plain = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut plain);
+        encoder.set_repeat(image::codecs::gif::Repeat::Infinite).unwrap();
+        for shade in [0, 200] {
+            let frame = image::RgbaImage::from_pixel(40, 20, image::Rgba([shade, 30, 30, 255]));
+            encoder.encode_frame(image::Frame::new(frame)).unwrap();
+        }
+    }
+    let packed = plain[10];
+    let header_end = 13 + if packed & 0x80 != 0 { 3 << ((packed & 7) + 1) } else { 0 };
+    let mut tagged = plain[..header_end].to_vec();
+    tagged.extend_from_slice(b"\x21\xFE\x14Shot on a PhoneCam X\x00");
+    tagged.extend_from_slice(b"\x21\xFF\x0BXMP DataXMP\x20<x:xmpmeta>GPS 51.5N</x:xmpmeta>\x00");
+    tagged.extend_from_slice(&plain[header_end..]);
+    (tagged, plain)
+}
+
+async fn gif_originals_lose_comments_and_xmp(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Author).await;
+    let (tagged, plain) = tagged_gif();
+    assert!(String::from_utf8_lossy(&plain).contains("NETSCAPE2.0"), "the test GIF loops");
+    let page = app.upload("/admin/media", &[], "loop.gif", &tagged).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let name = stored_name(&app, "loop.gif").await;
+    let (_, _, original) = app.get_bytes(&format!("/media/{name}")).await;
+    assert!(original == plain, "the comment and XMP go, and every other byte stays, the loop too");
+}
+
 both_backends!(
     images_are_stored_resized_and_served_with_srcset,
     photos_are_turned_upright_and_lose_where_they_were_taken,
     uploads_are_refused_by_content_size_and_kind,
     deleting_asks_and_only_owners_or_editors_may,
     media_may_live_in_a_shared_directory,
+    png_and_webp_originals_lose_their_metadata_losslessly,
+    gif_originals_lose_comments_and_xmp,
 );

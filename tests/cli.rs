@@ -273,6 +273,48 @@ fn save_smtp_settings(url: &str, port: u16) {
     });
 }
 
+/// `folio check` looks at `media_dir`: files in it must not be open to every user of the machine,
+/// nor the folder writable by them, and Folio must be able to write there.
+#[test]
+fn check_looks_at_the_media_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .current_dir(dir.path())
+            .arg("check")
+            .env("DATABASE_URL", &url)
+            .env("ROCKET_LOG_LEVEL", "off")
+            .env("ROCKET_MEDIA_DIR", &media)
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    std::fs::set_permissions(&media, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let report = run();
+    assert!(report.contains("[ok  ] media_dir"), "{report}");
+
+    std::fs::write(media.join("old.jpg"), b"x").unwrap();
+    std::fs::set_permissions(media.join("old.jpg"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let report = run();
+    assert!(report.contains("[WARN] media_dir") && report.contains("1 file"), "{report}");
+
+    std::fs::set_permissions(&media, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let report = run();
+    assert!(report.contains("[FAIL] media_dir") && report.contains("every user"), "{report}");
+
+    // A folder Folio cannot write to (root may write anywhere, so only checked as another user).
+    std::fs::set_permissions(&media, std::fs::Permissions::from_mode(0o550)).unwrap();
+    if std::fs::write(media.join("probe"), b"x").is_err() {
+        let report = run();
+        assert!(report.contains("[FAIL] media_dir") && report.contains("cannot write"), "{report}");
+    }
+    std::fs::set_permissions(&media, std::fs::Permissions::from_mode(0o750)).unwrap();
+}
+
 /// `serve` raises the open-files soft limit to the hard one (each connection takes a file) and
 /// says so, started here under a soft limit of 256.
 #[test]

@@ -138,6 +138,53 @@ pub async fn blob(db: &Db, id: i64, variant: i64) -> sqlx::Result<Option<Vec<u8>
     on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(id).bind(variant).fetch_optional(pool).await)
 }
 
+/// The length in bytes of `variant` (0: the original) of file `id`, when kept in the database.
+/// Reads none of the bytes: SQLite's `length()` of a BLOB stops at the record header, and
+/// PostgreSQL's at the TOAST pointer.
+pub async fn blob_len(db: &Db, id: i64, variant: i64) -> sqlx::Result<Option<i64>> {
+    const SQL: &str =
+        "SELECT CAST(length(bytes) AS BIGINT) FROM media_blobs WHERE media_id = $1 AND variant = $2";
+    on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(id).bind(variant).fetch_optional(pool).await)
+}
+
+/// Up to `len` bytes of `variant` of file `id`, from byte `start` (counted from 0), when kept in
+/// the database; `None` when the file is gone. Each dialect has its own slice of a BLOB/bytea,
+/// both counting from 1: PostgreSQL reads only the TOAST chunks of the slice (bytea of images
+/// and video does not compress, so it is stored uncompressed); SQLite reads the whole value into
+/// memory for the statement (it loads a column whole unless it is asked only its length), so
+/// the pool's size bounds how many such copies exist at once.
+pub async fn blob_part(
+    db: &Db,
+    id: i64,
+    variant: i64,
+    start: i64,
+    len: i64,
+) -> sqlx::Result<Option<Vec<u8>>> {
+    const SQLITE: &str = "SELECT substr(bytes, $3, $4) FROM media_blobs WHERE media_id = $1 AND variant = $2";
+    const POSTGRES: &str = "SELECT substring(bytes FROM CAST($3 AS INTEGER) FOR CAST($4 AS INTEGER))
+        FROM media_blobs WHERE media_id = $1 AND variant = $2";
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar(SQLITE)
+                .bind(id)
+                .bind(variant)
+                .bind(start + 1)
+                .bind(len)
+                .fetch_optional(pool)
+                .await
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar(POSTGRES)
+                .bind(id)
+                .bind(variant)
+                .bind(start + 1)
+                .bind(len)
+                .fetch_optional(pool)
+                .await
+        }
+    }
+}
+
 pub async fn set_alt(db: &Db, id: i64, alt: &str) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE media SET alt = $2 WHERE id = $1";
     Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(alt).execute(pool).await?.rows_affected()) == 1)

@@ -90,7 +90,16 @@ fn keep(marker: u8, payload: &[u8]) -> bool {
 /// An APP1 segment holding a one-entry EXIF: the orientation tag (0x0112) and nothing else.
 fn orientation_segment(orientation: u8) -> Vec<u8> {
     let mut s = vec![0xFF, 0xE1, 0x00, 0x22];
-    s.extend_from_slice(b"Exif\0\0MM\0\x2a\0\0\0\x08");
+    s.extend_from_slice(b"Exif\0\0");
+    s.extend(orientation_exif(orientation));
+    s
+}
+
+/// EXIF data (a big-endian TIFF header and one IFD, 26 bytes) holding the orientation tag
+/// (0x0112) alone, as PNG's `eXIf` and WebP's `EXIF` chunks hold it and JPEG's APP1 after
+/// `Exif\0\0`.
+pub fn orientation_exif(orientation: u8) -> Vec<u8> {
+    let mut s = b"MM\0\x2a\0\0\0\x08".to_vec();
     s.extend_from_slice(&[0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01]);
     s.extend_from_slice(&[0x00, orientation, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
     s

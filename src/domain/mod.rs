@@ -6,11 +6,13 @@ pub mod dates;
 pub mod diff;
 pub mod editor;
 pub mod email;
+pub mod gif;
 pub mod jpeg;
 pub mod markdown;
 pub mod media;
 pub mod pagination;
 pub mod password;
+pub mod png;
 pub mod roles;
 pub mod secrets;
 pub mod site_settings;
@@ -19,6 +21,7 @@ pub mod text;
 pub mod throttle;
 pub mod totp;
 pub mod validation;
+pub mod webp;
 
 /// Seconds since the Unix epoch: the one time representation stored in the database.
 pub type Timestamp = i64;

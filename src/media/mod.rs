@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod images;
 pub mod repair;
+pub mod stream;
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +13,9 @@ use rocket::fs::TempFile;
 
 use crate::db::Db;
 use crate::db::media::{self as rows, Media, NewMedia};
-use crate::domain::jpeg;
 use crate::domain::media::{self, FileType, Refusal};
 use crate::domain::now;
+use crate::domain::{gif, jpeg, png, webp};
 pub use budget::Budget;
 use budget::Shortfall;
 
@@ -114,6 +115,7 @@ pub async fn upload(
             for v in &variants {
                 write_durably(&Store::path(dir, &stored_name, v.width), &v.bytes).await?;
             }
+            sync_dir(dir).await?;
         }
     }
     let original_name = media::display_name(uploaded_name);
@@ -156,9 +158,9 @@ fn held_bytes(len: u64) -> u64 {
 /// Reserves memory for the file's bytes, reads it and its header, refuses it when it has too
 /// many pixels, grows the reservation to what decoding and resizing need, then does that off the
 /// async threads. When the reservation cannot grow at once, it is given back with the bytes and
-/// the whole is waited for, so no upload holds memory while it waits. JPEG originals lose where
-/// and with what they were taken: losslessly when their structure allows, else drawn again from
-/// their pixels. Returns the bytes to keep as the original, and the reservation.
+/// the whole is waited for, so no upload holds memory while it waits. Originals lose where and
+/// with what they were taken: losslessly when their structure allows, else (JPEG alone) drawn
+/// again from their pixels. Returns the bytes to keep as the original, and the reservation.
 async fn prepare_image(
     budget: &Budget,
     file: &TempFile<'_>,
@@ -195,16 +197,21 @@ async fn prepare_image(
     Ok((original, prepared, reservation))
 }
 
-/// The image's header, and for a JPEG the file without its metadata (`None` when it cannot be
-/// taken out losslessly). Quick, but not for an async thread.
+/// The image's header, and the file without its metadata (`None` when it cannot be taken out
+/// losslessly: a JPEG is then drawn again, other images are refused as broken).
+/// Quick, but not for an async thread.
 async fn inspect(
     bytes: Vec<u8>,
     kind: FileType,
 ) -> Result<(Vec<u8>, images::Probe, Option<Vec<u8>>), UploadError> {
     let (bytes, probed) = blocking(move || {
         let probed = images::probe(&bytes, kind).map(|probe| {
+            let orientation = probe.orientation.to_exif();
             let stripped = match kind {
-                FileType::Jpeg => jpeg::strip_metadata(&bytes, probe.orientation.to_exif()),
+                FileType::Jpeg => jpeg::strip_metadata(&bytes, orientation),
+                FileType::Png => png::strip_metadata(&bytes, orientation),
+                FileType::Webp => webp::strip_metadata(&bytes, orientation),
+                FileType::Gif => gif::strip_metadata(&bytes),
                 _ => None,
             };
             (probe, stripped)
@@ -213,6 +220,11 @@ async fn inspect(
     })
     .await?;
     let (probe, stripped) = probed.map_err(|images::Unreadable| UploadError::BrokenImage)?;
+    // Only a JPEG can be drawn again without its metadata (the others may be transparent,
+    // lossless or moving); one whose blocks do not parse is not kept with what they may hold.
+    if kind != FileType::Jpeg && stripped.is_none() {
+        return Err(UploadError::BrokenImage);
+    }
     Ok((bytes, probe, stripped))
 }
 
@@ -226,15 +238,34 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     }
 }
 
-/// Writes to a temporary file, syncs it, then renames it into place: a crash leaves either the
-/// whole file or none.
+/// Permissions of stored files: Folio reads and writes them, its group (a web server serving the
+/// folder, a backup job) reads them, other users of the machine nothing, since a draft's images
+/// are not public yet. The umask may take more away.
+pub const FILE_MODE: u32 = 0o640;
+
+/// Writes to a temporary file made with [`FILE_MODE`], syncs it, then renames it into place: a
+/// crash leaves either the whole file or none. The rename is durable once [`sync_dir`] has run.
 async fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use rocket::tokio::io::AsyncWriteExt;
     let tmp = path.with_extension("partial");
-    let mut file = rocket::tokio::fs::File::create(&tmp).await?;
+    let mut file = rocket::tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(FILE_MODE)
+        .open(&tmp)
+        .await?;
     file.write_all(bytes).await?;
     file.sync_all().await?;
     rocket::tokio::fs::rename(&tmp, path).await
+}
+
+/// Syncs `dir` itself, so the names renamed into it or removed from it survive a power cut: a
+/// file's own fsync does not cover its directory entry (POSIX `fsync`; ext4 and XFS lose a
+/// fresh rename without it). Called before the database row that names the files is committed,
+/// which SQLite makes durable with `synchronous=FULL`.
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    rocket::tokio::fs::File::open(dir).await?.sync_all().await
 }
 
 /// The bytes and type of `variant` (0: the original) of `m`; a missing variant falls back to
@@ -269,8 +300,8 @@ pub async fn remove(db: &Db, store: &Store, m: &Media) -> Result<bool, UploadErr
     Ok(deleted)
 }
 
-/// Removes the files of `variants` (0: the original) of `name` from `dir`; missing ones are
-/// already gone.
+/// Removes the files of `variants` (0: the original) of `name` from `dir`, durably; missing ones
+/// are already gone.
 async fn remove_files(
     dir: &Path,
     name: &str,
@@ -283,5 +314,5 @@ async fn remove_files(
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    sync_dir(dir).await
 }

@@ -3,6 +3,7 @@
 
 pub mod animation;
 pub mod iso;
+pub mod range;
 mod refusal;
 
 use super::secrets;
