@@ -163,26 +163,18 @@ pub async fn blob_part(
     const SQLITE: &str = "SELECT substr(bytes, $3, $4) FROM media_blobs WHERE media_id = $1 AND variant = $2";
     const POSTGRES: &str = "SELECT substring(bytes FROM CAST($3 AS INTEGER) FOR CAST($4 AS INTEGER))
         FROM media_blobs WHERE media_id = $1 AND variant = $2";
-    match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_scalar(SQLITE)
-                .bind(id)
-                .bind(variant)
-                .bind(start + 1)
-                .bind(len)
-                .fetch_optional(pool)
-                .await
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_scalar(POSTGRES)
-                .bind(id)
-                .bind(variant)
-                .bind(start + 1)
-                .bind(len)
-                .fetch_optional(pool)
-                .await
-        }
-    }
+    // The one statement that differs: each dialect names its slicing function differently.
+    let sql = match db {
+        Db::Sqlite(_) => SQLITE,
+        Db::Postgres(_) => POSTGRES,
+    };
+    on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(variant)
+        .bind(start + 1)
+        .bind(len)
+        .fetch_optional(pool)
+        .await)
 }
 
 pub async fn set_alt(db: &Db, id: i64, alt: &str) -> sqlx::Result<bool> {
