@@ -20,7 +20,7 @@ pub struct SeeOther {
 
 impl SeeOther {
     pub fn to(hx: HxRequest, to: impl Into<String>) -> SeeOther {
-        SeeOther { to: to.into(), hx: hx.0 }
+        SeeOther { to: to.into(), hx: hx.wants_fragment() }
     }
 }
 

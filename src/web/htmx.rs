@@ -10,7 +10,17 @@ use crate::error::AppResult;
 
 /// Whether the request came from htmx (`HX-Request: true`) and wants a fragment.
 #[derive(Debug, Clone, Copy)]
-pub struct HxRequest(pub bool);
+pub struct HxRequest(bool);
+
+impl HxRequest {
+    /// A request from a plain browser, or one answered with a whole page whatever it asked.
+    pub const PAGE: HxRequest = HxRequest(false);
+
+    /// Whether htmx asked, so the answer is a fragment (or, after a form, `HX-Redirect`).
+    pub fn wants_fragment(self) -> bool {
+        self.0
+    }
+}
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for HxRequest {
@@ -45,7 +55,7 @@ impl Html {
 
     /// Renders the whole page for a plain request, or just its fragment for an htmx one.
     pub fn page_or_fragment<T: Fragment>(hx: HxRequest, view: &T) -> AppResult<Html> {
-        let body = if hx.0 { view.render_fragment()? } else { view.render()? };
+        let body = if hx.wants_fragment() { view.render_fragment()? } else { view.render()? };
         Ok(Html { status: Status::Ok, body })
     }
 

@@ -88,7 +88,7 @@ fn new(
 ) -> AppResult<Answer> {
     let next = next_or(next.unwrap_or(""), "");
     if let Some(current) = current {
-        return Ok(SeeOther::to(HxRequest(false), landing(next, current.user.role)).into());
+        return Ok(SeeOther::to(HxRequest::PAGE, landing(next, current.user.role)).into());
     }
     let mut page = SignInPage::new(&site, csrf.0, String::new(), next, FieldErrors::new());
     page.notice = Notice::from_flash(flash);
@@ -180,7 +180,7 @@ fn code(
 }
 
 fn expired() -> Answer {
-    failed(HxRequest(false), "/sign-in", "That sign-in took too long. Please start again.")
+    failed(HxRequest::PAGE, "/sign-in", "That sign-in took too long. Please start again.")
 }
 
 #[allow(clippy::too_many_arguments)]

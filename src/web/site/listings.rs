@@ -80,7 +80,16 @@ fn render(
     }
     meta.prev = prev_url.as_deref().map(|p| site.url(p));
     meta.next = next_url.as_deref().map(|p| site.url(p));
-    let view = ListingPage { site, meta, intro, page: page.get(), posts, prev_url, next_url, fragment: hx.0 };
+    let view = ListingPage {
+        site,
+        meta,
+        intro,
+        page: page.get(),
+        posts,
+        prev_url,
+        next_url,
+        fragment: hx.wants_fragment(),
+    };
     Html::page_or_fragment(hx, &view)
 }
 
