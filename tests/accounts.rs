@@ -26,7 +26,7 @@ async fn setup_creates_the_owner_once(backend: Backend) {
     assert_eq!(weak.status, Status::UnprocessableEntity);
     weak.assert_contains("Use at least 12 characters.");
     weak.assert_contains(r#"value="olga@example.org""#);
-    weak.assert_lacks(r#"value="short""#);
+    weak.assert_form_lacks(r#"value="short""#);
     let done = app
         .submit(
             "/setup",

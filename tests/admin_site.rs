@@ -262,7 +262,7 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
     assert_eq!(bad.status, Status::UnprocessableEntity);
     bad.assert_contains("Enter the site title.");
     bad.assert_contains("Enter a whole number from 1 to 100.");
-    bad.assert_lacks("s3cret-pass");
+    bad.assert_form_lacks("s3cret-pass");
     bad.assert_contains(r#"value="mail.example.org""#);
 
     let saved = app.submit("/admin/settings", &form("Field Notes", "5", "s3cret-pass")).await;

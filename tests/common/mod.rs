@@ -157,7 +157,27 @@ impl Page {
         assert!(self.body.contains(needle), "expected {needle:?} in:\n{}", self.body);
     }
 
+    /// Asserts that `needle` is absent from a form sent back with its errors (422), which is
+    /// the page under test there.
+    pub fn assert_form_lacks(&self, needle: &str) {
+        assert_eq!(
+            self.status,
+            Status::UnprocessableEntity,
+            "{needle:?}: not a form with errors:\n{}",
+            self.body
+        );
+        assert!(!self.body.contains(needle), "did not expect {needle:?} in:\n{}", self.body);
+    }
+
+    /// Asserts that `needle` is absent from a page that loaded (2xx): a failed page lacks
+    /// everything, so its absence there would prove nothing.
     pub fn assert_lacks(&self, needle: &str) {
+        assert!(
+            self.status.class().is_success(),
+            "{needle:?} is absent from a {} page:\n{}",
+            self.status,
+            self.body
+        );
         assert!(!self.body.contains(needle), "did not expect {needle:?} in:\n{}", self.body);
     }
 
