@@ -843,6 +843,27 @@ async fn posts_with_the_same_title_get_their_own_slugs(backend: Backend) {
     typed.assert_contains("Another post already uses this slug");
 }
 
+/// Writers saving at once posts with one title and tags whose names make one slug each get their
+/// own numbered slugs, never an error: more writers at once than a fixed number of tries.
+async fn simultaneous_saves_each_get_a_free_slug(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let tags: Vec<String> = (1..=12).map(|n| format!("Go{}", "!".repeat(n))).collect();
+    let saves = tags.iter().map(|tag| {
+        let app = &app;
+        async move {
+            let form = with(fields("Weekly notes", "x", "publish"), &[("tags", tag.as_str())]);
+            app.submit("/admin/posts/save", &form).await
+        }
+    });
+    for page in rocket::futures::future::join_all(saves).await {
+        assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    }
+    assert_eq!(app.count("SELECT COUNT(DISTINCT slug) FROM posts WHERE title = 'Weekly notes'").await, 12);
+    assert_eq!(app.count("SELECT COUNT(DISTINCT slug) FROM tags WHERE name LIKE 'Go!%'").await, 12);
+    assert_eq!(app.count("SELECT COUNT(*) FROM post_tags").await, 12);
+}
+
 /// Whatever makes an autosave fail, the writer sees it in the status line.
 async fn autosave_failures_are_shown_to_the_writer(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
@@ -902,6 +923,7 @@ async fn an_empty_form_gets_one_message_per_omission(backend: Backend) {
 }
 
 both_backends!(
+    simultaneous_saves_each_get_a_free_slug,
     lossy_slugs_never_merge_names,
     posts_with_the_same_title_get_their_own_slugs,
     autosave_failures_are_shown_to_the_writer,

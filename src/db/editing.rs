@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use super::admin_posts::status_of;
 use super::{Db, in_tx, on_pool};
 use crate::domain::editor::PostDraft;
+use crate::domain::slug::ALLOCATION_ATTEMPTS;
 use crate::domain::{Status, Timestamp};
 
 /// A post as the editor loads it.
@@ -165,7 +166,8 @@ macro_rules! bind_draft {
 /// holds that slug under another name ("Go!" and "Go?"), so two names never share a tag silently.
 /// This is how Ghost and WordPress add a tag by name. Two saves creating one new tag at once:
 /// the second's insert yields (`ON CONFLICT DO NOTHING`, which waits for the first to commit),
-/// then finds the tag by its name, or tries the next free slug.
+/// then finds the tag by its name, or tries another slug
+/// ([`crate::domain::slug::Slug::candidate`]).
 macro_rules! tag_named {
     ($tx:ident, $slug:expr, $name:expr, $now:expr) => {{
         const BY_NAME: &str = "SELECT id FROM tags WHERE lower(name) = lower($1) ORDER BY id LIMIT 1";
@@ -175,7 +177,7 @@ macro_rules! tag_named {
         let base: &$crate::domain::slug::Slug = $slug;
         let name: &str = $name;
         let mut found = None;
-        for _ in 0..5 {
+        for attempt in 0..$crate::domain::slug::ALLOCATION_ATTEMPTS {
             found = sqlx::query_scalar::<_, i64>(BY_NAME).bind(name).fetch_optional(&mut *$tx).await?;
             if found.is_some() {
                 break;
@@ -184,7 +186,7 @@ macro_rules! tag_named {
                 .bind(format!("{}%", base.family_prefix()))
                 .fetch_all(&mut *$tx)
                 .await?;
-            let slug = base.first_free(|s| taken.iter().any(|t| t == s));
+            let slug = base.candidate(attempt, |s| taken.iter().any(|t| t == s));
             found = sqlx::query_scalar::<_, i64>(NEW)
                 .bind(slug.as_str())
                 .bind(name)
@@ -237,12 +239,13 @@ macro_rules! finish_save {
     }};
 }
 
-/// The slug to store for draft `$d` of post `$id` (0 for a new one): its own, or when another post
-/// has it and it was derived from the title, the first free `slug-N`; a typed slug that another
-/// post has is refused. (`LIKE` rather than a range of strings: PostgreSQL orders text by the
-/// database's collation, in which `-` may sort anywhere.)
+/// The slug to store for draft `$d` of post `$id` (0 for a new one) on attempt `$attempt` of
+/// [`retrying_slug!`]: its own, or when another post has it and it was derived from the title,
+/// another ([`crate::domain::slug::Slug::candidate`]); a typed slug that another post has is
+/// refused. (`LIKE` rather than a range of strings: PostgreSQL orders text by the database's
+/// collation, in which `-` may sort anywhere.)
 macro_rules! free_slug {
-    ($tx:ident, $d:expr, $id:expr) => {{
+    ($tx:ident, $d:expr, $id:expr, $attempt:expr) => {{
         const TAKEN: &str = "SELECT slug FROM posts WHERE slug LIKE $1 AND id <> $2";
         let base = $d.slug.as_str();
         let taken: Vec<String> = sqlx::query_scalar(TAKEN)
@@ -253,7 +256,24 @@ macro_rules! free_slug {
         if taken.iter().any(|s| s == base) && !$d.slug_derived {
             return Err(SaveError::SlugTaken);
         }
-        $d.slug.first_free(|s| taken.iter().any(|t| t == s))
+        $d.slug.candidate($attempt, |s| taken.iter().any(|t| t == s))
+    }};
+}
+
+/// Runs the save `$body` (a transaction) with `$attempt` = 0, 1, … again while the slug it
+/// derived from the title for draft `$d` was taken meanwhile by a concurrent writer: the unique
+/// index refuses it and the transaction rolls back, so nothing half-saved stays. A typed slug
+/// that is taken is the writer's to fix and is not retried.
+macro_rules! retrying_slug {
+    ($d:expr, |$attempt:ident| $body:expr) => {{
+        let mut result = Err(SaveError::SlugTaken);
+        for $attempt in 0..ALLOCATION_ATTEMPTS {
+            result = async { Ok::<_, SaveError>($body) }.await;
+            if !(matches!(result, Err(SaveError::SlugTaken)) && $d.slug_derived) {
+                break;
+            }
+        }
+        result
     }};
 }
 
@@ -279,8 +299,8 @@ pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveE
          cover_image, cover_alt, status, published_at, updated_at, series_id, series_position, seo_title,
          seo_description, reading_minutes)
          VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
-    Ok(in_tx!(db, |tx| {
-        let slug = free_slug!(tx, d, 0_i64);
+    retrying_slug!(d, |attempt| in_tx!(db, |tx| {
+        let slug = free_slug!(tx, d, 0_i64, attempt);
         let position = series_position!(tx, d, 0_i64);
         let author = save.author.unwrap_or(save.by);
         let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(author), d, slug, save.now, position)
@@ -298,8 +318,8 @@ pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_
          WHERE id = $1 AND version = $18"
     );
     const CURRENT: &str = "SELECT version FROM posts WHERE id = $1";
-    Ok(in_tx!(db, |tx| {
-        let slug = free_slug!(tx, d, id);
+    retrying_slug!(d, |attempt| in_tx!(db, |tx| {
+        let slug = free_slug!(tx, d, id, attempt);
         let position = series_position!(tx, d, id);
         let done = bind_draft!(sqlx::query(&sql).bind(id), d, slug, save.now, position)
             .bind(version)

@@ -143,23 +143,21 @@ pub async fn owner_exists(db: &Db) -> sqlx::Result<bool> {
 
 macro_rules! insert_user {
     ($tx:ident, $user:expr, $now:expr) => {{
-        const TAKEN: &str = "SELECT slug FROM users WHERE slug = $1 OR slug LIKE $2";
+        const TAKEN: &str = "SELECT slug FROM users WHERE slug LIKE $1";
         // A slug taken meanwhile by a concurrent insert (ON CONFLICT waits for it to commit)
-        // yields no row, and the next free slug is tried; an address taken is a real error.
+        // yields no row, and another candidate is tried; an address taken is a real error.
         const INSERT: &str = "INSERT INTO users (email, display_name, slug, role, password_hash,
                               email_confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
                               ON CONFLICT (slug) DO NOTHING RETURNING id";
-        let base =
-            Slug::from_title($user.display_name).map(|s| s.to_string()).unwrap_or_else(|| "user".into());
+        let base = Slug::from_title_or($user.display_name, "user");
         let confirmed = $user.email_confirmed.then_some($now);
         let mut inserted: Option<i64> = None;
-        for _ in 0..5 {
-            let taken: Vec<String> =
-                sqlx::query_scalar(TAKEN).bind(&base).bind(format!("{base}-%")).fetch_all(&mut *$tx).await?;
-            let slug = (1..)
-                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
-                .find(|candidate| !taken.contains(candidate))
-                .unwrap_or_else(|| base.clone());
+        for attempt in 0..$crate::domain::slug::ALLOCATION_ATTEMPTS {
+            let taken: Vec<String> = sqlx::query_scalar(TAKEN)
+                .bind(format!("{}%", base.family_prefix()))
+                .fetch_all(&mut *$tx)
+                .await?;
+            let slug = base.candidate(attempt, |s| taken.iter().any(|t| t == s)).into_string();
             inserted = sqlx::query_scalar(INSERT)
                 .bind($user.email.as_str())
                 .bind($user.display_name)

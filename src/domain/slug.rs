@@ -5,6 +5,12 @@ use std::fmt;
 /// Longest slug accepted, in bytes (all slug characters are ASCII).
 pub const MAX_LEN: usize = 96;
 
+/// How many times a writer tries [`Slug::candidate`] before giving up on a unique slug.
+pub const ALLOCATION_ATTEMPTS: usize = 8;
+
+/// How many of those try the next free number before random ones (see [`Slug::candidate`]).
+const SEQUENTIAL_ATTEMPTS: usize = 3;
+
 /// Paths at the site root that belong to Folio itself, so a static page may not take them.
 pub const RESERVED: &[&str] = &[
     "account",
@@ -119,6 +125,12 @@ impl Slug {
         Slug::parse(&out).ok()
     }
 
+    /// [`Slug::from_title`], or `fallback` (a plain lowercase word) when the title has nothing
+    /// to make a slug of.
+    pub fn from_title_or(title: &str, fallback: &'static str) -> Slug {
+        Slug::from_title(title).unwrap_or_else(|| Slug(fallback.to_owned()))
+    }
+
     /// This slug with a numeric suffix, for resolving a clash ("post" → "post-2").
     pub fn with_suffix(&self, n: u32) -> Slug {
         let suffix = format!("-{n}");
@@ -134,6 +146,20 @@ impl Slug {
             return self.clone();
         }
         (2..).map(|n| self.with_suffix(n)).find(|s| !taken(s.as_str())).unwrap_or_else(|| self.clone())
+    }
+
+    /// The slug to try on attempt `attempt` (0-based) of storing a new row whose slug must be
+    /// unique, given what `taken` says is stored: [`Slug::first_free`] for the first
+    /// [`SEQUENTIAL_ATTEMPTS`], then `slug-N` with a random `N` of six digits. A failed attempt
+    /// means a concurrent writer took that very slug, so with many writers at once the numbered
+    /// candidates collide again and again; random ones spread them out (two in a million clash),
+    /// so [`ALLOCATION_ATTEMPTS`] tries are plenty however many write at once.
+    pub fn candidate(&self, attempt: usize, taken: impl Fn(&str) -> bool) -> Slug {
+        if attempt < SEQUENTIAL_ATTEMPTS {
+            return self.first_free(taken);
+        }
+        let n = u32::from_le_bytes(super::secrets::random_bytes::<4>());
+        self.with_suffix(100_000 + n % 900_000)
     }
 
     /// What every candidate of [`Slug::first_free`] starts with: the slug itself, or for a long
@@ -229,6 +255,19 @@ mod tests {
         for n in [2, 10, 999] {
             assert!(long.with_suffix(n).as_str().starts_with(long.family_prefix()), "{n}");
         }
+    }
+
+    #[test]
+    fn later_candidates_are_random_numbers_in_the_family() {
+        let base = Slug::parse("weekly-notes").expect("slug");
+        assert_eq!(base.candidate(0, |s| s == "weekly-notes").as_str(), "weekly-notes-2");
+        let late: Vec<Slug> = (0..20).map(|_| base.candidate(ALLOCATION_ATTEMPTS - 1, |_| false)).collect();
+        for slug in &late {
+            let n = slug.as_str().strip_prefix("weekly-notes-").expect("in the family");
+            assert_eq!(n.len(), 6, "{slug}");
+            assert!(Slug::parse(slug.as_str()).is_ok());
+        }
+        assert!(late.iter().any(|s| s != &late[0]), "random, not one number");
     }
 
     #[test]
