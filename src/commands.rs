@@ -145,7 +145,7 @@ pub async fn check(figment: &Figment, config: &Config, db: &Db) -> Vec<Item> {
         ),
     });
     let saved = crate::db::settings::all(db).await.unwrap_or_default();
-    let smtp_url = crate::mail::effective_smtp_url(&s.smtp_url, &saved);
+    let smtp_url = crate::mail::effective_smtp_url(&s.mail.smtp_url, &saved);
     items.push(smtp(&smtp_url).await);
     items.push(match users::owner_exists(db).await {
         Ok(true) => item(Level::Ok, "the site has an owner"),

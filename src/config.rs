@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::db::DbConfig;
 use crate::db::sessions::Lifetimes;
 use crate::domain::accounts::SignupMode;
+use crate::mail::MailSettings;
 
 const DAY: i64 = 86_400;
 
@@ -39,11 +40,9 @@ pub struct Settings {
     /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
     /// `X-Real-IP`, ...). Empty: use the connection's peer address and ignore such headers.
     pub client_ip_header: String,
-    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`. Empty: mail is
-    /// written to the log (and kept in the outbox) instead of sent.
-    pub smtp_url: String,
-    /// The From address of outgoing mail, e.g. `Folio <news@example.org>`.
-    pub mail_from: String,
+    /// `smtp_url` and `mail_from`, at the top level of the file like every other key.
+    #[serde(flatten)]
+    pub mail: MailSettings,
     /// Where uploaded media are kept: empty for the database (every instance reads them there),
     /// or a directory every instance shares.
     pub media_dir: String,
@@ -73,8 +72,7 @@ impl Default for Settings {
             session_idle_timeout: 7 * DAY,
             session_max_age: 30 * DAY,
             client_ip_header: String::new(),
-            smtp_url: String::new(),
-            mail_from: "Folio <folio@localhost>".into(),
+            mail: MailSettings::default(),
             media_dir: String::new(),
             upload_limit: 20 * 1024 * 1024,
             // Enough for one image at Pillow's 89-megapixel cap (330 MiB in 8-bit RGB, 430 MiB
@@ -151,7 +149,7 @@ impl Settings {
         if !header_ok {
             return Err(format!("client_ip_header `{}` is not a header name", self.client_ip_header));
         }
-        crate::mail::check_config(&self.smtp_url, &self.mail_from)?;
+        self.mail.check()?;
         if !(1..=1024 * 1024 * 1024).contains(&self.upload_limit) {
             return Err("upload_limit must be between 1 byte and 1 GiB".into());
         }

@@ -5,7 +5,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod mail;
 pub mod media;
 pub mod rerender;
@@ -54,7 +53,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("Folio configuration", |rocket| async {
             let built = Config::from_figment(rocket.figment())
-                .and_then(|config| Ok((Mailer::new(&config.settings)?, config)));
+                .and_then(|config| Ok((Mailer::new(&config.settings.mail)?, config)));
             match built {
                 Ok((mailer, config)) => {
                     let site = LiveSite::new(&config.settings);
@@ -95,7 +94,14 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 }
             }
         }))
-        .attach(AdHoc::on_liftoff("Background tasks", |rocket| Box::pin(tasks::start(rocket))))
+        .attach(AdHoc::on_liftoff("Background tasks", |rocket| {
+            let live = rocket.state::<LiveSite>().cloned();
+            Box::pin(tasks::start(rocket, move |saved| {
+                if let Some(live) = &live {
+                    live.apply(saved);
+                }
+            }))
+        }))
         .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)
         .attach(SecurityHeaders)
@@ -109,5 +115,5 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::system::routes())
         .mount("/", web::media::routes())
         .mount("/", web::assets::routes())
-        .register("/", web::errors::catchers())
+        .register("/", web::error_pages::catchers())
 }

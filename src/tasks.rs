@@ -12,21 +12,22 @@ use crate::db::sessions::Lifetimes;
 use crate::db::{Db, FolioDb, sessions, settings, throttle, tokens};
 use crate::domain::now;
 use crate::mail::{Mailer, sender};
-use crate::web::view::LiveSite;
 
 /// How often saved settings are reloaded (a change made in another process shows within this).
 const REFRESH: Duration = Duration::from_secs(10);
 /// Expired rows are deleted every this many refreshes (an hour).
 const PRUNE_EVERY: u32 = 360;
 
-/// Spawns the background tasks; they stop when Rocket shuts down.
-pub async fn start(rocket: &Rocket<Orbit>) {
-    let (Some(db), Some(mailer), Some(config), Some(live)) = (
-        FolioDb::fetch(rocket),
-        rocket.state::<Mailer>(),
-        rocket.state::<Config>(),
-        rocket.state::<LiveSite>(),
-    ) else {
+/// What else takes the saved settings each time they are reloaded, as `(key, value)` pairs:
+/// the web layer's live site, which this module does not know.
+pub type OnReload = Box<dyn Fn(&[(String, String)]) + Send + Sync>;
+
+/// Spawns the background tasks; they stop when Rocket shuts down. `on_reload` is given the
+/// saved settings every time they are reloaded.
+pub async fn start(rocket: &Rocket<Orbit>, on_reload: impl Fn(&[(String, String)]) + Send + Sync + 'static) {
+    let (Some(db), Some(mailer), Some(config)) =
+        (FolioDb::fetch(rocket), rocket.state::<Mailer>(), rocket.state::<Config>())
+    else {
         return;
     };
     let db: Db = (**db).clone();
@@ -36,10 +37,16 @@ pub async fn start(rocket: &Rocket<Orbit>) {
         rocket::tokio::spawn(crate::media::repair::run(db.clone(), store.clone()));
     }
     let lifetimes = config.settings.session_lifetimes();
-    rocket::tokio::spawn(maintain(db, live.clone(), mailer.clone(), lifetimes, rocket.shutdown()));
+    rocket::tokio::spawn(maintain(db, Box::new(on_reload), mailer.clone(), lifetimes, rocket.shutdown()));
 }
 
-async fn maintain(db: Db, live: LiveSite, mailer: Mailer, lifetimes: Lifetimes, shutdown: rocket::Shutdown) {
+async fn maintain(
+    db: Db,
+    on_reload: OnReload,
+    mailer: Mailer,
+    lifetimes: Lifetimes,
+    shutdown: rocket::Shutdown,
+) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut round: u32 = 0;
     loop {
@@ -49,7 +56,7 @@ async fn maintain(db: Db, live: LiveSite, mailer: Mailer, lifetimes: Lifetimes, 
         }
         match settings::all(&db).await {
             Ok(saved) => {
-                live.apply(&saved);
+                on_reload(&saved);
                 mailer.apply(&saved);
             }
             Err(e) => rocket::warn!("cannot reload saved settings: {e}"),

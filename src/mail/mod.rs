@@ -11,14 +11,38 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use rocket::tokio::sync::Notify;
 
-use crate::config::Settings;
 use crate::db::Db;
 use crate::db::outbox::{self, NewMail};
 use crate::domain::now;
 use crate::domain::site_settings;
+use serde::Deserialize;
 
-/// Checks the mail settings at start-up; the error is one line for the operator.
-pub fn check_config(smtp_url: &str, mail_from: &str) -> Result<(), String> {
+/// The mail keys of `Rocket.toml`, part of [`crate::config::Settings`] (documented there).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`. Empty: mail is
+    /// written to the log (and kept in the outbox) instead of sent.
+    pub smtp_url: String,
+    /// The From address of outgoing mail, e.g. `Folio <news@example.org>`.
+    pub mail_from: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> MailSettings {
+        MailSettings { smtp_url: String::new(), mail_from: "Folio <folio@localhost>".into() }
+    }
+}
+
+impl MailSettings {
+    /// Checks the settings at start-up; the error is one line for the operator.
+    pub fn check(&self) -> Result<(), String> {
+        check_config(&self.smtp_url, &self.mail_from)
+    }
+}
+
+/// Checks an SMTP URL and a From address; the error is one line for the operator.
+fn check_config(smtp_url: &str, mail_from: &str) -> Result<(), String> {
     if !smtp_url.is_empty() {
         AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
             .map_err(|e| format!("smtp_url is not usable ({e}): use smtp://HOST:PORT, add ?tls=required for STARTTLS, or smtps://HOST"))?;
@@ -91,7 +115,7 @@ pub struct Mailer {
 
 impl Mailer {
     /// Builds the mailer from checked settings.
-    pub fn new(settings: &Settings) -> Result<Mailer, String> {
+    pub fn new(settings: &MailSettings) -> Result<Mailer, String> {
         let transport = Transport::build(&settings.smtp_url, &settings.mail_from)?;
         Ok(Mailer {
             configured: (settings.smtp_url.clone(), settings.mail_from.clone()),

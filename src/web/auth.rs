@@ -16,7 +16,7 @@ use crate::db::users::User;
 use crate::db::{Db, FolioDb};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Timestamp, now, secrets};
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 
 /// Seconds between writes of a session's last-seen time: enough for the idle timeout, and it
 /// spares a write on every page view.

@@ -168,7 +168,7 @@ impl<'r> FromRequest<'r> for Refused {
 }
 
 #[post("/__folio/csrf-rejected")]
-fn rejected(refused: Refused, site: SiteRef) -> crate::error::AppResult<Html> {
+fn rejected(refused: Refused, site: SiteRef) -> crate::web::error::AppResult<Html> {
     let meta = crate::web::forms::private_meta(&site, "Request refused", REJECTED_PATH);
     let page =
         RefusedPage { site: &site, meta, code: 403, title: "Request refused", detail: refused.0.message() };

@@ -6,7 +6,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::{self, Responder, Response};
 
-use crate::error::AppResult;
+use crate::web::error::AppResult;
 
 /// Whether the request came from htmx (`HX-Request: true`) and wants a fragment.
 #[derive(Debug, Clone, Copy)]

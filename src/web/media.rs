@@ -13,9 +13,9 @@ use crate::db::FolioDb;
 use crate::db::media as rows;
 use crate::domain::media::is_stored_name;
 use crate::domain::media::range::{self, Answer};
-use crate::error::{AppError, AppResult};
 use crate::media::stream::{self, Body, Downloads};
 use crate::media::{Store, UploadError};
+use crate::web::error::{AppError, AppResult};
 
 /// The `Range` header when it may be answered: one of them, and no `If-Range`. Folio sends no
 /// validator (ETag, Last-Modified) an `If-Range` could name, so its condition cannot be found

@@ -9,8 +9,8 @@ use rocket::response::{self, Responder};
 use rocket::{Data, Route, get, routes};
 
 use crate::domain::slug::Slug;
-use crate::error::{AppError, AppResult};
-use crate::web::errors::render_error_page_with;
+use crate::web::error::{AppError, AppResult};
+use crate::web::error_pages::render_error_page_with;
 use crate::web::htmx::Html;
 use crate::web::view::LiveSite;
 

@@ -17,13 +17,14 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, password, secrets};
-use crate::error::AppResult;
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
 #[derive(Template)]
@@ -132,7 +133,7 @@ async fn accept(
             .link("Sign in", "/sign-in");
             return Ok(show(&page)?.into());
         }
-        Err(AccountError::SetupClosed) => return Err(crate::error::AppError::forbidden()),
+        Err(AccountError::SetupClosed) => return Err(crate::web::error::AppError::forbidden()),
         Err(AccountError::Db(e)) => return Err(e.into()),
     };
     start_session(&db, config, cookies, id, agent.0, &addr).await?;

@@ -18,10 +18,10 @@ use crate::db::tokens::{self, NewToken, Purpose, Token};
 use crate::db::users::User;
 use crate::domain::throttle::{self, Limit};
 use crate::domain::{Timestamp, password, secrets};
-use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
 use crate::mail::messages::Content;
 use crate::web::auth::ClientAddr;
+use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{Notice, private_meta};
 use crate::web::view::{Meta, Site};
 

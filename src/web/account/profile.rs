@@ -9,12 +9,13 @@ use rocket_db_pools::Connection;
 use crate::db::{FolioDb, users};
 use crate::domain::accounts::Profile;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppResult;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfToken;
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, done, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
 #[derive(Template)]

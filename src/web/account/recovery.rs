@@ -15,13 +15,14 @@ use crate::db::{Db, FolioDb, users};
 use crate::domain::email::Email;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Timestamp, now, password, secrets, throttle};
-use crate::error::AppResult;
 use crate::mail::{Mailer, messages};
 use crate::web::auth::ClientAddr;
 use crate::web::csrf::CsrfToken;
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, SeeOther, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
 #[derive(Template)]

@@ -22,13 +22,14 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, now, password, secrets, throttle};
-use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::auth::{ClientAddr, CurrentUser, end_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, done, failed, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site, SiteRef};
 
 const WRONG_PASSWORD: &str = "That is not your current password.";

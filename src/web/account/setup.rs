@@ -16,13 +16,14 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldErrors, short_text};
 use crate::domain::{now, password};
-use crate::error::{AppError, AppResult};
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, SeeOther, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::HxRequest;
+use crate::web::redirect::{Answer, SeeOther};
 use crate::web::view::{LiveSite, Meta, Site, SiteRef};
 
 #[derive(Template)]

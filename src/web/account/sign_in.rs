@@ -15,14 +15,13 @@ use crate::domain::password::Verdict;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, throttle as limits, totp};
-use crate::error::AppResult;
 use crate::web::auth::{ClientAddr, CurrentUser, PendingSignIn, end_session, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{
-    Answer, Notice, SeeOther, done, failed, form_fragment, invalid, next_or, private_meta, show,
-};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::HxRequest;
+use crate::web::redirect::{Answer, SeeOther, done, failed, next_or};
 use crate::web::view::{Meta, Site, SiteRef};
 
 /// The same words whether the address is unknown, the password wrong or the account disabled.

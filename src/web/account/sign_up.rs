@@ -23,14 +23,15 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, password, secrets, throttle};
-use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::UserAgent;
 use crate::web::auth::{ClientAddr, start_session};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, SeeOther, done, form_fragment, invalid, private_meta, show};
+use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, SeeOther, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
 #[derive(Template)]

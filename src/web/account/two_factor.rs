@@ -13,12 +13,13 @@ use crate::config::Config;
 use crate::db::{FolioDb, users};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, totp};
-use crate::error::{AppError, AppResult};
 use crate::web::auth::{ClientAddr, CurrentUser, SETUP_COOKIE, cookie, cookie_name};
 use crate::web::csrf::CsrfToken;
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, Notice, done, failed, private_meta, show};
+use crate::web::forms::{Notice, private_meta, show};
 use crate::web::htmx::{Html, HxRequest};
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site, SiteRef};
 
 const RECOVERY_CODES: usize = 10;

@@ -8,8 +8,8 @@ use crate::db::FolioDb;
 use crate::db::audit::{self, Entry};
 use crate::domain::roles::Action;
 use crate::domain::{Timestamp, dates};
-use crate::error::AppResult;
 use crate::web::admin::{Desk, Shell, parse_id};
+use crate::web::error::AppResult;
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
 

@@ -12,11 +12,11 @@ use crate::db::admin_posts::{self, BULK_MAX, Bulk};
 use crate::domain::editor::parse_tags;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::error::AppResult;
 use crate::web::admin::{Desk, Shell};
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{Answer, done, failed};
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
 
 /// "Are you sure?" for a destructive action, working without JavaScript: a form that posts the
@@ -68,7 +68,7 @@ pub struct BulkForm {
 async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
     let back = format!("/admin/posts?{}", form.back.trim_start_matches('?'));
-    let back = crate::web::forms::next_or(&back, "/admin/posts");
+    let back = crate::web::redirect::next_or(&back, "/admin/posts");
     if form.ids.is_empty() {
         return Ok(failed(desk.hx, back, "Select at least one post first."));
     }

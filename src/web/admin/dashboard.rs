@@ -9,8 +9,8 @@ use crate::db::admin_posts::{self, Counts, PostQuery, PostRow, Sort, StatusFilte
 use crate::db::audit::{self, Entry};
 use crate::domain::roles::Action;
 use crate::domain::{Timestamp, dates, now};
-use crate::error::AppResult;
 use crate::web::admin::{Desk, Shell};
+use crate::web::error::AppResult;
 use crate::web::htmx::Html;
 use crate::web::view::{Meta, Site};
 

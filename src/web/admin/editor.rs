@@ -15,12 +15,13 @@ use crate::domain::editor::{self, Current, Intent, PostInput, check_post, dateti
 use crate::domain::roles::{Action, PostChange, PostOwnership};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Status as PostStatus, Timestamp, dates, markdown, now, secrets};
-use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Shell, parse_id};
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::{FORM_LIMIT, Form, limit_for};
-use crate::web::forms::{Answer, done, failed, form_fragment};
+use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
 
 #[derive(Template)]

@@ -14,13 +14,14 @@ use crate::domain::media::{ALT_MAX, human_size};
 use crate::domain::roles::Action;
 use crate::domain::validation::{FieldErrors, long_text};
 use crate::domain::{Timestamp, dates};
-use crate::error::{AppError, AppResult};
 use crate::media::{self as store, Budget, Store, UploadError};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, query_string};
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form as SmallForm;
-use crate::web::forms::{Answer, done, failed, form_fragment};
+use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
 
 #[derive(Template)]

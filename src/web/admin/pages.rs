@@ -12,13 +12,14 @@ use crate::domain::editor::{PageInput, check_page};
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Status as PageStatus, Timestamp, dates, markdown, now};
-use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::editor::EDITOR_LIMIT;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, done, form_fragment};
+use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site};
 
 #[derive(Template)]

@@ -11,8 +11,8 @@ use crate::db::admin_posts::{self, COUNT_CAP, PostQuery, PostRow, Sort, StatusFi
 use crate::db::users;
 use crate::domain::roles::Action;
 use crate::domain::{Timestamp, dates, now};
-use crate::error::AppResult;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
+use crate::web::error::AppResult;
 use crate::web::htmx::{Fragment, Html};
 use crate::web::view::{Meta, Site};
 

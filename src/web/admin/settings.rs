@@ -12,12 +12,13 @@ use crate::db::{Db, FolioDb, media, settings};
 use crate::domain::roles::Action;
 use crate::domain::site_settings::{self, SMTP_SECURITY, SettingsInput};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::admin::{Desk, Shell};
+use crate::web::error::AppResult;
 use crate::web::form::Form;
-use crate::web::forms::{Answer, done, form_fragment};
+use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done};
 use crate::web::view::{LiveSite, Meta, Site};
 
 /// Empty navigation rows offered beyond the saved links, for adding new ones without JavaScript.
@@ -80,7 +81,7 @@ fn current_input(site: &Site, config: &Config, saved: &[(String, String)]) -> Se
         clear_smtp_password: false,
         mail_from: saved_value(saved, "mail_from")
             .filter(|v| !v.is_empty())
-            .unwrap_or(&config.settings.mail_from)
+            .unwrap_or(&config.settings.mail.mail_from)
             .to_owned(),
     }
 }
@@ -102,7 +103,7 @@ async fn page<'a>(
         errors,
         password_saved: saved_value(&saved, "smtp_password").is_some_and(|p| !p.is_empty()),
         may_manage_mail: desk.can(Action::ManageMail),
-        smtp_in_config: !config.settings.smtp_url.is_empty(),
+        smtp_in_config: !config.settings.mail.smtp_url.is_empty(),
         images: media::recent_images(db, 50).await?,
     })
 }

@@ -11,12 +11,13 @@ use crate::domain::editor::check_term;
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
-use crate::error::{AppError, AppResult};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, done, form_fragment};
+use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site};
 
 /// Words for one vocabulary.

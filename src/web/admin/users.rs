@@ -15,15 +15,16 @@ use crate::domain::email::Email;
 use crate::domain::roles::{Action, Role};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, now};
-use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, messages};
 use crate::web::account::sign_in::confirm_code;
 use crate::web::account::{NO_MAIL, confirm_password, issue_link, send};
 use crate::web::admin::{Desk, Shell};
 use crate::web::auth::ClientAddr;
+use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::forms::{Answer, done, failed, form_fragment, invalid};
+use crate::web::forms::{form_fragment, invalid};
 use crate::web::htmx::Html;
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
 
 #[derive(Template)]

@@ -10,7 +10,7 @@ use crate::db::posts::{self, Listing, PostCard};
 use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
 use crate::domain::{self, pagination::PageNumber};
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};

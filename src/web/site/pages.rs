@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::db::FolioDb;
 use crate::db::pages::{self, Page};
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::view::{Meta, Site, SiteRef, breadcrumbs};

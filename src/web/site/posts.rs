@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostPage, Surroundings, TagRef};
 use crate::domain::{self, dates};
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};

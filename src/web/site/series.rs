@@ -9,7 +9,7 @@ use crate::db::FolioDb;
 use crate::db::posts::{self, PostCard};
 use crate::db::taxonomy::{self, Series};
 use crate::domain;
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, SiteRef};

@@ -2,13 +2,14 @@
 //! 401 and 428 are not pages but redirects: to sign in, and to set up two-factor sign-in.
 
 use askama::Template;
-use rocket::http::Status;
+use rocket::http::{Header, Status};
 use rocket::request::Request;
-use rocket::response::{Redirect, Responder};
+use rocket::response::{self, Redirect, Responder};
 use rocket::{Catcher, catch, catchers};
 
-use crate::web::forms::next_param;
+use crate::web::error::{AppError, BUSY_RETRY_AFTER};
 use crate::web::htmx::Html;
+use crate::web::redirect::next_param;
 use crate::web::view::{LiveSite, Meta, Site};
 
 #[derive(Template)]
@@ -59,6 +60,27 @@ pub fn render_error_page(status: Status, req: &Request<'_>) -> Html {
     match req.rocket().state::<LiveSite>().map(LiveSite::get) {
         Some(site) => render_error_page_with(status, req, &site, None),
         None => Html::plain(status.reason_lossy().to_owned()).with_status(status),
+    }
+}
+
+/// Every [`AppError`] is answered with its status's page, logged when it is the server's fault.
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.status();
+        if status.class().is_server_error() {
+            rocket::error!("{} {}: {:?}", req.method(), req.uri(), self);
+        }
+        let mut response = render_error_page(status, req).respond_to(req)?;
+        match self {
+            AppError::TooManyRequests(seconds) => {
+                response.set_header(Header::new("Retry-After", seconds.to_string()));
+            }
+            _ if status == Status::ServiceUnavailable => {
+                response.set_header(Header::new("Retry-After", BUSY_RETRY_AFTER.to_string()));
+            }
+            _ => {}
+        }
+        Ok(response)
     }
 }
 

@@ -1,10 +1,7 @@
-//! The one error type of the web layer and its single status table; error pages are templates.
+//! The one error type of the web layer and its single status table. How it is answered (a
+//! templated page, `Retry-After`) is in [`crate::web::error_pages`].
 
-use rocket::http::{Header, Status};
-use rocket::request::Request;
-use rocket::response::{self, Responder};
-
-use crate::web::errors::render_error_page;
+use rocket::http::Status;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -57,26 +54,6 @@ impl From<sqlx::Error> for AppError {
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Render(e)
-    }
-}
-
-impl<'r> Responder<'r, 'static> for AppError {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let status = self.status();
-        if status.class().is_server_error() {
-            rocket::error!("{} {}: {:?}", req.method(), req.uri(), self);
-        }
-        let mut response = render_error_page(status, req).respond_to(req)?;
-        match self {
-            AppError::TooManyRequests(seconds) => {
-                response.set_header(Header::new("Retry-After", seconds.to_string()));
-            }
-            _ if status == Status::ServiceUnavailable => {
-                response.set_header(Header::new("Retry-After", BUSY_RETRY_AFTER.to_string()));
-            }
-            _ => {}
-        }
-        Ok(response)
     }
 }
 
