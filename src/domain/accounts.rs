@@ -1,6 +1,6 @@
 //! Account rules: what a profile may hold, and the settings that govern who may join.
 
-use crate::domain::validation::{FieldErrors, long_text, short_text};
+use crate::domain::validation::{FieldErrors, TextError, long_text, short_text};
 
 pub const DISPLAY_NAME_MAX: usize = 80;
 pub const BIO_MAX: usize = 2_000;
@@ -51,7 +51,8 @@ impl Profile {
     }
 }
 
-pub fn display_name_rule(input: &str) -> Result<String, String> {
+/// The name shown for an account: 1–`DISPLAY_NAME_MAX` characters of text.
+pub fn display_name_rule(input: &str) -> Result<String, TextError> {
     short_text(input, DISPLAY_NAME_MAX, "a name")
 }
 

@@ -263,8 +263,7 @@ pub fn parse_tags(input: &str) -> Result<Vec<(Slug, String)>, String> {
         if name.is_empty() {
             continue;
         }
-        let name =
-            short_text(name, TAG_NAME_MAX, "each tag").map_err(|e| e.replace("each tag", "each tag name"))?;
+        let name = short_text(name, TAG_NAME_MAX, "each tag name")?;
         let slug =
             Slug::from_title(&name).ok_or_else(|| format!("The tag “{name}” needs a letter or digit."))?;
         if !tags.iter().any(|(s, _)| s == &slug) {

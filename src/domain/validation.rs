@@ -36,39 +36,75 @@ impl FieldErrors {
     }
 }
 
-/// Trims `input` and checks it is 1..=`max` characters of text without control characters.
-pub fn short_text(input: &str, max: usize, what: &str) -> Result<String, String> {
-    let value = input.trim();
-    if value.is_empty() {
-        return Err(format!("Enter {what}."));
+/// What is wrong with a piece of text a form sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    Missing,
+    /// More than this many characters (Unicode scalar values).
+    TooLong(usize),
+    ControlCharacters,
+    /// A bidirectional override ([`is_bidi_override`]).
+    DirectionOverride,
+}
+
+/// A [`TextProblem`] with the field it concerns, as the sentence to show: `what` names the
+/// field within it ("a title", "each tag name").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextError {
+    pub what: &'static str,
+    pub problem: TextProblem,
+}
+
+impl std::fmt::Display for TextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = self.what;
+        match self.problem {
+            TextProblem::Missing => write!(f, "Enter {what}."),
+            TextProblem::TooLong(max) => write!(f, "Keep {what} under {max} characters."),
+            TextProblem::ControlCharacters => write!(f, "Remove the control characters from {what}."),
+            TextProblem::DirectionOverride => {
+                write!(f, "Remove the text-direction override characters from {what}.")
+            }
+        }
     }
-    check_text(value, max, what)?;
+}
+
+impl From<TextError> for String {
+    fn from(e: TextError) -> String {
+        e.to_string()
+    }
+}
+
+/// Trims `input` and checks it is 1..=`max` characters of text without control characters.
+pub fn short_text(input: &str, max: usize, what: &'static str) -> Result<String, TextError> {
+    let value = input.trim();
+    let fail = |problem| Err(TextError { what, problem });
+    if value.is_empty() {
+        return fail(TextProblem::Missing);
+    }
+    if value.chars().count() > max {
+        return fail(TextProblem::TooLong(max));
+    }
+    if value.chars().any(char::is_control) {
+        return fail(TextProblem::ControlCharacters);
+    }
+    if value.chars().any(is_bidi_override) {
+        return fail(TextProblem::DirectionOverride);
+    }
     Ok(value.to_owned())
 }
 
 /// Like [`short_text`] but may be empty, and keeps line breaks (for bios and descriptions).
-pub fn long_text(input: &str, max: usize, what: &str) -> Result<String, String> {
+pub fn long_text(input: &str, max: usize, what: &'static str) -> Result<String, TextError> {
     let value = input.trim().replace("\r\n", "\n");
+    let fail = |problem| Err(TextError { what, problem });
     if value.chars().count() > max {
-        return Err(format!("Keep {what} under {max} characters."));
+        return fail(TextProblem::TooLong(max));
     }
     if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(format!("Remove the control characters from {what}."));
+        return fail(TextProblem::ControlCharacters);
     }
     Ok(value)
-}
-
-fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {
-    if value.chars().count() > max {
-        return Err(format!("Keep {what} under {max} characters."));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(format!("Remove the control characters from {what}."));
-    }
-    if value.chars().any(is_bidi_override) {
-        return Err(format!("Remove the text-direction override characters from {what}."));
-    }
-    Ok(())
 }
 
 /// The explicit embeddings and overrides of Unicode's bidirectional algorithm (UAX #9, section
@@ -108,6 +144,22 @@ pub fn local_path(input: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_errors_name_their_field() {
+        let title = |input: &str| short_text(input, 5, "a title").map_err(|e| e.to_string());
+        assert_eq!(title("  "), Err("Enter a title.".into()));
+        assert_eq!(title("too long"), Err("Keep a title under 5 characters.".into()));
+        assert_eq!(title("a\u{7}b"), Err("Remove the control characters from a title.".into()));
+        assert_eq!(
+            title("a\u{202e}b"),
+            Err("Remove the text-direction override characters from a title.".into())
+        );
+        assert_eq!(title(" ok "), Ok("ok".into()));
+        assert_eq!(long_text("a\r\nb", 5, "the bio"), Ok("a\nb".into()));
+        let bell = long_text("\u{7}", 5, "the bio").unwrap_err();
+        assert_eq!(bell.problem, TextProblem::ControlCharacters);
+    }
 
     #[test]
     fn first_message_per_field_wins_and_order_is_kept() {

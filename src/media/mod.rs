@@ -37,36 +37,17 @@ impl Store {
 }
 
 /// Why an upload failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum UploadError {
+    #[error("{0}")]
     Refused(Refusal),
     /// The bytes claim to be an image but do not decode as one.
+    #[error("The image could not be read; it may be damaged.")]
     BrokenImage,
-    Db(sqlx::Error),
-    Io(std::io::Error),
-}
-
-impl std::fmt::Display for UploadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UploadError::Refused(r) => r.fmt(f),
-            UploadError::BrokenImage => f.write_str("The image could not be read; it may be damaged."),
-            UploadError::Db(e) => write!(f, "database error: {e}"),
-            UploadError::Io(e) => write!(f, "could not store the file: {e}"),
-        }
-    }
-}
-
-impl From<sqlx::Error> for UploadError {
-    fn from(e: sqlx::Error) -> Self {
-        UploadError::Db(e)
-    }
-}
-
-impl From<std::io::Error> for UploadError {
-    fn from(e: std::io::Error) -> Self {
-        UploadError::Io(e)
-    }
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("could not store the file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Bytes read from the start of an upload to tell what it is (`ftyp` brands, an SVG's tag).

@@ -3,19 +3,28 @@
 
 use rocket::http::Status;
 
-#[derive(Debug)]
+/// Why a request failed. [`AppError::status`] is the one table from cause to HTTP status;
+/// server-side causes keep their source error for the log.
+#[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    #[error("not found")]
     NotFound,
     /// Signed in, but the role does not allow it.
+    #[error("forbidden")]
     Forbidden,
     /// Too many attempts; try again after this many seconds.
+    #[error("too many requests; retry after {0} s")]
     TooManyRequests(u64),
     /// A shared resource (the places for large downloads) is taken; try again shortly.
+    #[error("busy")]
     Busy,
-    Database(sqlx::Error),
-    Render(askama::Error),
+    #[error("database")]
+    Database(#[from] sqlx::Error),
+    #[error("rendering a template")]
+    Render(#[from] askama::Error),
     /// Anything else that should not happen (a failed password hash, say), with its cause.
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl AppError {
@@ -27,8 +36,9 @@ impl AppError {
         AppError::Forbidden
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> AppError {
-        AppError::Internal(cause.to_string())
+    /// An internal error caused by `cause`: an error value, or a sentence saying what broke.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+        AppError::Internal(cause.into())
     }
 
     pub fn status(&self) -> Status {
@@ -43,17 +53,22 @@ impl AppError {
             }
         }
     }
-}
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        AppError::Database(e)
-    }
-}
-
-impl From<askama::Error> for AppError {
-    fn from(e: askama::Error) -> Self {
-        AppError::Render(e)
+    /// This error and every cause under it, `: `-separated, for the log. A cause that its
+    /// error's message already ends with (`could not store the file: {io error}`) is not
+    /// repeated.
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            let text = e.to_string();
+            if !out.ends_with(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            cause = e.source();
+        }
+        out
     }
 }
 
@@ -62,3 +77,40 @@ impl From<askama::Error> for AppError {
 pub const BUSY_RETRY_AFTER: u64 = 5;
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_table() {
+        let io = || std::io::Error::other("disk gone");
+        let cases: [(AppError, u16); 8] = [
+            (AppError::not_found(), 404),
+            (AppError::forbidden(), 403),
+            (AppError::TooManyRequests(30), 429),
+            (AppError::Busy, 503),
+            (AppError::Database(sqlx::Error::PoolTimedOut), 503),
+            (AppError::Database(sqlx::Error::RowNotFound), 500),
+            (AppError::Render(askama::Error::Fmt), 500),
+            (AppError::internal(io()), 500),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.status().code, code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_for_the_log() {
+        let error = AppError::internal(std::io::Error::other("disk gone"));
+        assert!(std::error::Error::source(&error).is_some());
+        assert_eq!(error.chain(), "internal error: disk gone");
+        assert_eq!(AppError::internal("no owner").chain(), "internal error: no owner");
+        let upload = crate::media::UploadError::Io(std::io::Error::other("disk full"));
+        assert_eq!(AppError::internal(upload).chain(), "internal error: could not store the file: disk full");
+        assert_eq!(
+            AppError::from(sqlx::Error::RowNotFound).chain(),
+            format!("database: {}", sqlx::Error::RowNotFound)
+        );
+    }
+}

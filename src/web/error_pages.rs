@@ -68,7 +68,7 @@ impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.class().is_server_error() {
-            rocket::error!("{} {}: {:?}", req.method(), req.uri(), self);
+            rocket::error!("{} {}: {}", req.method(), req.uri(), self.chain());
         }
         let mut response = render_error_page(status, req).respond_to(req)?;
         match self {

@@ -488,7 +488,7 @@ fn save_error(e: SaveError) -> AppError {
     match e {
         SaveError::Db(e) => e.into(),
         SaveError::NotFound => AppError::not_found(),
-        other => AppError::internal(format!("{other:?}")),
+        other => AppError::internal(format!("unexpected save result: {other:?}")),
     }
 }
 
