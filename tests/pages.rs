@@ -4,14 +4,14 @@ mod common;
 
 use common::fixtures::{self, slug};
 use common::{Backend, TestApp};
-use folio::domain::Status as PublishStatus;
 use folio::domain::content::NewPage;
+use folio::domain::state::Publication;
 use rocket::http::Status;
 
 async fn static_pages_render_and_drafts_hide(backend: Backend) {
     let mut content = fixtures::base();
     let mut draft = NewPage::published(slug("secret"), "Secret", "Hidden.");
-    draft.status = PublishStatus::Draft;
+    draft.status = Publication::Draft;
     content.pages.push(draft);
     let app = TestApp::new(backend, content).await;
     let page = app.get("/about").await;

@@ -2,11 +2,12 @@
 
 use sqlx::FromRow;
 
-use super::admin_posts::{Arg, bind_all, like_pattern, status_of};
+use super::admin_posts::{Arg, bind_all, like_pattern};
 use super::{Db, on_pool};
+use crate::domain::Timestamp;
 use crate::domain::editor::PageDraft;
 use crate::domain::slug::Slug;
-use crate::domain::{Status, Timestamp};
+use crate::domain::state::Publication;
 
 /// A page in the admin's list or editor.
 #[derive(Debug, Clone)]
@@ -15,7 +16,7 @@ pub struct AdminPage {
     pub slug: String,
     pub title: String,
     pub body_md: String,
-    pub status: Status,
+    pub status: Publication,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     pub updated_at: Timestamp,
@@ -42,7 +43,7 @@ impl From<PageRow> for AdminPage {
             slug: r.slug,
             title: r.title,
             body_md: r.body_md,
-            status: status_of(&r.status),
+            status: Publication::parse(&r.status),
             seo_title: r.seo_title,
             seo_description: r.seo_description,
             updated_at: r.updated_at,

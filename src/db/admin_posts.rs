@@ -6,9 +6,10 @@ use sqlx::FromRow;
 use super::editing::tag_named;
 use super::posts::{TAGS_OF_P, TagRef, parse_tags};
 use super::{Db, in_tx, on_pool};
+use crate::domain::Timestamp;
 use crate::domain::roles::{PostChange, PostOwnership};
 use crate::domain::slug::Slug;
-use crate::domain::{Status, Timestamp};
+use crate::domain::state::{PostState, Publication};
 use plan::Plan;
 
 mod plan;
@@ -113,7 +114,7 @@ pub struct PostRow {
     pub id: i64,
     pub title: String,
     pub slug: String,
-    pub status: Status,
+    pub status: Publication,
     pub published_at: Option<Timestamp>,
     pub updated_at: Timestamp,
     pub author_id: i64,
@@ -123,13 +124,9 @@ pub struct PostRow {
 }
 
 impl PostRow {
-    /// "draft", "scheduled" or "published", as of `now`.
-    pub fn state(&self, now: Timestamp) -> &'static str {
-        match (self.status, self.published_at) {
-            (Status::Published, Some(at)) if at > now => "scheduled",
-            (Status::Published, _) => "published",
-            (Status::Draft, _) => "draft",
-        }
+    /// Its state as of `now`.
+    pub fn state(&self, now: Timestamp) -> PostState {
+        PostState::of(self.status, self.published_at, now)
     }
 }
 
@@ -145,10 +142,6 @@ struct Row {
     author_name: String,
     series_title: Option<String>,
     tag_list: Option<String>,
-}
-
-pub(crate) fn status_of(s: &str) -> Status {
-    if s == "published" { Status::Published } else { Status::Draft }
 }
 
 /// A bound value of a dynamically built query.
@@ -212,7 +205,7 @@ pub async fn list(db: &Db, q: &PostQuery, now: Timestamp) -> sqlx::Result<(Vec<P
             id: r.id,
             title: r.title,
             slug: r.slug,
-            status: status_of(&r.status),
+            status: Publication::parse(&r.status),
             published_at: r.published_at,
             updated_at: r.updated_at,
             author_id: r.author_id,
@@ -288,7 +281,10 @@ pub async fn bulk(
         let chosen: Vec<i64> = rows
             .into_iter()
             .filter(|(_, author_id, status)| {
-                allowed(PostOwnership { author_id: *author_id, published: status != Status::Draft.as_str() })
+                allowed(PostOwnership {
+                    author_id: *author_id,
+                    published: status != Publication::Draft.as_str(),
+                })
             })
             .map(|(id, _, _)| id)
             .collect();

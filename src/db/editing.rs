@@ -3,11 +3,11 @@
 
 use sqlx::FromRow;
 
-use super::admin_posts::status_of;
 use super::{Db, in_tx, on_pool};
+use crate::domain::Timestamp;
 use crate::domain::editor::PostDraft;
 use crate::domain::slug::ALLOCATION_ATTEMPTS;
-use crate::domain::{Status, Timestamp};
+use crate::domain::state::Publication;
 
 /// A post as the editor loads it.
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ pub struct EditPost {
     pub cover_alt: String,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
-    pub status: Status,
+    pub status: Publication,
     pub published_at: Option<Timestamp>,
     pub updated_at: Timestamp,
     pub author_id: i64,
@@ -103,7 +103,7 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
         cover_alt: r.cover_alt,
         seo_title: r.seo_title,
         seo_description: r.seo_description,
-        status: status_of(&r.status),
+        status: Publication::parse(&r.status),
         published_at: r.published_at,
         updated_at: r.updated_at,
         author_id: r.author_id,
@@ -211,7 +211,7 @@ macro_rules! finish_save {
         const REVISION: &str =
             "INSERT INTO post_revisions (post_id, version, title, body_md, excerpt, saved_by,
                                 saved_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let visible_at = if $d.status == Status::Published { $d.published_at } else { None };
+        let visible_at = if $d.status == Publication::Published { $d.published_at } else { None };
         sqlx::query(CLEAR).bind($id).execute(&mut *$tx).await?;
         for (position, (slug, name)) in $d.tags.iter().enumerate() {
             let tag = tag_named!($tx, slug, name, $save.now);

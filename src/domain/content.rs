@@ -1,8 +1,9 @@
 //! New content as plain data: what an import (the demo, later the admin and API) hands the database.
 
+use super::Timestamp;
 use super::markdown::{self, Rendered};
 use super::slug::Slug;
-use super::{Status, Timestamp};
+use super::state::Publication;
 
 #[derive(Debug, Clone)]
 pub struct NewAuthor {
@@ -33,7 +34,7 @@ pub struct NewPage {
     pub title: String,
     pub body_md: String,
     pub body_html: String,
-    pub status: Status,
+    pub status: Publication,
     pub author: Option<Slug>,
 }
 
@@ -44,7 +45,7 @@ impl NewPage {
             title: title.to_owned(),
             body_html: markdown::render(body_md).html,
             body_md: body_md.to_owned(),
-            status: Status::Published,
+            status: Publication::Published,
             author: None,
         }
     }
@@ -60,7 +61,7 @@ pub struct NewPost {
     pub excerpt: String,
     pub cover_image: Option<String>,
     pub cover_alt: String,
-    pub status: Status,
+    pub status: Publication,
     pub published_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -84,7 +85,7 @@ impl NewPost {
             rendered,
             cover_image: None,
             cover_alt: String::new(),
-            status: Status::Published,
+            status: Publication::Published,
             published_at: Some(published_at),
             created_at: published_at,
             updated_at: published_at,
@@ -98,7 +99,7 @@ impl NewPost {
 
     /// The same post as an unpublished draft.
     pub fn into_draft(mut self) -> NewPost {
-        self.status = Status::Draft;
+        self.status = Publication::Draft;
         self.published_at = None;
         self
     }
@@ -106,8 +107,8 @@ impl NewPost {
     /// When tag pages may list this post: its publication time if published, else never.
     pub fn visible_at(&self) -> Option<Timestamp> {
         match self.status {
-            Status::Published => self.published_at,
-            Status::Draft => None,
+            Publication::Published => self.published_at,
+            Publication::Draft => None,
         }
     }
 }

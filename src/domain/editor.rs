@@ -1,10 +1,11 @@
 //! What the editor submits, checked: a post or page ready to be saved, or a message per field.
 //! The same rules serve the admin's forms and (later) the JSON API.
 
+use super::Timestamp;
 use super::markdown::{self, Rendered};
 use super::slug::Slug;
+use super::state::Publication;
 use super::validation::{FieldErrors, long_text, short_text};
-use super::{Status, Timestamp};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 1_000_000;
@@ -82,7 +83,7 @@ pub struct PostDraft {
     pub cover_alt: String,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
-    pub status: Status,
+    pub status: Publication,
     pub published_at: Option<Timestamp>,
 }
 
@@ -96,7 +97,7 @@ impl PostDraft {
 /// Where the post stands before this save.
 #[derive(Debug, Clone, Copy)]
 pub struct Current {
-    pub status: Status,
+    pub status: Publication,
     pub published_at: Option<Timestamp>,
 }
 
@@ -124,24 +125,24 @@ pub fn check_post(
     let (status, published_at) = match intent {
         Intent::Save => match current {
             Some(c) => (c.status, c.published_at),
-            None => (Status::Draft, None),
+            None => (Publication::Draft, None),
         },
         Intent::Publish => {
             let already_out = current.and_then(|c| c.published_at.filter(|at| *at <= now));
-            (Status::Published, Some(already_out.unwrap_or(now)))
+            (Publication::Published, Some(already_out.unwrap_or(now)))
         }
         Intent::Schedule => match parse_datetime(&input.publish_at) {
-            Some(at) if at > now => (Status::Published, Some(at)),
+            Some(at) if at > now => (Publication::Published, Some(at)),
             Some(_) => {
                 errors.add("publish_at", "Choose a moment in the future, or publish now.");
-                (Status::Draft, None)
+                (Publication::Draft, None)
             }
             None => {
                 errors.add("publish_at", "Enter the date and time to publish, like 2030-01-31 09:00 (UTC).");
-                (Status::Draft, None)
+                (Publication::Draft, None)
             }
         },
-        Intent::Unpublish => (Status::Draft, None),
+        Intent::Unpublish => (Publication::Draft, None),
     };
     let (Some(title), Some(slug), Some(body_md), Some(excerpt), Some(tags), Some(series)) =
         (title, slug, body_md, excerpt, tags, series)
@@ -194,7 +195,7 @@ pub struct PageDraft {
     pub body_html: String,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
-    pub status: Status,
+    pub status: Publication,
 }
 
 /// Checks a page; its slug is a root path, so Folio's own paths are refused.
@@ -220,7 +221,7 @@ pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
                 body_md,
                 seo_title: Some(seo_title).filter(|s| !s.is_empty()),
                 seo_description: Some(seo_description).filter(|s| !s.is_empty()),
-                status: if input.published { Status::Published } else { Status::Draft },
+                status: if input.published { Publication::Published } else { Publication::Draft },
             })
         }
         _ => Err(errors),
@@ -343,7 +344,7 @@ mod tests {
     fn a_new_post_saved_is_a_draft_with_a_slug_from_its_title() {
         let draft = check_post(&input("Hello, World!"), Intent::Save, None, 100).unwrap();
         assert_eq!(draft.slug.as_str(), "hello-world");
-        assert_eq!(draft.status, Status::Draft);
+        assert_eq!(draft.status, Publication::Draft);
         assert_eq!(draft.published_at, None);
         assert!(draft.rendered.html.contains("<em>world</em>"));
     }
@@ -368,17 +369,17 @@ mod tests {
 
     #[test]
     fn publishing_keeps_an_earlier_date_and_scheduling_needs_the_future() {
-        let out = Current { status: Status::Published, published_at: Some(50) };
+        let out = Current { status: Publication::Published, published_at: Some(50) };
         let again = check_post(&input("T"), Intent::Publish, Some(out), 100).unwrap();
         assert_eq!(again.published_at, Some(50));
         let mut later = input("T");
         later.publish_at = "2030-01-31T09:00".into();
         let scheduled = check_post(&later, Intent::Schedule, None, 100).unwrap();
-        assert_eq!((scheduled.status, scheduled.published_at), (Status::Published, Some(1_896_080_400)));
+        assert_eq!((scheduled.status, scheduled.published_at), (Publication::Published, Some(1_896_080_400)));
         later.publish_at = "1970-01-01T00:00".into();
         assert!(check_post(&later, Intent::Schedule, None, 100).unwrap_err().get("publish_at").is_some());
         let pulled = check_post(&input("T"), Intent::Unpublish, Some(out), 100).unwrap();
-        assert_eq!((pulled.status, pulled.published_at), (Status::Draft, None));
+        assert_eq!((pulled.status, pulled.published_at), (Publication::Draft, None));
     }
 
     #[test]

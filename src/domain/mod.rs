@@ -17,6 +17,7 @@ pub mod roles;
 pub mod secrets;
 pub mod site_settings;
 pub mod slug;
+pub mod state;
 pub mod text;
 pub mod throttle;
 pub mod totp;
@@ -29,21 +30,4 @@ pub type Timestamp = i64;
 /// The current time as a [`Timestamp`].
 pub fn now() -> Timestamp {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Publication state of a post or page. A published post whose `published_at` lies in the future is
-/// *scheduled*: it becomes visible on its own when that moment passes, with no background job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    Published,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Published => "published",
-        }
-    }
 }

@@ -13,8 +13,9 @@ use crate::db::editing::{self, EditPost, Save, SaveError};
 use crate::db::{Db, FolioDb, media, users};
 use crate::domain::editor::{self, Current, Intent, PostInput, check_post, datetime_local};
 use crate::domain::roles::{Action, PostChange, PostOwnership};
+use crate::domain::state::{PostState, Publication};
 use crate::domain::validation::FieldErrors;
-use crate::domain::{Status as PostStatus, Timestamp, dates, markdown, now, secrets};
+use crate::domain::{dates, markdown, now, secrets};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::{Desk, Shell, parse_id};
 use crate::web::error::{AppError, AppResult};
@@ -143,17 +144,9 @@ pub fn input_of(post: &EditPost) -> PostInput {
     }
 }
 
-fn state_of(status: PostStatus, published_at: Option<Timestamp>, now: Timestamp) -> &'static str {
-    match (status, published_at) {
-        (PostStatus::Draft, _) => "draft",
-        (PostStatus::Published, Some(at)) if at > now => "scheduled",
-        (PostStatus::Published, _) => "published",
-    }
-}
-
 /// The facts of `post` that [`may_change_post`](crate::domain::roles::may_change_post) decides by.
 pub fn ownership(post: &EditPost) -> PostOwnership {
-    PostOwnership { author_id: post.author_id, published: post.status != PostStatus::Draft }
+    PostOwnership { author_id: post.author_id, published: post.status != Publication::Draft }
 }
 
 /// Loads post `id` for a `change` by this user: 404 if missing, 403 if the role rule refuses.
@@ -166,7 +159,8 @@ pub async fn load(db: &Db, desk: &Desk, id: i64, change: PostChange) -> AppResul
 struct Context {
     id: Option<i64>,
     version: i64,
-    state: &'static str,
+    /// `None` for a post not saved yet.
+    state: Option<PostState>,
     post: Option<EditPost>,
 }
 
@@ -191,7 +185,7 @@ async fn page<'a>(
         preview_html: markdown::render(&input.body).html,
         input,
         errors,
-        state: ctx.state,
+        state: ctx.state.map_or("new", PostState::as_str),
         conflict,
         series: admin_content::all_names(db, Vocabulary::Series).await?,
         tag_names: admin_content::all_names(db, Vocabulary::Tags).await?,
@@ -199,7 +193,9 @@ async fn page<'a>(
         preview_url: post
             .and_then(|p| p.preview_token.as_ref())
             .map(|t| desk.site.url(&format!("/preview/{t}"))),
-        view_url: post.filter(|_| ctx.state == "published").map(|p| format!("/posts/{}", p.slug)),
+        view_url: post
+            .filter(|_| ctx.state == Some(PostState::Published))
+            .map(|p| format!("/posts/{}", p.slug)),
         author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
         authors: if desk.can(Action::EditAllContent) { author_choices(db, post).await? } else { Vec::new() },
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
@@ -215,7 +211,7 @@ fn new_post(desk: &Desk) -> PostOwnership {
 #[get("/admin/posts/new")]
 async fn new(db: Connection<FolioDb>, desk: Desk) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
-    let ctx = Context { id: None, version: 0, state: "new", post: None };
+    let ctx = Context { id: None, version: 0, state: None, post: None };
     let input = PostInput { author: desk.user().id.to_string(), ..PostInput::default() };
     Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
 }
@@ -228,7 +224,7 @@ async fn edit(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     let ctx = Context {
         id: Some(id),
         version: post.version,
-        state: state_of(post.status, post.published_at, now()),
+        state: Some(PostState::of(post.status, post.published_at, now())),
         post: Some(post),
     };
     Html::page(&page(&db, &desk, ctx, input, FieldErrors::new(), None).await?)
@@ -307,7 +303,7 @@ async fn save(
     let ctx = |post: Option<EditPost>, version| Context {
         id: post.as_ref().map(|p| p.id),
         version,
-        state: post.as_ref().map_or("new", |p| state_of(p.status, p.published_at, now)),
+        state: post.as_ref().map(|p| PostState::of(p.status, p.published_at, now)),
         post,
     };
     let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
@@ -362,8 +358,8 @@ async fn save(
         (Intent::Publish, _) => "published",
         (Intent::Schedule, _) => "scheduled",
         (Intent::Unpublish, _) => "unpublished",
-        (_, PostStatus::Draft) => "saved a draft of",
-        (_, PostStatus::Published) => "updated",
+        (_, Publication::Draft) => "saved a draft of",
+        (_, Publication::Published) => "updated",
     };
     let handed = new_author.map(|(_, name)| format!("author: {name}")).unwrap_or_default();
     desk.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
@@ -374,7 +370,7 @@ async fn save(
             draft.published_at.map(|at| datetime_local(at).replace('T', " ")).unwrap_or_default()
         ),
         Intent::Unpublish => "Unpublished: the post is a draft again.".to_owned(),
-        Intent::Save if draft.status == PostStatus::Draft => "Draft saved.".to_owned(),
+        Intent::Save if draft.status == Publication::Draft => "Draft saved.".to_owned(),
         Intent::Save => "Changes saved.".to_owned(),
     };
     Ok(done(desk.hx, format!("/admin/posts/{id}/edit"), message))
@@ -434,7 +430,7 @@ async fn autosave(
         Some(id) => Some(load(&db, &desk, id, PostChange::Edit).await?),
         None => None,
     };
-    if existing.as_ref().is_some_and(|p| p.status != PostStatus::Draft) {
+    if existing.as_ref().is_some_and(|p| p.status != Publication::Draft) {
         return Ok(autosaved("Published posts are not autosaved: use Save changes.", None));
     }
     let input = form.input();

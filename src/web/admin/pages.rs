@@ -10,8 +10,9 @@ use crate::db::admin_content::{self, AdminPage, Written};
 use crate::db::{Db, FolioDb};
 use crate::domain::editor::{PageInput, check_page};
 use crate::domain::roles::Action;
+use crate::domain::state::Publication;
 use crate::domain::validation::FieldErrors;
-use crate::domain::{Status as PageStatus, Timestamp, dates, markdown, now};
+use crate::domain::{Timestamp, dates, markdown, now};
 use crate::web::admin::bulk::ConfirmPage;
 use crate::web::admin::editor::EDITOR_LIMIT;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
@@ -94,7 +95,7 @@ fn input_of(page: &AdminPage) -> PageInput {
         body: page.body_md.clone(),
         seo_title: page.seo_title.clone().unwrap_or_default(),
         seo_description: page.seo_description.clone().unwrap_or_default(),
-        published: page.status == PageStatus::Published,
+        published: page.status == Publication::Published,
     }
 }
 

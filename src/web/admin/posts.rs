@@ -10,6 +10,7 @@ use crate::db::admin_content::{self, Vocabulary};
 use crate::db::admin_posts::{self, COUNT_CAP, PostQuery, PostRow, Sort, StatusFilter};
 use crate::db::users;
 use crate::domain::roles::Action;
+use crate::domain::state::PostState;
 use crate::domain::{Timestamp, dates, now};
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::AppResult;
@@ -80,14 +81,16 @@ impl PostsPage<'_> {
     }
 
     fn state(&self, post: &PostRow) -> &'static str {
-        post.state(self.now)
+        post.state(self.now).as_str()
     }
 
     fn when(&self, post: &PostRow) -> String {
         match post.state(self.now) {
-            "draft" => format!("changed {}", dates::human(post.updated_at)),
-            "scheduled" => format!("for {}", post.published_at.map(dates::human).unwrap_or_default()),
-            _ => post.published_at.map(dates::human).unwrap_or_default(),
+            PostState::Draft => format!("changed {}", dates::human(post.updated_at)),
+            PostState::Scheduled => {
+                format!("for {}", post.published_at.map(dates::human).unwrap_or_default())
+            }
+            PostState::Published => post.published_at.map(dates::human).unwrap_or_default(),
         }
     }
 
