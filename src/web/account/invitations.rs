@@ -3,12 +3,11 @@
 
 use askama::Template;
 use rocket::form::FromForm;
-use rocket::http::CookieJar;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
+use super::visit::Visit;
 use super::{dead_link, hash_password, peek_link};
-use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::tokens::Purpose;
 use crate::db::users::{self, AccountError, NewUser};
@@ -17,13 +16,12 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, password, secrets};
-use crate::web::account::sign_in::UserAgent;
-use crate::web::auth::{ClientAddr, start_session};
+use crate::web::auth::start_session;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::AppResult;
 use crate::web::form::Form;
 use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
-use crate::web::htmx::{Html, HxRequest};
+use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
@@ -73,20 +71,14 @@ async fn show_invitation(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/invite/<token>", data = "<form>")]
 async fn accept(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    cookies: &CookieJar<'_>,
-    addr: ClientAddr,
-    agent: UserAgent<'_>,
-    hx: HxRequest,
+    visit: Visit<'_>,
     token: &str,
     form: Form<AcceptForm>,
 ) -> AppResult<Answer> {
+    let Visit { config, site, csrf, cookies, addr, agent, hx, .. } = visit;
     let action = format!("/invite/{token}");
     let Some(invitation) = peek_link(&db, Purpose::Invite, token).await? else {
         return Ok(show(&dead_link(&site, &action))?.into());

@@ -9,6 +9,7 @@ pub mod setup;
 pub mod sign_in;
 pub mod sign_up;
 pub mod two_factor;
+pub mod visit;
 
 use rocket::Route;
 

@@ -6,6 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
+use super::visit::Visit;
 use crate::db::{FolioDb, users};
 use crate::domain::accounts::Profile;
 use crate::domain::validation::FieldErrors;
@@ -14,7 +15,7 @@ use crate::web::csrf::CsrfToken;
 use crate::web::error::AppResult;
 use crate::web::form::Form;
 use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
-use crate::web::htmx::{Html, HxRequest};
+use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
@@ -66,12 +67,11 @@ fn edit(
 #[post("/account", data = "<form>")]
 async fn update(
     db: Connection<FolioDb>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
-    hx: HxRequest,
     form: Form<ProfileForm>,
 ) -> AppResult<Answer> {
+    let Visit { site, csrf, hx, .. } = visit;
     match Profile::parse(&form.display_name, &form.bio, &form.avatar_url) {
         Ok(profile) => {
             users::update_profile(&db, current.user.id, &profile).await?;

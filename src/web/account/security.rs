@@ -3,16 +3,15 @@
 
 use askama::Template;
 use rocket::form::FromForm;
-use rocket::http::CookieJar;
 use rocket::request::FlashMessage;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
+use super::visit::Visit;
 use super::{
     ConfirmPage, account_error, confirm_password, count_attempt, dead_link, forgive, hash_password,
     issue_link, peek_link, send,
 };
-use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::links::{self, LinkUse};
 use crate::db::sessions::{self, Session};
@@ -22,8 +21,8 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, now, password, secrets, throttle};
-use crate::mail::{Mailer, messages};
-use crate::web::auth::{ClientAddr, CurrentUser, end_session};
+use crate::mail::messages;
+use crate::web::auth::{CurrentUser, end_session};
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
@@ -76,26 +75,23 @@ impl Which {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn page<'a>(
-    site: &'a Site,
-    csrf: &CsrfToken,
+    visit: &'a Visit<'_>,
     current: &'a CurrentUser,
     which: Which,
-    mailer: &Mailer,
     notice: Option<Notice>,
     email: String,
     errors: FieldErrors,
 ) -> CredentialPage<'a> {
     CredentialPage {
-        meta: private_meta(site, which.title(), which.path()),
-        site,
+        meta: private_meta(&visit.site, which.title(), which.path()),
+        site: &visit.site,
         notice,
-        csrf: csrf.0.clone(),
+        csrf: visit.csrf.0.clone(),
         current,
         which,
         email,
-        mail_configured: mailer.is_configured(),
+        mail_configured: visit.mailer.is_configured(),
         errors,
     }
 }
@@ -118,69 +114,50 @@ pub struct DeleteForm {
 }
 
 #[get("/account/password")]
-fn password_form(
-    site: SiteRef,
-    csrf: CsrfToken,
-    current: CurrentUser,
-    mailer: &State<Mailer>,
-) -> AppResult<Html> {
-    show(&page(&site, &csrf, &current, Which::Password, mailer, None, String::new(), FieldErrors::new()))
+fn password_form(visit: Visit<'_>, current: CurrentUser) -> AppResult<Html> {
+    show(&page(&visit, &current, Which::Password, None, String::new(), FieldErrors::new()))
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/account/password", data = "<form>")]
 async fn change_password(
     db: Connection<FolioDb>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<PasswordForm>,
 ) -> AppResult<Answer> {
+    let hx = visit.hx;
     let mut errors = FieldErrors::new();
     errors.check("new_password", password::check_new(&form.new_password));
     if form.new_password == form.current_password && errors.is_empty() {
         errors.add("new_password", "Choose a password different from the current one.");
     }
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
     if !errors.is_empty() {
-        let view = page(&site, &csrf, &current, Which::Password, mailer, None, String::new(), errors);
+        let view = page(&visit, &current, Which::Password, None, String::new(), errors);
         return Ok(invalid(hx, &view)?.into());
     }
     let hash = hash_password(form.new_password.clone()).await?;
     users::set_password(&db, current.user.id, &hash, Some(&current.session.token_hash)).await?;
-    send(&db, mailer, &messages::password_changed(&site.title), &current.user.email).await?;
+    send(&db, visit.mailer, &messages::password_changed(&visit.site.title), &current.user.email).await?;
     Ok(done(hx, "/account", "Your password is changed, and your other sessions are ended."))
 }
 
 #[get("/account/email")]
-fn email_form(
-    site: SiteRef,
-    csrf: CsrfToken,
-    current: CurrentUser,
-    mailer: &State<Mailer>,
-    flash: Option<FlashMessage<'_>>,
-) -> AppResult<Html> {
+fn email_form(visit: Visit<'_>, current: CurrentUser, flash: Option<FlashMessage<'_>>) -> AppResult<Html> {
     let notice = Notice::from_flash(flash);
-    show(&page(&site, &csrf, &current, Which::Email, mailer, notice, String::new(), FieldErrors::new()))
+    show(&page(&visit, &current, Which::Email, notice, String::new(), FieldErrors::new()))
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/account/email", data = "<form>")]
 async fn request_email_change(
     db: Connection<FolioDb>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<EmailForm>,
 ) -> AppResult<Answer> {
+    let hx = visit.hx;
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(&form.email));
     if email.as_ref().is_some_and(|e| e.as_str() == current.user.email) {
@@ -190,12 +167,12 @@ async fn request_email_change(
     // Counted before the password hash and the mail; taken back below when nothing is sent.
     let attempt = match &email {
         Some(to) if errors.is_empty() => {
-            let limits = throttle::email_change(current.user.id, to.as_str(), &addr.0);
+            let limits = throttle::email_change(current.user.id, to.as_str(), &visit.addr.0);
             Some(count_attempt(&db, &limits, now).await?)
         }
         _ => None,
     };
-    let confirmed = confirm_password(&db, &current.user, &form.current_password, &addr).await;
+    let confirmed = confirm_password(&db, &current.user, &form.current_password, &visit.addr).await;
     if !matches!(confirmed, Ok(true))
         && let Some(attempt) = attempt
     {
@@ -206,7 +183,7 @@ async fn request_email_change(
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         let typed = form.email.trim().to_owned();
-        let view = page(&site, &csrf, &current, Which::Email, mailer, None, typed, errors);
+        let view = page(&visit, &current, Which::Email, None, typed, errors);
         return Ok(invalid(hx, &view)?.into());
     };
     let link = NewToken {
@@ -218,10 +195,10 @@ async fn request_email_change(
         expires_at: now + messages::LINK_DAYS * 86_400,
     };
     let token = issue_link(&db, &link).await?;
-    let url = site.url(&format!("/account/email/{token}"));
-    send(&db, mailer, &messages::change_address(&site.title, &url), email.as_str()).await?;
+    let url = visit.site.url(&format!("/account/email/{token}"));
+    send(&db, visit.mailer, &messages::change_address(&visit.site.title, &url), email.as_str()).await?;
     let mut message = format!("We sent a link to {email}. Your address changes when you follow it.");
-    if !mailer.is_configured() {
+    if !visit.mailer.is_configured() {
         message = format!("{message} {}", super::NO_MAIL);
     }
     Ok(done(hx, "/account/email", message))
@@ -250,32 +227,27 @@ async fn email_confirm_page(
 }
 
 #[post("/account/email/<token>")]
-async fn confirm_email_change(
-    db: Connection<FolioDb>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    hx: HxRequest,
-    token: &str,
-) -> AppResult<Answer> {
+async fn confirm_email_change(db: Connection<FolioDb>, visit: Visit<'_>, token: &str) -> AppResult<Answer> {
+    let hx = visit.hx;
     let path = format!("/account/email/{token}");
     let Some(live) = peek_link(&db, Purpose::ChangeEmail, token).await? else {
-        return Ok(show(&dead_link(&site, &path))?.into());
+        return Ok(show(&dead_link(&visit.site, &path))?.into());
     };
     let Some(user) = users::find(&db, live.user_id.unwrap_or(0)).await? else {
-        return Ok(show(&dead_link(&site, &path))?.into());
+        return Ok(show(&dead_link(&visit.site, &path))?.into());
     };
     let new_email = live.email;
     // Tell the old address, so a hijacked account does not change hands silently; the mail is
     // written with the change, and the link spent with both.
-    let mail = messages::address_changed(&site.title, &new_email).to(&user.email)?;
+    let mail = messages::address_changed(&visit.site.title, &new_email).to(&user.email)?;
     let digest = secrets::digest(token);
     match links::spend(&db, &digest, LinkUse::ChangeEmail, Some(&mail), now()).await {
         Ok(Some(spent)) => {
             if let Some(id) = spent.mail_id {
-                mailer.queued(id, &mail);
+                visit.mailer.queued(id, &mail);
             }
         }
-        Ok(None) => return Ok(show(&dead_link(&site, &path))?.into()),
+        Ok(None) => return Ok(show(&dead_link(&visit.site, &path))?.into()),
         Err(AccountError::EmailTaken) => {
             return Ok(failed(
                 hx,
@@ -308,19 +280,18 @@ impl SessionsPage<'_> {
 #[get("/account/sessions")]
 async fn list_sessions(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
     flash: Option<FlashMessage<'_>>,
 ) -> AppResult<Html> {
     let sessions =
-        sessions::list_for_user(&db, current.user.id, now(), config.settings.session_lifetimes()).await?;
+        sessions::list_for_user(&db, current.user.id, now(), visit.config.settings.session_lifetimes())
+            .await?;
     show(&SessionsPage {
-        meta: private_meta(&site, "Your sessions", "/account/sessions"),
-        site: &site,
+        meta: private_meta(&visit.site, "Your sessions", "/account/sessions"),
+        site: &visit.site,
         notice: Notice::from_flash(flash),
-        csrf: csrf.0,
+        csrf: visit.csrf.0,
         current: &current,
         sessions,
     })
@@ -355,40 +326,29 @@ async fn end_others(db: Connection<FolioDb>, current: CurrentUser, hx: HxRequest
 }
 
 #[get("/account/delete")]
-fn delete_form(
-    site: SiteRef,
-    csrf: CsrfToken,
-    current: CurrentUser,
-    mailer: &State<Mailer>,
-) -> AppResult<Html> {
-    show(&page(&site, &csrf, &current, Which::Delete, mailer, None, String::new(), FieldErrors::new()))
+fn delete_form(visit: Visit<'_>, current: CurrentUser) -> AppResult<Html> {
+    show(&page(&visit, &current, Which::Delete, None, String::new(), FieldErrors::new()))
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/account/delete", data = "<form>")]
 async fn delete(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    cookies: &CookieJar<'_>,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<DeleteForm>,
 ) -> AppResult<Answer> {
+    let hx = visit.hx;
     if current.role() == Role::Owner {
         return Err(AppError::forbidden());
     }
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         let mut errors = FieldErrors::new();
         errors.add("current_password", WRONG_PASSWORD);
-        let view = page(&site, &csrf, &current, Which::Delete, mailer, None, String::new(), errors);
+        let view = page(&visit, &current, Which::Delete, None, String::new(), errors);
         return Ok(invalid(hx, &view)?.into());
     }
     let heir = users::owner_id(&db).await?.ok_or_else(|| AppError::internal("no owner to inherit posts"))?;
-    end_session(&db, config, cookies, &current).await?;
+    end_session(&db, visit.config, visit.cookies, &current).await?;
     users::delete(&db, current.user.id, heir).await?;
     Ok(done(hx, "/", "Your account is deleted."))
 }

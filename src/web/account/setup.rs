@@ -3,12 +3,11 @@
 
 use askama::Template;
 use rocket::form::FromForm;
-use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
 use super::hash_password;
-use crate::config::Config;
+use super::visit::Visit;
 use crate::db::users::{self, AccountError, NewUser};
 use crate::db::{FolioDb, settings};
 use crate::domain::accounts::display_name_rule;
@@ -16,13 +15,11 @@ use crate::domain::email::Email;
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldErrors, short_text};
 use crate::domain::{now, password};
-use crate::web::account::sign_in::UserAgent;
-use crate::web::auth::{ClientAddr, start_session};
+use crate::web::auth::start_session;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
-use crate::web::htmx::HxRequest;
 use crate::web::redirect::{Answer, SeeOther};
 use crate::web::view::{LiveSite, Meta, Site, SiteRef};
 
@@ -85,20 +82,14 @@ async fn new(db: Connection<FolioDb>, site: SiteRef, csrf: CsrfToken) -> AppResu
     Ok(show(&page)?.into())
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/setup", data = "<form>")]
 async fn create(
     db: Connection<FolioDb>,
-    config: &State<Config>,
+    visit: Visit<'_>,
     live: &State<LiveSite>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    cookies: &CookieJar<'_>,
-    addr: ClientAddr,
-    agent: UserAgent<'_>,
-    hx: HxRequest,
     form: Form<SetupForm>,
 ) -> AppResult<Answer> {
+    let Visit { config, site, csrf, cookies, addr, agent, hx, .. } = visit;
     if users::owner_exists(&db).await? {
         return Err(AppError::not_found());
     }

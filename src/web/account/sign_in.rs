@@ -7,6 +7,7 @@ use rocket::request::FlashMessage;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
+use super::visit::Visit;
 use super::{count_attempt, forgive, verify_password};
 use crate::config::Config;
 use crate::db::{FolioDb, throttle, users};
@@ -94,19 +95,9 @@ fn new(
     Ok(show(&page)?.into())
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/sign-in", data = "<form>")]
-async fn create(
-    db: Connection<FolioDb>,
-    config: &State<Config>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    cookies: &CookieJar<'_>,
-    addr: ClientAddr,
-    agent: UserAgent<'_>,
-    hx: HxRequest,
-    form: Form<SignInForm>,
-) -> AppResult<Answer> {
+async fn create(db: Connection<FolioDb>, visit: Visit<'_>, form: Form<SignInForm>) -> AppResult<Answer> {
+    let Visit { config, site, csrf, cookies, addr, agent, hx, .. } = visit;
     // Empty until the user is known: where to land without a `next` depends on the role.
     let next = next_or(&form.next, "");
     let mut errors = FieldErrors::new();
@@ -182,19 +173,9 @@ fn expired() -> Answer {
     failed(HxRequest::PAGE, "/sign-in", "That sign-in took too long. Please start again.")
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/sign-in/two-factor", data = "<form>")]
-async fn verify_code(
-    db: Connection<FolioDb>,
-    config: &State<Config>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    cookies: &CookieJar<'_>,
-    addr: ClientAddr,
-    agent: UserAgent<'_>,
-    hx: HxRequest,
-    form: Form<CodeForm>,
-) -> AppResult<Answer> {
+async fn verify_code(db: Connection<FolioDb>, visit: Visit<'_>, form: Form<CodeForm>) -> AppResult<Answer> {
+    let Visit { config, site, csrf, cookies, addr, agent, hx, .. } = visit;
     let now = now();
     let Some(pending) = PendingSignIn::load(config, cookies, now) else { return Ok(expired()) };
     let Some(user) = users::find(&db, pending.user_id).await?.filter(|u| u.disabled_at.is_none()) else {
@@ -252,11 +233,10 @@ async fn code_accepted(db: &crate::db::Db, user: &users::User, input: &str, now:
 #[post("/sign-out")]
 async fn sign_out(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    cookies: &CookieJar<'_>,
+    visit: Visit<'_>,
     current: Option<CurrentUser>,
-    hx: HxRequest,
 ) -> AppResult<Answer> {
+    let Visit { config, cookies, hx, .. } = visit;
     if let Some(current) = current {
         end_session(&db, config, cookies, &current).await?;
     }

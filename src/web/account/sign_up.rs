@@ -5,15 +5,14 @@
 
 use askama::Template;
 use rocket::form::FromForm;
-use rocket::http::CookieJar;
 use rocket::{Route, State, get, post, routes};
 use rocket_db_pools::Connection;
 
+use super::visit::Visit;
 use super::{
     ConfirmPage, MessagePage, account_error, count_attempt, dead_link, hash_password, issue_link, peek_link,
     send,
 };
-use crate::config::Config;
 use crate::db::FolioDb;
 use crate::db::links::{self, LinkUse, Spent};
 use crate::db::tokens::{NewToken, Purpose};
@@ -24,13 +23,12 @@ use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, password, secrets, throttle};
 use crate::mail::{Mailer, messages};
-use crate::web::account::sign_in::UserAgent;
-use crate::web::auth::{ClientAddr, start_session};
+use crate::web::auth::start_session;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
-use crate::web::htmx::{Html, HxRequest};
+use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, SeeOther, done};
 use crate::web::view::{Meta, Site, SiteRef};
 
@@ -69,17 +67,9 @@ fn new(site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
     show(&page)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/sign-up", data = "<form>")]
-async fn create(
-    db: Connection<FolioDb>,
-    mailer: &State<Mailer>,
-    site: SiteRef,
-    csrf: CsrfToken,
-    addr: ClientAddr,
-    hx: HxRequest,
-    form: Form<SignUpForm>,
-) -> AppResult<Answer> {
+async fn create(db: Connection<FolioDb>, visit: Visit<'_>, form: Form<SignUpForm>) -> AppResult<Answer> {
+    let Visit { mailer, site, csrf, addr, hx, .. } = visit;
     if site.signup != SignupMode::Open {
         return Err(AppError::forbidden());
     }
@@ -176,18 +166,9 @@ async fn confirm_page(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/confirm/<token>")]
-async fn confirm(
-    db: Connection<FolioDb>,
-    config: &State<Config>,
-    site: SiteRef,
-    cookies: &CookieJar<'_>,
-    addr: ClientAddr,
-    agent: UserAgent<'_>,
-    hx: HxRequest,
-    token: &str,
-) -> AppResult<Answer> {
+async fn confirm(db: Connection<FolioDb>, visit: Visit<'_>, token: &str) -> AppResult<Answer> {
+    let Visit { config, site, cookies, addr, agent, hx, .. } = visit;
     let spent = if secrets::is_token(token) {
         links::spend(&db, &secrets::digest(token), LinkUse::Confirm, None, now())
             .await

@@ -5,22 +5,22 @@ use askama::Template;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::request::FlashMessage;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
 use super::confirm_password;
+use super::visit::Visit;
 use crate::config::Config;
 use crate::db::{FolioDb, users};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, totp};
-use crate::web::auth::{ClientAddr, CurrentUser, SETUP_COOKIE, cookie, cookie_name};
-use crate::web::csrf::CsrfToken;
+use crate::web::auth::{CurrentUser, SETUP_COOKIE, cookie, cookie_name};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::forms::{Notice, private_meta, show};
-use crate::web::htmx::{Html, HxRequest};
+use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done, failed};
-use crate::web::view::{Meta, Site, SiteRef};
+use crate::web::view::{Meta, Site};
 
 const RECOVERY_CODES: usize = 10;
 /// How long a secret shown for setup stays usable.
@@ -79,21 +79,19 @@ fn setup_secret(config: &Config, cookies: &CookieJar<'_>, user_id: i64) -> Strin
     secret
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render<'a>(
     db: &crate::db::Db,
-    config: &Config,
-    cookies: &CookieJar<'_>,
-    site: &'a Site,
-    csrf: String,
+    visit: &'a Visit<'_>,
     current: &'a CurrentUser,
     notice: Option<Notice>,
     errors: FieldErrors,
 ) -> AppResult<TwoFactorPage<'a>> {
+    let (config, site) = (visit.config, &*visit.site);
+    let csrf = visit.csrf.0.clone();
     let setup = if current.user.has_two_factor() {
         None
     } else {
-        let secret = setup_secret(config, cookies, current.user.id);
+        let secret = setup_secret(config, visit.cookies, current.user.id);
         let url = totp::setup_url(&secret, &site.title, &current.user.email)
             .ok_or_else(|| AppError::internal("cannot build the TOTP setup URL"))?;
         let svg = totp::qr_svg(&url).ok_or_else(|| AppError::internal("cannot draw the QR code"))?;
@@ -114,14 +112,10 @@ async fn render<'a>(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 #[get("/account/two-factor?<required>")]
 async fn status(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    cookies: &CookieJar<'_>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
     flash: Option<FlashMessage<'_>>,
     required: Option<&str>,
@@ -134,7 +128,7 @@ async fn status(
         }),
         (None, None) => None,
     };
-    let page = render(&db, config, cookies, &site, csrf.0, &current, notice, FieldErrors::new()).await?;
+    let page = render(&db, &visit, &current, notice, FieldErrors::new()).await?;
     show(&page)
 }
 
@@ -160,25 +154,20 @@ fn codes_page<'a>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/account/two-factor/enable", data = "<form>")]
 async fn enable(
     db: Connection<FolioDb>,
-    config: &State<Config>,
-    cookies: &CookieJar<'_>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<EnableForm>,
 ) -> AppResult<Answer> {
+    let hx = visit.hx;
     if current.user.has_two_factor() {
         return Ok(failed(hx, "/account/two-factor", "Two-factor sign-in is already on."));
     }
-    let secret = setup_secret(config, cookies, current.user.id);
+    let secret = setup_secret(visit.config, visit.cookies, current.user.id);
     let mut errors = FieldErrors::new();
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         errors.add("current_password", "That is not your current password.");
     }
     let step = totp::verify(&secret, &form.code, now(), None);
@@ -186,54 +175,50 @@ async fn enable(
         errors.add("code", "That code does not match. Check the time on your phone and try the next code.");
     }
     let Some(step) = step.filter(|_| errors.is_empty()) else {
-        let page = render(&db, config, cookies, &site, csrf.0, &current, None, errors).await?;
+        let page = render(&db, &visit, &current, None, errors).await?;
         return Ok(Html::page(&page)?.with_status(Status::UnprocessableEntity).into());
     };
     let (codes, hashes) = new_codes();
     users::enable_totp(&db, current.user.id, &secret, step, &hashes).await?;
-    cookies.remove_private(cookie(config, SETUP_COOKIE, String::new(), None));
-    Ok(show(&codes_page(&site, csrf.0, &current, codes))?.into())
+    visit.cookies.remove_private(cookie(visit.config, SETUP_COOKIE, String::new(), None));
+    Ok(show(&codes_page(&visit.site, visit.csrf.0, &current, codes))?.into())
 }
 
 #[post("/account/two-factor/disable", data = "<form>")]
 async fn disable(
     db: Connection<FolioDb>,
-    config: &State<Config>,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<PasswordOnly>,
 ) -> AppResult<Answer> {
-    if config.settings.require_staff_two_factor && current.user.role.is_staff() {
+    let hx = visit.hx;
+    if visit.config.settings.require_staff_two_factor && current.user.role.is_staff() {
         return Err(AppError::forbidden());
     }
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
     }
     users::disable_totp(&db, current.user.id).await?;
     Ok(done(hx, "/account/two-factor", "Two-factor sign-in is off."))
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/account/two-factor/recovery-codes", data = "<form>")]
 async fn regenerate(
     db: Connection<FolioDb>,
-    site: SiteRef,
-    csrf: CsrfToken,
+    visit: Visit<'_>,
     current: CurrentUser,
-    addr: ClientAddr,
-    hx: HxRequest,
     form: Form<PasswordOnly>,
 ) -> AppResult<Answer> {
+    let hx = visit.hx;
     if !current.user.has_two_factor() {
         return Ok(failed(hx, "/account/two-factor", "Turn on two-factor sign-in first."));
     }
-    if !confirm_password(&db, &current.user, &form.current_password, &addr).await? {
+    if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
     }
     let (codes, hashes) = new_codes();
     users::replace_recovery_codes(&db, current.user.id, &hashes).await?;
-    let mut page = codes_page(&site, csrf.0, &current, codes);
+    let mut page = codes_page(&visit.site, visit.csrf.0, &current, codes);
     page.notice = Notice::success("New recovery codes. The old ones no longer work.");
     Ok(show(&page)?.into())
 }

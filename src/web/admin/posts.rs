@@ -107,19 +107,22 @@ impl PostsPage<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-#[get("/admin/posts?<q>&<status>&<author>&<tag>&<series>&<sort>&<page>")]
-async fn index(
-    db: Connection<FolioDb>,
-    desk: Desk,
-    q: Option<&str>,
-    status: Option<&str>,
-    author: Option<&str>,
-    tag: Option<&str>,
-    series: Option<&str>,
-    sort: Option<&str>,
-    page: Option<&str>,
-) -> AppResult<Html> {
+/// The list's query string: a search, filters, an order and a page, each optional; a value
+/// that does not parse is ignored.
+#[derive(rocket::FromForm)]
+struct ListQuery<'r> {
+    q: Option<&'r str>,
+    status: Option<&'r str>,
+    author: Option<&'r str>,
+    tag: Option<&'r str>,
+    series: Option<&'r str>,
+    sort: Option<&'r str>,
+    page: Option<&'r str>,
+}
+
+#[get("/admin/posts?<query..>")]
+async fn index(db: Connection<FolioDb>, desk: Desk, query: ListQuery<'_>) -> AppResult<Html> {
+    let ListQuery { q, status, author, tag, series, sort, page } = query;
     desk.require(Action::WriteOwnPosts)?;
     let may_see_all = desk.can(Action::EditAllContent);
     let filters = Filters {
