@@ -121,7 +121,7 @@ impl<'a> MessagePage<'a> {
 /// scanners follow) must never change anything.
 #[derive(askama::Template)]
 #[template(path = "account/confirm.html")]
-pub struct ConfirmPage<'a> {
+pub struct MailedLinkPage<'a> {
     pub site: &'a Site,
     pub meta: Meta,
     pub notice: Option<Notice>,

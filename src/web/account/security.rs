@@ -9,7 +9,7 @@ use rocket_db_pools::Connection;
 
 use super::visit::Visit;
 use super::{
-    ConfirmPage, account_error, confirm_password, count_attempt, dead_link, forgive, hash_password,
+    MailedLinkPage, account_error, confirm_password, count_attempt, dead_link, forgive, hash_password,
     issue_link, peek_link, send,
 };
 use crate::db::FolioDb;
@@ -214,7 +214,7 @@ async fn email_confirm_page(
     let path = format!("/account/email/{token}");
     let live = peek_link(&db, Purpose::ChangeEmail, token).await?;
     let Some(live) = live else { return show(&dead_link(&site, &path)) };
-    show(&ConfirmPage {
+    show(&MailedLinkPage {
         meta: private_meta(&site, "Confirm your new address", &path),
         site: &site,
         notice: None,

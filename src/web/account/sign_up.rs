@@ -10,8 +10,8 @@ use rocket_db_pools::Connection;
 
 use super::visit::Visit;
 use super::{
-    ConfirmPage, MessagePage, account_error, count_attempt, dead_link, hash_password, issue_link, peek_link,
-    send,
+    MailedLinkPage, MessagePage, account_error, count_attempt, dead_link, hash_password, issue_link,
+    peek_link, send,
 };
 use crate::db::FolioDb;
 use crate::db::links::{self, LinkUse, Spent};
@@ -154,7 +154,7 @@ async fn confirm_page(
     let path = format!("/confirm/{token}");
     let live = peek_link(&db, Purpose::Confirm, token).await?;
     let Some(live) = live else { return show(&dead_link(&site, &path)) };
-    show(&ConfirmPage {
+    show(&MailedLinkPage {
         meta: private_meta(&site, "Confirm your address", &path),
         site: &site,
         notice: None,

@@ -2,7 +2,6 @@
 //! form is a plain one even with JavaScript: a dialog in the browser would ask before the server
 //! could say that nothing is selected.
 
-use askama::Template;
 use rocket::form::FromForm;
 use rocket::{Route, post, routes};
 use rocket_db_pools::Connection;
@@ -12,48 +11,12 @@ use crate::db::admin_posts::{self, BULK_MAX, Bulk};
 use crate::domain::editor::parse_tags;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::web::admin::{Desk, Shell};
+use crate::web::admin::Desk;
+use crate::web::admin::confirm::DeletePrompt;
 use crate::web::error::AppResult;
 use crate::web::form::Form;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done, failed};
-use crate::web::view::{Meta, Site};
-
-/// "Are you sure?" for a destructive action, working without JavaScript: a form that posts the
-/// same request again with `confirm` set.
-#[derive(Template)]
-#[template(path = "admin/confirm.html")]
-pub struct ConfirmPage<'a> {
-    pub site: &'a Site,
-    pub meta: Meta,
-    pub shell: Shell,
-    pub heading: String,
-    pub message: String,
-    pub items: Vec<String>,
-    pub action: String,
-    pub fields: Vec<(String, String)>,
-    pub button: String,
-    pub cancel: String,
-}
-
-impl<'a> ConfirmPage<'a> {
-    /// A confirmation of `heading` that posts `fields` to `action`.
-    pub fn new(desk: &'a Desk, heading: &str, action: &str, cancel: &str) -> ConfirmPage<'a> {
-        let (meta, shell) = desk.frame("", heading, action);
-        ConfirmPage {
-            site: &desk.site,
-            meta,
-            shell,
-            heading: heading.to_owned(),
-            message: String::new(),
-            items: Vec::new(),
-            action: action.to_owned(),
-            fields: Vec::new(),
-            button: "Delete".into(),
-            cancel: cancel.to_owned(),
-        }
-    }
-}
 
 #[derive(FromForm)]
 pub struct BulkForm {
@@ -118,7 +81,7 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
 
 fn confirm_delete(desk: &Desk, form: &BulkForm) -> AppResult<Html> {
     let count = form.ids.len();
-    let mut page = ConfirmPage::new(desk, "Delete posts?", "/admin/posts/bulk", "/admin/posts");
+    let mut page = DeletePrompt::new(desk, "Delete posts?", "/admin/posts/bulk", "/admin/posts");
     page.message = format!(
         "Delete {} for good? Their revisions go with them; this cannot be undone.",
         if count == 1 { "1 post".to_owned() } else { format!("{count} posts") }

@@ -16,7 +16,7 @@ use crate::domain::roles::{Action, PostChange, PostOwnership};
 use crate::domain::state::{PostState, Publication};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, markdown, now, secrets};
-use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::{Desk, Shell, parse_id};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::{FORM_LIMIT, Form, limit_for};
@@ -527,7 +527,7 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
     // Whoever may edit a post may delete it; `load` refuses everyone else.
     let post = load(&db, &desk, id, PostChange::Delete).await?;
     let action = format!("/admin/posts/{id}/delete");
-    let mut page = ConfirmPage::new(&desk, "Delete this post?", &action, &format!("/admin/posts/{id}/edit"));
+    let mut page = DeletePrompt::new(&desk, "Delete this post?", &action, &format!("/admin/posts/{id}/edit"));
     page.message = format!("“{}” and all its revisions will be deleted. This cannot be undone.", post.title);
     page.button = "Delete the post".into();
     Html::page(&page)

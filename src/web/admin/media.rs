@@ -15,7 +15,7 @@ use crate::domain::roles::Action;
 use crate::domain::validation::{FieldErrors, long_text};
 use crate::domain::{Timestamp, dates};
 use crate::media::{self as store, Budget, Store, UploadError};
-use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::{Desk, Paging, Shell, query_string};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form as SmallForm;
@@ -212,7 +212,7 @@ async fn set_alt(
 async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     let m = owned(&db, &desk, id).await?;
     let action = format!("/admin/media/{id}/delete");
-    let mut view = ConfirmPage::new(&desk, "Delete this file?", &action, "/admin/media");
+    let mut view = DeletePrompt::new(&desk, "Delete this file?", &action, "/admin/media");
     view.message = format!(
         "“{}” will be deleted, with its resized copies. Posts that show it will show a broken image.",
         m.original_name

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod confirm;
 pub mod dashboard;
 pub mod editor;
 pub mod media;

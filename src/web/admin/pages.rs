@@ -13,7 +13,7 @@ use crate::domain::roles::Action;
 use crate::domain::state::Publication;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Timestamp, dates, markdown, now};
-use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::editor::EDITOR_LIMIT;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::{AppError, AppResult};
@@ -188,7 +188,7 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
     desk.require(Action::EditAllContent)?;
     let page = find(&db, id).await?;
     let action = format!("/admin/pages/{id}/delete");
-    let mut view = ConfirmPage::new(&desk, "Delete this page?", &action, &format!("/admin/pages/{id}/edit"));
+    let mut view = DeletePrompt::new(&desk, "Delete this page?", &action, &format!("/admin/pages/{id}/edit"));
     view.message =
         format!("The page “{}” at /{} will be deleted. This cannot be undone.", page.title, page.slug);
     view.button = "Delete the page".into();

@@ -11,7 +11,7 @@ use crate::domain::editor::check_term;
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
-use crate::web::admin::bulk::ConfirmPage;
+use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
@@ -184,7 +184,7 @@ async fn confirm_delete(db: &Db, desk: &Desk, words: Words, id: i64) -> AppResul
     let term = admin_content::term(db, words.kind, id).await?.ok_or_else(AppError::not_found)?;
     let action = format!("/admin/{}/{id}/delete", words.path);
     let heading = format!("Delete this {}?", words.singular);
-    let mut view = ConfirmPage::new(desk, &heading, &action, &format!("/admin/{}", words.path));
+    let mut view = DeletePrompt::new(desk, &heading, &action, &format!("/admin/{}", words.path));
     view.message = match words.kind {
         Vocabulary::Tags => {
             format!("“{}” will be removed from its {} posts; the posts stay.", term.name, term.posts)
