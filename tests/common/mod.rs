@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use folio::db::users::{self, NewUser};
 use folio::db::{Db, DbConfig};
+use folio::domain::clock::Clock;
 use folio::domain::content::ContentBundle;
 use folio::domain::email::Email;
 use folio::domain::roles::Role;
@@ -313,6 +314,13 @@ impl TestApp {
             Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
         }
         .unwrap()
+    }
+
+    /// Moves the time this app's site reads `seconds` ahead (its managed [`Clock`]), as if that
+    /// much time had passed. Only this app's own instance: [`TestApp::browser`]s and a
+    /// [`TestApp::restart`] start on the wall clock again.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.client.rocket().state::<Clock>().expect("folio::rocket manages a Clock").advance(seconds);
     }
 
     /// The paths of the mounted routes whose method `keep` accepts, sorted, with each dynamic

@@ -2,14 +2,16 @@
 //! into "load more" by fetching the same route as a fragment.
 
 use askama::Template;
-use rocket::get;
+use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
 use crate::db::posts::{self, Listing, PostCard};
 use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
-use crate::domain::{self, pagination::PageNumber};
+use crate::domain::Timestamp;
+use crate::domain::clock::Clock;
+use crate::domain::pagination::PageNumber;
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
@@ -41,17 +43,17 @@ fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
     PageNumber::parse(raw).ok_or_else(AppError::not_found)
 }
 
-/// One page of `listing` at `path`; a page past the end is not found.
+/// One page of `listing` at `path`, as readers see it at `now`; a page past the end is not found.
 async fn load(
     db: &Db,
     site: &Site,
     listing: Listing,
     page: PageNumber,
+    now: Timestamp,
     path: &str,
 ) -> AppResult<(Vec<PostCard>, Option<String>, Option<String>)> {
     let per_page = site.posts_per_page;
-    let mut posts =
-        posts::list(db, listing, domain::now(), i64::from(per_page) + 1, page.offset(per_page)).await?;
+    let mut posts = posts::list(db, listing, now, i64::from(per_page) + 1, page.offset(per_page)).await?;
     if posts.is_empty() && page != PageNumber::FIRST {
         return Err(AppError::not_found());
     }
@@ -97,12 +99,13 @@ fn render(
 pub async fn index(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     page: Option<&str>,
 ) -> AppResult<Html> {
     let site: &Site = &site;
     let page = page_number(page)?;
-    let data = load(&db, site, Listing::All, page, "/").await?;
+    let data = load(&db, site, Listing::All, page, clock.now(), "/").await?;
     let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -118,6 +121,7 @@ pub async fn index(
 pub async fn tag(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
@@ -126,7 +130,7 @@ pub async fn tag(
     let page = page_number(page)?;
     let tag = taxonomy::tag_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/tags/{}", tag.slug);
-    let data = load(&db, site, Listing::Tag(tag.id), page, &path).await?;
+    let data = load(&db, site, Listing::Tag(tag.id), page, clock.now(), &path).await?;
     let description = if tag.description.is_empty() {
         format!("Posts tagged “{}” on {}.", tag.name, site.title)
     } else {
@@ -140,6 +144,7 @@ pub async fn tag(
 pub async fn author(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
@@ -148,7 +153,7 @@ pub async fn author(
     let page = page_number(page)?;
     let author = taxonomy::author_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/authors/{}", author.slug);
-    let data = load(&db, site, Listing::Author(author.id), page, &path).await?;
+    let data = load(&db, site, Listing::Author(author.id), page, clock.now(), &path).await?;
     let description = if author.bio.is_empty() {
         format!("Posts by {} on {}.", author.display_name, site.title)
     } else {
