@@ -15,7 +15,7 @@ use crate::domain::pagination::PageNumber;
 use crate::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
-use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
+use crate::web::view::{Dated, Meta, Paging, Site, SiteRef, breadcrumbs};
 
 /// What the top of a listing introduces.
 pub enum Intro {
@@ -30,10 +30,8 @@ pub struct ListingPage<'a> {
     site: &'a Site,
     meta: Meta,
     intro: Intro,
-    page: u32,
     posts: Vec<PostCard>,
-    prev_url: Option<String>,
-    next_url: Option<String>,
+    paging: Paging,
     /// Rendering the "load more" fragment rather than the page.
     fragment: bool,
 }
@@ -43,7 +41,8 @@ fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
     PageNumber::parse(raw).ok_or_else(AppError::not_found)
 }
 
-/// One page of `listing` at `path`, as readers see it at `now`; a page past the end is not found.
+/// Page `page` of `listing` at `path`, as readers see it at `now`; a page past the end is not
+/// found.
 async fn load(
     db: &Db,
     site: &Site,
@@ -51,47 +50,29 @@ async fn load(
     page: PageNumber,
     now: Timestamp,
     path: &str,
-) -> AppResult<(Vec<PostCard>, Option<String>, Option<String>)> {
-    let per_page = site.posts_per_page;
-    let mut posts = posts::list(db, listing, now, i64::from(per_page) + 1, page.offset(per_page)).await?;
-    if posts.is_empty() && page != PageNumber::FIRST {
+) -> AppResult<(Vec<PostCard>, Paging)> {
+    let mut paging = Paging::new(page, site.posts_per_page, path, "");
+    let posts = paging.trim(posts::list(db, listing, now, paging.limit(), paging.offset()).await?);
+    if posts.is_empty() && !paging.is_first() {
         return Err(AppError::not_found());
     }
-    let has_next = posts.len() > per_page as usize;
-    posts.truncate(per_page as usize);
-    let page_url = |p: PageNumber| {
-        if p == PageNumber::FIRST { path.to_owned() } else { format!("{path}?page={}", p.get()) }
-    };
-    let prev = page.previous().map(page_url);
-    let next = has_next.then(|| page_url(page.next()));
-    Ok((posts, prev, next))
+    Ok((posts, paging))
 }
 
 fn render(
     site: &Site,
     hx: HxRequest,
     intro: Intro,
-    page: PageNumber,
-    (posts, prev_url, next_url): (Vec<PostCard>, Option<String>, Option<String>),
+    (posts, paging): (Vec<PostCard>, Paging),
     mut meta: Meta,
-    path: &str,
 ) -> AppResult<Html> {
-    if page != PageNumber::FIRST {
-        meta.title = format!("{} — Page {}", meta.title, page.get());
-        meta.canonical = site.url(&format!("{path}?page={}", page.get()));
+    if !paging.is_first() {
+        meta.title = format!("{} — Page {}", meta.title, paging.page());
+        meta.canonical = site.url(&paging.current());
     }
-    meta.prev = prev_url.as_deref().map(|p| site.url(p));
-    meta.next = next_url.as_deref().map(|p| site.url(p));
-    let view = ListingPage {
-        site,
-        meta,
-        intro,
-        page: page.get(),
-        posts,
-        prev_url,
-        next_url,
-        fragment: hx.wants_fragment(),
-    };
+    meta.prev = paging.previous().map(|p| site.url(&p));
+    meta.next = paging.next().map(|p| site.url(&p));
+    let view = ListingPage { site, meta, intro, posts, paging, fragment: hx.wants_fragment() };
     Html::page_or_fragment(hx, &view)
 }
 
@@ -114,7 +95,7 @@ pub async fn index(
         "url": site.url("/"),
         "inLanguage": site.language,
     }));
-    render(site, hx, Intro::Home, page, data, meta, "/")
+    render(site, hx, Intro::Home, data, meta)
 }
 
 #[get("/tags/<slug>?<page>")]
@@ -137,7 +118,7 @@ pub async fn tag(
         tag.description.clone()
     };
     let meta = collection_meta(site, &tag.name, &description, &path);
-    render(site, hx, Intro::Tag(tag), page, data, meta, &path)
+    render(site, hx, Intro::Tag(tag), data, meta)
 }
 
 #[get("/authors/<slug>?<page>")]
@@ -169,7 +150,7 @@ pub async fn author(
             breadcrumbs(site, &[(&author.display_name, &path)]),
         ],
     }));
-    render(site, hx, Intro::Author(author), page, data, meta, &path)
+    render(site, hx, Intro::Author(author), data, meta)
 }
 
 /// Head metadata of a page that collects posts (a tag, a series).
@@ -198,6 +179,6 @@ impl ListingPage<'_> {
             Intro::Tag(tag) => tag.name.clone(),
             Intro::Author(author) => author.display_name.clone(),
         };
-        if self.page > 1 { format!("{base} — page {}", self.page) } else { base }
+        if self.paging.is_first() { base } else { format!("{base} — page {}", self.paging.page()) }
     }
 }
