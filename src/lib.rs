@@ -51,6 +51,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .merge(("limits.file", upload_limit.saturating_add(64 * 1024)))
         .merge(("limits.data-form", upload_limit.saturating_add(1024 * 1024)));
     rocket::custom(figment)
+        .manage(domain::clock::Clock::new())
         .attach(AdHoc::try_on_ignite("Folio configuration", |rocket| async {
             let built = Config::from_figment(rocket.figment())
                 .and_then(|config| Ok((Mailer::new(&config.settings.mail)?, config)));

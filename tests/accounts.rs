@@ -199,15 +199,8 @@ async fn invalid_utf8_in_a_form_is_refused_cleanly(backend: Backend) {
 async fn changing_the_password_ends_other_sessions(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
     let user = app.signed_in(Role::Editor).await;
-    let other = app.second_browser().await;
-    let token = common::csrf_of(&other.get("/password-reset").dispatch().await.into_string().await.unwrap());
-    let res = other
-        .post("/sign-in")
-        .header(rocket::http::ContentType::Form)
-        .body(format!("_csrf={token}&email={}&password=correct+horse+battery+staple&next=", user.email))
-        .dispatch()
-        .await;
-    assert_eq!(res.status(), Status::SeeOther);
+    let other = app.browser().await;
+    assert_eq!(other.sign_in(&user.email, PASSWORD).await.status, Status::SeeOther);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 2);
     let wrong = app
         .submit(
@@ -229,7 +222,7 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
         .await;
     assert_eq!(ok.status, Status::SeeOther);
     assert_eq!(app.get("/account").await.status, Status::Ok, "this session stays");
-    assert_eq!(other.get("/account").dispatch().await.status(), Status::SeeOther, "the other one ends");
+    assert_eq!(other.get("/account").await.status, Status::SeeOther, "the other one ends");
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
     app.submit("/sign-out", &[]).await;
     assert_eq!(app.sign_in(&user.email, "a brand new pass phrase").await.status, Status::SeeOther);
@@ -238,14 +231,8 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
 async fn sessions_can_be_listed_and_ended(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
     let user = app.signed_in(Role::Author).await;
-    let other = app.second_browser().await;
-    let token = common::csrf_of(&other.get("/password-reset").dispatch().await.into_string().await.unwrap());
-    other
-        .post("/sign-in")
-        .header(rocket::http::ContentType::Form)
-        .body(format!("_csrf={token}&email={}&password=correct+horse+battery+staple&next=", user.email))
-        .dispatch()
-        .await;
+    let other = app.browser().await;
+    other.sign_in(&user.email, PASSWORD).await;
     let list = app.get("/account/sessions").await;
     assert_eq!(list.count("<tr>"), 3, "header and two sessions");
     list.assert_contains("This session");
@@ -253,7 +240,7 @@ async fn sessions_can_be_listed_and_ended(backend: Backend) {
     let other_id = &list.body[start..start + 64];
     let ended = app.submit("/account/sessions/end", &[("session", other_id)]).await;
     assert_eq!(ended.status, Status::SeeOther);
-    assert_eq!(other.get("/account").dispatch().await.status(), Status::SeeOther);
+    assert_eq!(other.get("/account").await.status, Status::SeeOther);
     let again = app.submit("/account/sessions/end", &[("session", other_id)]).await;
     assert_eq!(again.status, Status::SeeOther);
     app.get("/account/sessions").await.assert_contains("That session had already ended.");

@@ -5,7 +5,7 @@
 mod common;
 
 use common::fixtures::{HOUR, base, numbered_posts, post};
-use common::{Backend, PASSWORD, Page, TestApp, TestUser, csrf_of};
+use common::{Backend, PASSWORD, Page, TestApp, TestUser};
 use folio::domain::roles::Role;
 use rocket::http::Status;
 
@@ -203,27 +203,9 @@ async fn a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their
     let app = TestApp::new(backend, base()).await;
     app.signed_in(Role::Editor).await;
     let id = create(&app, "Shared", "save").await;
-    let other = app.user(Role::Editor, "other@example.org").await;
-    let second = app.second_browser().await;
-    let signin = |email: String| {
-        let second = &second;
-        async move {
-            let form = second.get("/sign-in").dispatch().await.into_string().await.unwrap();
-            let body = format!(
-                "_csrf={}&email={}&password={}&next=",
-                csrf_of(&form),
-                email.replace('@', "%40"),
-                PASSWORD.replace(' ', "+")
-            );
-            let res =
-                second.post("/sign-in").header(rocket::http::ContentType::Form).body(body).dispatch().await;
-            assert_eq!(res.status(), Status::SeeOther);
-        }
-    };
-    signin(other.email.clone()).await;
+    let (_other, second) = app.browser_as(Role::Editor).await;
     let first_version = value_of(&app.get(&format!("/admin/posts/{id}/edit")).await.body, "version");
-    let second_form =
-        second.get(format!("/admin/posts/{id}/edit")).dispatch().await.into_string().await.unwrap();
+    let second_form = second.get(&format!("/admin/posts/{id}/edit")).await.body;
     let second_version = value_of(&second_form, "version");
     assert_eq!(first_version, second_version);
 
@@ -235,18 +217,8 @@ async fn a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their
         fields("Shared", "Second editor's careful paragraph", "save"),
         &[("id", &id), ("version", &second_version)],
     );
-    let mut body = url::form_urlencoded::Serializer::new(String::new());
-    body.append_pair("_csrf", &csrf_of(&second_form));
-    body.extend_pairs(&theirs);
-    let res = second
-        .post("/admin/posts/save")
-        .header(rocket::http::ContentType::Form)
-        .body(body.finish())
-        .dispatch()
-        .await;
-    assert_eq!(res.status(), Status::Conflict);
-    let conflict = res.into_string().await.unwrap();
-    let page = Page { status: Status::Conflict, body: conflict.clone(), headers: vec![] };
+    let page = second.submit("/admin/posts/save", &theirs).await;
+    assert_eq!(page.status, Status::Conflict);
     page.assert_contains("Someone else saved first");
     page.assert_contains("Second editor&#39;s careful paragraph");
     assert_eq!(
@@ -255,18 +227,9 @@ async fn a_second_editor_saving_the_same_version_gets_a_conflict_and_keeps_their
         "no silent overwrite"
     );
     // Saving again, having been told, replaces the first editor's text.
-    let newer = value_of(&conflict, "version");
+    let newer = value_of(&page.body, "version");
     let again = with(theirs.clone(), &[("version", &newer)]);
-    let mut body = url::form_urlencoded::Serializer::new(String::new());
-    body.append_pair("_csrf", &csrf_of(&conflict));
-    body.extend_pairs(&again);
-    let res = second
-        .post("/admin/posts/save")
-        .header(rocket::http::ContentType::Form)
-        .body(body.finish())
-        .dispatch()
-        .await;
-    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(second.submit("/admin/posts/save", &again).await.status, Status::SeeOther);
     assert_eq!(
         app.text(&format!("SELECT body_md FROM posts WHERE id = {id}")).await,
         "Second editor's careful paragraph"

@@ -170,23 +170,12 @@ async fn users_are_disabled_and_deleted_with_an_heir(backend: Backend) {
     bundle.posts = vec![post("Ada's essay", 100, &[])];
     let app = TestApp::new(backend, bundle).await;
     let admin = app.signed_in(Role::Admin).await;
-    let writer = app.user(Role::Author, "writer@example.org").await;
-    let other = app.second_browser().await;
-    let form = other.get("/sign-in").dispatch().await.into_string().await.unwrap();
-    let body = format!(
-        "_csrf={}&email=writer%40example.org&password={}&next=",
-        common::csrf_of(&form),
-        PASSWORD.replace(' ', "+")
-    );
-    assert_eq!(
-        other.post("/sign-in").header(rocket::http::ContentType::Form).body(body).dispatch().await.status(),
-        Status::SeeOther
-    );
-    assert_eq!(other.get("/admin").dispatch().await.status(), Status::Ok);
+    let (writer, other) = app.browser_as(Role::Author).await;
+    assert_eq!(other.get("/admin").await.status, Status::Ok);
 
     let disable = app.submit(&format!("/admin/users/{}/disabled", writer.id), &[("disabled", "true")]).await;
     assert_eq!(disable.status, Status::SeeOther);
-    assert_eq!(other.get("/admin").dispatch().await.status(), Status::SeeOther, "their session ended");
+    assert_eq!(other.get("/admin").await.status, Status::SeeOther, "their session ended");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM sessions WHERE user_id = {}", writer.id)).await, 0);
     assert_eq!(
         app.submit(&format!("/admin/users/{}/disabled", admin.id), &[("disabled", "true")]).await.status,
@@ -199,16 +188,10 @@ async fn users_are_disabled_and_deleted_with_an_heir(backend: Backend) {
         1
     );
     // Enabling an account that is already enabled leaves its sessions alone.
-    let form = other.get("/sign-in").dispatch().await.into_string().await.unwrap();
-    let body = format!(
-        "_csrf={}&email=writer%40example.org&password={}&next=",
-        common::csrf_of(&form),
-        PASSWORD.replace(' ', "+")
-    );
-    other.post("/sign-in").header(rocket::http::ContentType::Form).body(body).dispatch().await;
-    assert_eq!(other.get("/admin").dispatch().await.status(), Status::Ok);
+    other.sign_in(&writer.email, PASSWORD).await;
+    assert_eq!(other.get("/admin").await.status, Status::Ok);
     app.submit(&format!("/admin/users/{}/disabled", writer.id), &[("disabled", "false")]).await;
-    assert_eq!(other.get("/admin").dispatch().await.status(), Status::Ok, "still signed in");
+    assert_eq!(other.get("/admin").await.status, Status::Ok, "still signed in");
 
     let ada = app.count("SELECT id FROM users WHERE slug = 'ada'").await;
     let ask = app.get(&format!("/admin/users/{ada}/delete")).await;

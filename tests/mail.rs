@@ -28,7 +28,7 @@ fn path_of(mail: &common::smtp::Received, prefix: &str) -> String {
 async fn password_reset_by_mail(backend: Backend) {
     let (app, sink) = app_with_mail(backend).await;
     let user = app.signed_in(Role::Editor).await;
-    let other = app.second_browser().await;
+    let other = app.browser().await;
     let known = app.submit("/password-reset", &[("email", &user.email)]).await;
     let unknown = app.submit("/password-reset", &[("email", "nobody@example.org")]).await;
     assert_eq!((known.status, known.header("Location")), (Status::SeeOther, Some("/password-reset/sent")));
@@ -82,24 +82,18 @@ async fn invitations_create_staff_accounts(backend: Backend) {
     let mail = sink.wait_for("newbie@example.org").await;
     assert!(mail.data.contains("invited you to join"), "{}", mail.data);
     let path = path_of(&mail, "/invite/");
-    let invitee = app.second_browser().await;
-    let form = invitee.get(path.clone()).dispatch().await.into_string().await.unwrap();
+    let invitee = app.browser().await;
+    let form = invitee.get(&path).await.body;
     assert!(form.contains("Editor") && form.contains("newbie@example.org"));
-    let token = common::csrf_of(&form);
-    let res = invitee
-        .post(path.clone())
-        .header(rocket::http::ContentType::Form)
-        .body(format!("_csrf={token}&display_name=New+Bie&password=correct+horse+battery+staple"))
-        .dispatch()
-        .await;
-    assert_eq!(res.status(), rocket::http::Status::SeeOther);
-    assert_eq!(res.headers().get_one("Location"), Some("/admin"));
-    assert_eq!(invitee.get("/admin").dispatch().await.status(), Status::Ok);
+    let res = invitee.submit(&path, &[("display_name", "New Bie"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status, rocket::http::Status::SeeOther);
+    assert_eq!(res.header("Location"), Some("/admin"));
+    assert_eq!(invitee.get("/admin").await.status, Status::Ok);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE email = 'newbie@example.org' AND role = 'editor'").await,
         1
     );
-    let reuse = invitee.get(path).dispatch().await.into_string().await.unwrap();
+    let reuse = invitee.get(&path).await.body;
     assert!(reuse.contains("This link no longer works"));
 }
 
@@ -406,24 +400,16 @@ async fn invitations_are_spent_with_the_account_they_make(backend: Backend) {
         app.submit("/admin/users/invite", &[("email", email.as_str()), ("role", "author")]).await;
         paths.push(path_of(&sink.wait_for(&email).await, "/invite/"));
     }
-    let browsers = rocket::futures::future::join_all((0..12).map(|_| app.second_browser())).await;
-    let mut forms = Vec::new();
+    let browsers = rocket::futures::future::join_all((0..12).map(|_| app.browser())).await;
+    // Every form is fetched first, so the twelve answers are sent at once.
+    let mut tokens = Vec::new();
     for (browser, path) in browsers.iter().zip(&paths) {
-        let form = browser.get(path.clone()).dispatch().await.into_string().await.unwrap();
-        forms.push(format!(
-            "_csrf={}&display_name=Sam+Lee&password=correct+horse+battery+staple",
-            common::csrf_of(&form)
-        ));
+        tokens.push(common::csrf_of(&browser.get(path).await.body));
     }
-    let answers = rocket::futures::future::join_all(browsers.iter().zip(&paths).zip(&forms).map(
-        |((browser, path), body)| async move {
-            browser
-                .post(path.clone())
-                .header(rocket::http::ContentType::Form)
-                .body(body.clone())
-                .dispatch()
-                .await
-                .status()
+    let answers = rocket::futures::future::join_all(browsers.iter().zip(&paths).zip(&tokens).map(
+        |((browser, path), token)| async move {
+            let fields = [("_csrf", token.as_str()), ("display_name", "Sam Lee"), ("password", PASSWORD)];
+            browser.post(path, &fields, &[]).await.status
         },
     ))
     .await;
@@ -435,12 +421,9 @@ async fn invitations_are_spent_with_the_account_they_make(backend: Backend) {
     app.submit("/admin/users/invite", &[("email", "late@example.org"), ("role", "author")]).await;
     let path = path_of(&sink.wait_for("late@example.org").await, "/invite/");
     app.user(Role::Member, "late@example.org").await;
-    let late = app.second_browser().await;
-    let form = late.get(path.clone()).dispatch().await.into_string().await.unwrap();
-    let body =
-        format!("_csrf={}&display_name=Late&password=correct+horse+battery+staple", common::csrf_of(&form));
-    let answer = late.post(path).header(rocket::http::ContentType::Form).body(body).dispatch().await;
-    assert!(answer.into_string().await.unwrap().contains("You already have an account"));
+    let late = app.browser().await;
+    let answer = late.submit(&path, &[("display_name", "Late"), ("password", PASSWORD)]).await;
+    assert!(answer.body.contains("You already have an account"));
     assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE purpose = 'invite'").await, 1);
 }
 

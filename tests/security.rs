@@ -64,8 +64,8 @@ async fn anonymous_forms_use_a_cookie_token(backend: Backend) {
     let no_token =
         app.post("/sign-in", &[("email", "a@example.org"), ("password", PASSWORD), ("next", "")], &[]).await;
     assert_eq!(no_token.status, Status::Forbidden);
-    let stranger = app.second_browser().await;
-    let foreign = common::csrf_of(&stranger.get("/sign-in").dispatch().await.into_string().await.unwrap());
+    let stranger = app.browser().await;
+    let foreign = common::csrf_of(&stranger.get("/sign-in").await.body);
     let wrong = app
         .post(
             "/sign-in",

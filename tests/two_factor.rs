@@ -55,9 +55,9 @@ async fn two_factor_sign_in_end_to_end(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_codes").await, 9);
 
     // The second step has no session of its own to fall back on.
-    let stranger = app.second_browser().await;
-    let page = stranger.get("/sign-in/two-factor").dispatch().await;
-    assert_eq!(page.status(), Status::SeeOther);
+    let stranger = app.browser().await;
+    let page = stranger.get("/sign-in/two-factor").await;
+    assert_eq!(page.status, Status::SeeOther);
 }
 
 async fn two_factor_can_be_turned_off_with_the_password(backend: Backend) {

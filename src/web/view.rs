@@ -12,6 +12,7 @@ use crate::config::{NavLink, Settings};
 use crate::db::posts::{PostCard, PostLink, PostPage};
 use crate::domain::accounts::SignupMode;
 use crate::domain::dates;
+use crate::domain::pagination::PageNumber;
 use crate::domain::site_settings::{self, CommentPolicy, Moderation, NavItem};
 use crate::web::assets;
 
@@ -247,6 +248,89 @@ pub fn breadcrumbs(site: &Site, trail: &[(&str, &str)]) -> Value {
     json!({"@type": "BreadcrumbList", "itemListElement": items})
 }
 
+/// One page of a list (the public listings, the admin's lists): which page `?page=` asked for,
+/// the rows to fetch, whether more follow, and the links to the neighbouring pages, which keep
+/// the list's other query parameters.
+///
+/// A handler fetches [`Paging::limit`] rows from [`Paging::offset`] (one more than a page
+/// holds) and passes them through [`Paging::trim`], which keeps a page's worth and notes
+/// whether there are more. How a bad or too-high page number is answered is the caller's choice:
+/// the site answers 404, the admin shows page 1 or an empty page.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    page: PageNumber,
+    per_page: u32,
+    has_next: bool,
+    /// The list's address without `page`, e.g. `/admin/posts` or `/admin/posts?status=draft`.
+    path_and_query: String,
+    /// Whether links to page 1 say `page=1` (the admin's) or leave it out (the site's, so that
+    /// they match the page's canonical address).
+    numbered_first: bool,
+}
+
+impl Paging {
+    /// Page `page` of the list at `path`, whose other parameters are `query` (URL-encoded, may be
+    /// empty), `per_page` rows a page. Links to page 1 are the plain address.
+    pub fn new(page: PageNumber, per_page: u32, path: &str, query: &str) -> Paging {
+        let path_and_query = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+        Paging { page, per_page, has_next: false, path_and_query, numbered_first: false }
+    }
+
+    /// Links to page 1 say `page=1` too.
+    pub fn numbering_the_first_page(self) -> Paging {
+        Paging { numbered_first: true, ..self }
+    }
+
+    /// The page number, from 1.
+    pub fn page(&self) -> u32 {
+        self.page.get()
+    }
+
+    pub fn is_first(&self) -> bool {
+        self.page == PageNumber::FIRST
+    }
+
+    /// Rows to skip before this page.
+    pub fn offset(&self) -> i64 {
+        self.page.offset(self.per_page)
+    }
+
+    /// Rows to ask for: one more than a page holds, to know whether a next page exists.
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page) + 1
+    }
+
+    /// Keeps a page's worth of `rows` (fetched with [`Paging::limit`]) and notes whether there
+    /// were more.
+    pub fn trim<T>(&mut self, mut rows: Vec<T>) -> Vec<T> {
+        self.has_next = rows.len() > self.per_page as usize;
+        rows.truncate(self.per_page as usize);
+        rows
+    }
+
+    /// The address of this page.
+    pub fn current(&self) -> String {
+        self.url(self.page)
+    }
+
+    pub fn previous(&self) -> Option<String> {
+        self.page.previous().map(|page| self.url(page))
+    }
+
+    /// The next page's address, once [`Paging::trim`] saw more rows.
+    pub fn next(&self) -> Option<String> {
+        self.has_next.then(|| self.url(self.page.next()))
+    }
+
+    fn url(&self, page: PageNumber) -> String {
+        if page == PageNumber::FIRST && !self.numbered_first {
+            return self.path_and_query.clone();
+        }
+        let joint = if self.path_and_query.contains('?') { '&' } else { '?' };
+        format!("{}{joint}page={}", self.path_and_query, page.get())
+    }
+}
+
 /// Dates as templates show them.
 pub trait Dated {
     fn timestamp(&self) -> i64;
@@ -275,5 +359,31 @@ impl Dated for PostPage {
 impl Dated for PostLink {
     fn timestamp(&self) -> i64 {
         self.published_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: &str) -> PageNumber {
+        PageNumber::parse(Some(n)).expect("a page number")
+    }
+
+    #[test]
+    fn paging_links_keep_the_query_and_leave_page_one_plain_unless_asked() {
+        let mut second = Paging::new(page("2"), 2, "/tags/rust", "");
+        assert_eq!((second.offset(), second.limit()), (2, 3));
+        assert_eq!(second.trim(vec![1, 2, 3]), [1, 2]);
+        assert_eq!(second.previous().as_deref(), Some("/tags/rust"));
+        assert_eq!(second.current(), "/tags/rust?page=2");
+        assert_eq!(second.next().as_deref(), Some("/tags/rust?page=3"));
+
+        let mut admin = Paging::new(page("2"), 2, "/admin/posts", "q=a+b").numbering_the_first_page();
+        assert_eq!(admin.previous().as_deref(), Some("/admin/posts?q=a+b&page=1"));
+        assert_eq!(admin.trim(vec![1, 2]), [1, 2]);
+        assert_eq!(admin.next(), None, "no row beyond the page");
+        let first = Paging::new(PageNumber::FIRST, 2, "/admin/posts", "").numbering_the_first_page();
+        assert_eq!((first.previous(), first.current()), (None, "/admin/posts?page=1".to_owned()));
     }
 }

@@ -1,14 +1,17 @@
 //! Test harness: a `TestApp` owns a fresh database (an SQLite file in a temp dir, or a new
-//! PostgreSQL database) and a Rocket local client over it. `both_backends!` runs a test on each.
+//! PostgreSQL database) and a [`Browser`] (a Rocket local client) over it; more browsers, each
+//! with its own cookies, share that database. `both_backends!` runs a test on each.
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fixtures;
 pub mod smtp;
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use folio::db::users::{self, NewUser};
 use folio::db::{Db, DbConfig};
+use folio::domain::clock::Clock;
 use folio::domain::content::ContentBundle;
 use folio::domain::email::Email;
 use folio::domain::roles::Role;
@@ -113,19 +116,37 @@ impl Drop for TestDb {
 
 /// Unique across concurrent tests and test processes.
 fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     format!("{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The application under test, over its own database.
+///
+/// A `TestApp` is also its first [`Browser`] (through `Deref`): `app.get(..)`, `app.submit(..)`
+/// and `app.client` act in that browser. [`TestApp::browser`] opens more.
 pub struct TestApp {
-    pub client: Client,
+    browser: Browser,
     /// A pool on the same database, to arrange and inspect state directly.
     pub db: Db,
     figment: Figment,
+    /// How many browsers [`TestApp::browser_as`] has signed in, to give each user its own address.
+    signed_in_browsers: AtomicU32,
     _test_db: TestDb,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+/// One browser on the site under test: a tracked client with cookies of its own (its session,
+/// its anonymous CSRF token), over the same database as every other browser of the [`TestApp`].
+pub struct Browser {
+    pub client: Client,
 }
 
 /// The password of every user [`TestApp::user`] creates.
@@ -205,13 +226,22 @@ impl TestApp {
             .merge(extra)
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);
-        let client = Client::tracked(folio::rocket(figment.clone())).await.unwrap();
-        TestApp { client, db, figment, _test_db: test_db }
+        let browser = Browser::open(&figment).await;
+        TestApp { browser, db, figment, signed_in_browsers: AtomicU32::new(0), _test_db: test_db }
     }
 
-    /// Another browser on the same site and database, with its own cookies.
-    pub async fn second_browser(&self) -> Client {
-        Client::tracked(folio::rocket(self.figment.clone())).await.unwrap()
+    /// Another browser on the same site and database, with its own cookies, signed in as no one.
+    pub async fn browser(&self) -> Browser {
+        Browser::open(&self.figment).await
+    }
+
+    /// Another browser, signed in as a new user with `role` (and the password [`PASSWORD`]).
+    pub async fn browser_as(&self, role: Role) -> (TestUser, Browser) {
+        let n = self.signed_in_browsers.fetch_add(1, Ordering::Relaxed) + 1;
+        let user = self.user(role, &format!("{}-browser-{n}@example.org", role.as_str())).await;
+        let browser = self.browser().await;
+        browser.sign_in_as(&user).await;
+        (user, browser)
     }
 
     /// The same database served again with `extra` configuration, as after a restart.
@@ -219,7 +249,7 @@ impl TestApp {
         // Stop the old instance's background tasks, as the end of its process would.
         self.client.rocket().shutdown().notify();
         self.figment = self.figment.merge(extra).select(rocket::Config::DEBUG_PROFILE);
-        self.client = Client::tracked(folio::rocket(self.figment.clone())).await.unwrap();
+        self.browser = Browser::open(&self.figment).await;
         self
     }
 
@@ -241,8 +271,7 @@ impl TestApp {
     /// Creates a user with `role` and signs this app's browser in as them.
     pub async fn signed_in(&self, role: Role) -> TestUser {
         let user = self.user(role, &format!("{}@example.org", role.as_str())).await;
-        let page = self.sign_in(&user.email, PASSWORD).await;
-        assert_eq!(page.status, Status::SeeOther, "sign-in failed: {}", page.body);
+        self.sign_in_as(&user).await;
         user
     }
 
@@ -260,8 +289,91 @@ impl TestApp {
         assert_eq!(self.sign_in(&email, PASSWORD).await.status, Status::SeeOther);
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
-        self.submit("/sign-in", &[("email", email), ("password", password), ("next", "")]).await
+    /// Runs a query returning one text value.
+    pub async fn text(&self, query: &str) -> String {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
+
+    /// Runs a statement against the test database (to age sessions, say).
+    pub async fn sql(&self, statement: &str) {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+        }
+        .unwrap();
+    }
+
+    /// Runs a query returning one integer.
+    pub async fn count(&self, query: &str) -> i64 {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
+
+    /// Moves the time this app's site reads `seconds` ahead (its managed [`Clock`]), as if that
+    /// much time had passed. Only this app's own instance: [`TestApp::browser`]s and a
+    /// [`TestApp::restart`] start on the wall clock again.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.client.rocket().state::<Clock>().expect("folio::rocket manages a Clock").advance(seconds);
+    }
+
+    /// The paths of the mounted routes whose method `keep` accepts, sorted, with each dynamic
+    /// segment (`<id>`) filled in as `1`.
+    pub fn route_paths(&self, keep: impl Fn(rocket::http::Method) -> bool) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .client
+            .rocket()
+            .routes()
+            .filter(|r| keep(r.method))
+            .map(|r| fill_segments(r.uri.path()))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// Waits up to 10 s for `query` to count `expected` (work a request left to a background
+    /// task), then asserts it does.
+    pub async fn eventually(&self, query: &str, expected: i64) {
+        for _ in 0..200 {
+            if self.count(query).await == expected {
+                return;
+            }
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(self.count(query).await, expected, "{query}");
+    }
+}
+
+impl Browser {
+    /// A client of its own over the app `figment` configures.
+    async fn open(figment: &Figment) -> Browser {
+        Browser { client: Client::tracked(folio::rocket(figment.clone())).await.unwrap() }
+    }
+
+    /// A GET, read whole.
+    pub async fn get(&self, path: &str) -> Page {
+        read(self.client.get(path.to_owned()).dispatch().await).await
+    }
+
+    /// A GET as htmx sends it.
+    pub async fn get_hx(&self, path: &str) -> Page {
+        read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await)
+            .await
+    }
+
+    /// A GET returning raw bytes and headers (for media).
+    pub async fn get_bytes(&self, path: &str) -> (Status, Vec<(String, String)>, Vec<u8>) {
+        let res = self.client.get(path.to_owned()).dispatch().await;
+        let status = res.status();
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        (status, headers, res.into_bytes().await.unwrap_or_default())
     }
 
     /// The CSRF token this browser's forms carry now.
@@ -284,6 +396,12 @@ impl TestApp {
         for (name, value) in headers {
             req = req.header(Header::new(name.to_string(), value.to_string()));
         }
+        read(req.dispatch().await).await
+    }
+
+    /// Posts a raw body with the form content type.
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let req = self.client.post(path.to_owned()).header(rocket::http::ContentType::Form).body(body);
         read(req.dispatch().await).await
     }
 
@@ -315,82 +433,15 @@ impl TestApp {
         read(req.dispatch().await).await
     }
 
-    /// A GET returning raw bytes and headers (for media).
-    pub async fn get_bytes(&self, path: &str) -> (Status, Vec<(String, String)>, Vec<u8>) {
-        let res = self.client.get(path.to_owned()).dispatch().await;
-        let status = res.status();
-        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
-        (status, headers, res.into_bytes().await.unwrap_or_default())
+    /// Submits the sign-in form.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit("/sign-in", &[("email", email), ("password", password), ("next", "")]).await
     }
 
-    /// Runs a query returning one text value.
-    pub async fn text(&self, query: &str) -> String {
-        match &self.db {
-            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
-        }
-        .unwrap()
-    }
-
-    /// Posts a raw body with the form content type.
-    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
-        let req = self.client.post(path.to_owned()).header(rocket::http::ContentType::Form).body(body);
-        read(req.dispatch().await).await
-    }
-
-    /// Runs a statement against the test database (to age sessions, say).
-    pub async fn sql(&self, statement: &str) {
-        match &self.db {
-            Db::Sqlite(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
-            Db::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
-        }
-        .unwrap();
-    }
-
-    /// Runs a query returning one integer.
-    pub async fn count(&self, query: &str) -> i64 {
-        match &self.db {
-            Db::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
-        }
-        .unwrap()
-    }
-
-    /// The paths of the mounted routes whose method `keep` accepts, sorted, with each dynamic
-    /// segment (`<id>`) filled in as `1`.
-    pub fn route_paths(&self, keep: impl Fn(rocket::http::Method) -> bool) -> Vec<String> {
-        let mut paths: Vec<String> = self
-            .client
-            .rocket()
-            .routes()
-            .filter(|r| keep(r.method))
-            .map(|r| fill_segments(r.uri.path()))
-            .collect();
-        paths.sort();
-        paths.dedup();
-        paths
-    }
-
-    /// Waits up to 10 s for `query` to count `expected` (work a request left to a background
-    /// task), then asserts it does.
-    pub async fn eventually(&self, query: &str, expected: i64) {
-        for _ in 0..200 {
-            if self.count(query).await == expected {
-                return;
-            }
-            rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert_eq!(self.count(query).await, expected, "{query}");
-    }
-
-    pub async fn get(&self, path: &str) -> Page {
-        read(self.client.get(path.to_owned()).dispatch().await).await
-    }
-
-    /// A GET as htmx sends it.
-    pub async fn get_hx(&self, path: &str) -> Page {
-        read(self.client.get(path.to_owned()).header(Header::new("HX-Request", "true")).dispatch().await)
-            .await
+    /// Signs `user` in with the password [`PASSWORD`], asserting that it worked.
+    pub async fn sign_in_as(&self, user: &TestUser) {
+        let page = self.sign_in(&user.email, PASSWORD).await;
+        assert_eq!(page.status, Status::SeeOther, "sign-in failed: {}", page.body);
     }
 }
 

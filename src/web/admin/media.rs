@@ -16,13 +16,13 @@ use crate::domain::validation::{FieldErrors, long_text};
 use crate::domain::{Timestamp, dates};
 use crate::media::{self as store, Budget, Store, UploadError};
 use crate::web::admin::confirm::DeletePrompt;
-use crate::web::admin::{Desk, Paging, Shell, query_string};
 use crate::web::error::{AppError, AppResult};
+use crate::web::admin::{Desk, Shell, list_paging, query_string};
 use crate::web::form::Form as SmallForm;
 use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done, failed};
-use crate::web::view::{Meta, Site};
+use crate::web::view::{Meta, Paging, Site};
 
 #[derive(Template)]
 #[template(path = "admin/media/index.html", blocks = ["form"])]
@@ -93,7 +93,7 @@ async fn page<'a>(
         _ => KindFilter::Any,
     };
     let query = query_string(&[("q", q), ("kind", kind)]);
-    let mut paging = Paging::new(raw_page, 40, "/admin/media", query);
+    let mut paging = list_paging(raw_page, 40, "/admin/media", &query);
     let items = paging.trim(rows::list(db, q, filter, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame("media", "Media", "/admin/media");
     Ok(MediaPage {

@@ -23,13 +23,14 @@ use crate::db::Db;
 use crate::db::audit::{self as audit_log, Event};
 use crate::db::users::User;
 use crate::domain::now;
+use crate::domain::pagination::PageNumber;
 use crate::domain::roles::{Action, PostChange, PostOwnership, may_change_post};
 use crate::web::auth::{CurrentUser, Staff};
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{Notice, private_meta};
 use crate::web::htmx::HxRequest;
-use crate::web::view::{Meta, Site, SiteRef};
+use crate::web::view::{Meta, Paging, Site, SiteRef};
 
 /// Everything an admin handler needs about the request: who (staff only), the site, the CSRF
 /// token for its forms, a pending notice, and whether htmx asked.
@@ -147,46 +148,12 @@ impl Shell {
     }
 }
 
-/// Page numbers for lists: `?page=` parsed, the offset, and links to the neighbouring pages
-/// that keep the list's other query parameters.
-pub struct Paging {
-    pub page: u32,
-    pub per_page: u32,
-    pub has_next: bool,
-    /// `path?query` of the list, without `page`.
-    base: String,
-}
-
-impl Paging {
-    pub fn new(raw: Option<&str>, per_page: u32, path: &str, query: String) -> Paging {
-        let page = crate::domain::pagination::PageNumber::parse(raw).map_or(1, |p| p.get());
-        let base = if query.is_empty() { format!("{path}?") } else { format!("{path}?{query}&") };
-        Paging { page, per_page, has_next: false, base }
-    }
-
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
-    }
-
-    /// Asks for one row more than shown, to know whether a next page exists.
-    pub fn limit(&self) -> i64 {
-        i64::from(self.per_page) + 1
-    }
-
-    /// Keeps the page's rows and notes whether there were more.
-    pub fn trim<T>(&mut self, mut rows: Vec<T>) -> Vec<T> {
-        self.has_next = rows.len() > self.per_page as usize;
-        rows.truncate(self.per_page as usize);
-        rows
-    }
-
-    pub fn previous(&self) -> Option<String> {
-        (self.page > 1).then(|| format!("{}page={}", self.base, self.page - 1))
-    }
-
-    pub fn next(&self) -> Option<String> {
-        self.has_next.then(|| format!("{}page={}", self.base, self.page + 1))
-    }
+/// The paging of an admin list at `path` with the other parameters `query`: a `?page=` that is
+/// not a page number shows page 1 (where the public site answers 404), and links to page 1 say
+/// `page=1`.
+pub fn list_paging(raw: Option<&str>, per_page: u32, path: &str, query: &str) -> Paging {
+    let page = PageNumber::parse(raw).unwrap_or(PageNumber::FIRST);
+    Paging::new(page, per_page, path, query).numbering_the_first_page()
 }
 
 /// A query string of the `pairs` that have a value.

@@ -15,13 +15,13 @@ use crate::domain::validation::FieldErrors;
 use crate::domain::{Timestamp, dates, markdown, now};
 use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::editor::EDITOR_LIMIT;
-use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::{AppError, AppResult};
+use crate::web::admin::{Desk, Shell, list_paging, parse_id, query_string};
 use crate::web::form::Form;
 use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
-use crate::web::view::{Meta, Site};
+use crate::web::view::{Meta, Paging, Site};
 
 #[derive(Template)]
 #[template(path = "admin/pages/index.html")]
@@ -44,7 +44,7 @@ impl PagesPage<'_> {
 async fn index(db: Connection<FolioDb>, desk: Desk, q: Option<&str>, page: Option<&str>) -> AppResult<Html> {
     desk.require(Action::EditAllContent)?;
     let q = q.unwrap_or("").trim().to_owned();
-    let mut paging = Paging::new(page, 50, "/admin/pages", query_string(&[("q", &q)]));
+    let mut paging = list_paging(page, 50, "/admin/pages", &query_string(&[("q", &q)]));
     let pages = paging.trim(admin_content::pages(&db, &q, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame("pages", "Pages", "/admin/pages");
     Html::page(&PagesPage { site: &desk.site, meta, shell, pages, q, paging })

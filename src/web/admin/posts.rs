@@ -12,10 +12,10 @@ use crate::db::users;
 use crate::domain::roles::Action;
 use crate::domain::state::PostState;
 use crate::domain::{Timestamp, dates, now};
-use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::AppResult;
+use crate::web::admin::{Desk, Shell, list_paging, parse_id, query_string};
 use crate::web::htmx::{Fragment, Html};
-use crate::web::view::{Meta, Site};
+use crate::web::view::{Meta, Paging, Site};
 
 pub const PER_PAGE: u32 = 50;
 
@@ -134,7 +134,7 @@ async fn index(db: Connection<FolioDb>, desk: Desk, query: ListQuery<'_>) -> App
         series: parse_id(series),
         sort: Sort::parse(sort.unwrap_or("")).as_str().to_owned(),
     };
-    let mut paging = Paging::new(page, PER_PAGE, "/admin/posts", filters.query());
+    let mut paging = list_paging(page, PER_PAGE, "/admin/posts", &filters.query());
     let query = PostQuery {
         search: filters.q.clone(),
         status: StatusFilter::parse(&filters.status),

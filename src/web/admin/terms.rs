@@ -12,13 +12,13 @@ use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
 use crate::web::admin::confirm::DeletePrompt;
-use crate::web::admin::{Desk, Paging, Shell, parse_id, query_string};
 use crate::web::error::{AppError, AppResult};
+use crate::web::admin::{Desk, Shell, list_paging, parse_id, query_string};
 use crate::web::form::Form;
 use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
-use crate::web::view::{Meta, Site};
+use crate::web::view::{Meta, Paging, Site};
 
 /// Words for one vocabulary.
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +90,7 @@ async fn page<'a>(
     form: FormState,
 ) -> AppResult<TermsPage<'a>> {
     let path = format!("/admin/{}", words.path);
-    let mut paging = Paging::new(raw_page, 100, &path, query_string(&[("q", q)]));
+    let mut paging = list_paging(raw_page, 100, &path, &query_string(&[("q", q)]));
     let terms = paging.trim(admin_content::terms(db, words.kind, q, paging.limit(), paging.offset()).await?);
     let (meta, shell) = desk.frame(words.path, words.plural, &format!("/admin/{}", words.path));
     Ok(TermsPage {

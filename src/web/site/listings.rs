@@ -2,18 +2,20 @@
 //! into "load more" by fetching the same route as a fragment.
 
 use askama::Template;
-use rocket::get;
+use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
 use crate::db::posts::{self, Listing, PostCard};
 use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
-use crate::domain::{self, pagination::PageNumber};
+use crate::domain::Timestamp;
+use crate::domain::clock::Clock;
+use crate::domain::pagination::PageNumber;
 use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
-use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
+use crate::web::view::{Dated, Meta, Paging, Site, SiteRef, breadcrumbs};
 
 /// What the top of a listing introduces.
 pub enum Intro {
@@ -28,10 +30,8 @@ pub struct ListingPage<'a> {
     site: &'a Site,
     meta: Meta,
     intro: Intro,
-    page: u32,
     posts: Vec<PostCard>,
-    prev_url: Option<String>,
-    next_url: Option<String>,
+    paging: Paging,
     /// Rendering the "load more" fragment rather than the page.
     fragment: bool,
 }
@@ -41,55 +41,38 @@ fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
     PageNumber::parse(raw).ok_or_else(AppError::not_found)
 }
 
-/// One page of `listing` at `path`; a page past the end is not found.
+/// Page `page` of `listing` at `path`, as readers see it at `now`; a page past the end is not
+/// found.
 async fn load(
     db: &Db,
     site: &Site,
     listing: Listing,
     page: PageNumber,
+    now: Timestamp,
     path: &str,
-) -> AppResult<(Vec<PostCard>, Option<String>, Option<String>)> {
-    let per_page = site.posts_per_page;
-    let mut posts =
-        posts::list(db, listing, domain::now(), i64::from(per_page) + 1, page.offset(per_page)).await?;
-    if posts.is_empty() && page != PageNumber::FIRST {
+) -> AppResult<(Vec<PostCard>, Paging)> {
+    let mut paging = Paging::new(page, site.posts_per_page, path, "");
+    let posts = paging.trim(posts::list(db, listing, now, paging.limit(), paging.offset()).await?);
+    if posts.is_empty() && !paging.is_first() {
         return Err(AppError::not_found());
     }
-    let has_next = posts.len() > per_page as usize;
-    posts.truncate(per_page as usize);
-    let page_url = |p: PageNumber| {
-        if p == PageNumber::FIRST { path.to_owned() } else { format!("{path}?page={}", p.get()) }
-    };
-    let prev = page.previous().map(page_url);
-    let next = has_next.then(|| page_url(page.next()));
-    Ok((posts, prev, next))
+    Ok((posts, paging))
 }
 
 fn render(
     site: &Site,
     hx: HxRequest,
     intro: Intro,
-    page: PageNumber,
-    (posts, prev_url, next_url): (Vec<PostCard>, Option<String>, Option<String>),
+    (posts, paging): (Vec<PostCard>, Paging),
     mut meta: Meta,
-    path: &str,
 ) -> AppResult<Html> {
-    if page != PageNumber::FIRST {
-        meta.title = format!("{} — Page {}", meta.title, page.get());
-        meta.canonical = site.url(&format!("{path}?page={}", page.get()));
+    if !paging.is_first() {
+        meta.title = format!("{} — Page {}", meta.title, paging.page());
+        meta.canonical = site.url(&paging.current());
     }
-    meta.prev = prev_url.as_deref().map(|p| site.url(p));
-    meta.next = next_url.as_deref().map(|p| site.url(p));
-    let view = ListingPage {
-        site,
-        meta,
-        intro,
-        page: page.get(),
-        posts,
-        prev_url,
-        next_url,
-        fragment: hx.wants_fragment(),
-    };
+    meta.prev = paging.previous().map(|p| site.url(&p));
+    meta.next = paging.next().map(|p| site.url(&p));
+    let view = ListingPage { site, meta, intro, posts, paging, fragment: hx.wants_fragment() };
     Html::page_or_fragment(hx, &view)
 }
 
@@ -97,12 +80,13 @@ fn render(
 pub async fn index(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     page: Option<&str>,
 ) -> AppResult<Html> {
     let site: &Site = &site;
     let page = page_number(page)?;
-    let data = load(&db, site, Listing::All, page, "/").await?;
+    let data = load(&db, site, Listing::All, page, clock.now(), "/").await?;
     let meta = Meta::new(site, &site.title, &site.description, "/").with_json_ld(json!({
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -111,13 +95,14 @@ pub async fn index(
         "url": site.url("/"),
         "inLanguage": site.language,
     }));
-    render(site, hx, Intro::Home, page, data, meta, "/")
+    render(site, hx, Intro::Home, data, meta)
 }
 
 #[get("/tags/<slug>?<page>")]
 pub async fn tag(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
@@ -126,20 +111,21 @@ pub async fn tag(
     let page = page_number(page)?;
     let tag = taxonomy::tag_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/tags/{}", tag.slug);
-    let data = load(&db, site, Listing::Tag(tag.id), page, &path).await?;
+    let data = load(&db, site, Listing::Tag(tag.id), page, clock.now(), &path).await?;
     let description = if tag.description.is_empty() {
         format!("Posts tagged “{}” on {}.", tag.name, site.title)
     } else {
         tag.description.clone()
     };
     let meta = collection_meta(site, &tag.name, &description, &path);
-    render(site, hx, Intro::Tag(tag), page, data, meta, &path)
+    render(site, hx, Intro::Tag(tag), data, meta)
 }
 
 #[get("/authors/<slug>?<page>")]
 pub async fn author(
     db: Connection<FolioDb>,
     site: SiteRef,
+    clock: &State<Clock>,
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
@@ -148,7 +134,7 @@ pub async fn author(
     let page = page_number(page)?;
     let author = taxonomy::author_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
     let path = format!("/authors/{}", author.slug);
-    let data = load(&db, site, Listing::Author(author.id), page, &path).await?;
+    let data = load(&db, site, Listing::Author(author.id), page, clock.now(), &path).await?;
     let description = if author.bio.is_empty() {
         format!("Posts by {} on {}.", author.display_name, site.title)
     } else {
@@ -164,7 +150,7 @@ pub async fn author(
             breadcrumbs(site, &[(&author.display_name, &path)]),
         ],
     }));
-    render(site, hx, Intro::Author(author), page, data, meta, &path)
+    render(site, hx, Intro::Author(author), data, meta)
 }
 
 /// Head metadata of a page that collects posts (a tag, a series).
@@ -193,6 +179,6 @@ impl ListingPage<'_> {
             Intro::Tag(tag) => tag.name.clone(),
             Intro::Author(author) => author.display_name.clone(),
         };
-        if self.page > 1 { format!("{base} — page {}", self.page) } else { base }
+        if self.paging.is_first() { base } else { format!("{base} — page {}", self.paging.page()) }
     }
 }

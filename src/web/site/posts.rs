@@ -1,12 +1,13 @@
 //! The article page.
 
 use askama::Template;
-use rocket::get;
+use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
 
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostPage, Surroundings, TagRef};
+use crate::domain::clock::Clock;
 use crate::domain::{self, dates};
 use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::Html;
@@ -24,9 +25,14 @@ pub struct PostView<'a> {
 }
 
 #[get("/posts/<slug>")]
-pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> AppResult<Html> {
+pub async fn show(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    clock: &State<Clock>,
+    slug: SlugParam,
+) -> AppResult<Html> {
     let site: &Site = &site;
-    let now = domain::now();
+    let now = clock.now();
     let post = posts::find_visible(&db, slug.get()?, now).await?.ok_or_else(AppError::not_found)?;
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
@@ -37,12 +43,17 @@ pub async fn show(db: Connection<FolioDb>, site: SiteRef, slug: SlugParam) -> Ap
 /// A post (draft, scheduled or published) shown to whoever holds its private preview link.
 /// Never indexed; the link stops working when a new one is made.
 #[get("/preview/<token>")]
-pub async fn preview(db: Connection<FolioDb>, site: SiteRef, token: &str) -> AppResult<Html> {
+pub async fn preview(
+    db: Connection<FolioDb>,
+    site: SiteRef,
+    clock: &State<Clock>,
+    token: &str,
+) -> AppResult<Html> {
     let site: &Site = &site;
     if !domain::secrets::is_token(token) {
         return Err(AppError::not_found());
     }
-    let now = domain::now();
+    let now = clock.now();
     let post = posts::find_by_preview_token(&db, token, now).await?.ok_or_else(AppError::not_found)?;
     let (_, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let mut meta = post_meta(site, &post, &tags);
