@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use super::editor::Intent;
+use super::state::Publication;
+
 /// A user's role, from most to least powerful. There is exactly one owner once setup has run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -143,6 +146,21 @@ pub fn may_change_post(role: Role, user_id: i64, post: PostOwnership, change: Po
     }
 }
 
+/// Whether the user may save a post with `post`'s facts as the editor's button `intent` asks:
+/// every save edits it ([`PostChange::Edit`]), and publishing, scheduling or unpublishing also
+/// needs [`PostChange::Publish`]. A new post is `PostOwnership { author_id: user_id, published:
+/// false }`, as for [`may_change_post`], which decides both.
+pub fn may_save_post(role: Role, user_id: i64, post: PostOwnership, intent: Intent) -> bool {
+    may_change_post(role, user_id, post, PostChange::Edit)
+        && (intent == Intent::Save || may_change_post(role, user_id, post, PostChange::Publish))
+}
+
+/// Whether the editor autosaves a post in `state` (`None`: not saved yet). Only drafts are:
+/// saving a published post changes what readers see, which takes a deliberate click.
+pub fn autosaves(state: Option<Publication>) -> bool {
+    state.is_none_or(|s| s == Publication::Draft)
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -202,6 +220,21 @@ mod tests {
         assert!(may_change_post(Role::Contributor, 7, own_draft, Edit));
         assert!(may_change_post(Role::Contributor, 7, own_draft, Delete));
         assert!(!may_change_post(Role::Contributor, 7, own_draft, Publish));
+    }
+
+    #[test]
+    fn saving_as_asked_needs_the_right_to_publish_unless_it_only_saves() {
+        let own_draft = PostOwnership { author_id: 7, published: false };
+        let own_live = PostOwnership { author_id: 7, published: true };
+        assert!(may_save_post(Role::Contributor, 7, own_draft, Intent::Save));
+        for intent in [Intent::Publish, Intent::Schedule, Intent::Unpublish] {
+            assert!(!may_save_post(Role::Contributor, 7, own_draft, intent), "{intent:?}");
+            assert!(may_save_post(Role::Author, 7, own_draft, intent), "{intent:?}");
+        }
+        assert!(!may_save_post(Role::Contributor, 7, own_live, Intent::Save));
+        assert!(may_save_post(Role::Author, 7, own_live, Intent::Save));
+        assert!(autosaves(None) && autosaves(Some(Publication::Draft)));
+        assert!(!autosaves(Some(Publication::Published)));
     }
 
     #[test]

@@ -2,22 +2,23 @@
 //! unpublished; live preview and autosave through htmx; optimistic locking so two editors never
 //! overwrite each other silently.
 
+mod save;
+
 use askama::Template;
 use rocket::form::FromForm;
-use rocket::http::{Header, Status};
 use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
 use crate::db::admin_content::{self, Vocabulary};
-use crate::db::editing::{self, EditPost, Save, SaveError};
+use crate::db::editing::{self, EditPost};
 use crate::db::{Db, FolioDb, media, users};
-use crate::domain::editor::{self, Current, Intent, PostInput, check_post, datetime_local};
+use crate::domain::editor::{self, PostInput, datetime_local};
 use crate::domain::roles::{Action, PostChange, PostOwnership};
 use crate::domain::state::{PostState, Publication};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, markdown, now, secrets};
 use crate::web::admin::confirm::DeletePrompt;
-use crate::web::admin::{Desk, Shell, parse_id};
+use crate::web::admin::{Desk, Shell};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::{FORM_LIMIT, Form, limit_for};
 use crate::web::forms::form_fragment;
@@ -242,251 +243,8 @@ async fn author_choices(db: &Db, post: Option<&EditPost>) -> AppResult<Vec<(i64,
     Ok(staff)
 }
 
-/// The author an editor chose, when it differs from `current`; it must be staff, who may write.
-/// Others cannot hand a post on, whatever they send.
-async fn chosen_author(
-    db: &Db,
-    desk: &Desk,
-    input: &PostInput,
-    current: i64,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<(i64, String)>> {
-    let Some(chosen) = parse_id(Some(&input.author)).filter(|id| *id != current) else {
-        return Ok(None);
-    };
-    if !desk.can(Action::EditAllContent) {
-        return Ok(None);
-    }
-    let staff = users::active_staff_names(db).await?;
-    let found = staff.into_iter().find(|(id, _)| *id == chosen);
-    if found.is_none() {
-        errors.add("author", "Only staff can be a post's author; choose someone from the list.");
-    }
-    Ok(found)
-}
-
-/// The series chosen must exist (the list may be stale).
-async fn check_series(db: &Db, input: &PostInput, errors: &mut FieldErrors) -> AppResult<()> {
-    if let Some(id) = parse_id(Some(&input.series_id))
-        && admin_content::term(db, Vocabulary::Series, id).await?.is_none()
-    {
-        errors.add("series_id", "That series no longer exists; choose another.");
-    }
-    Ok(())
-}
-
 /// The editor's body limit: a body of [`editor::BODY_MAX`] characters and the other fields.
 pub const EDITOR_LIMIT: u64 = limit_for(editor::BODY_MAX, FORM_LIMIT);
-
-#[post("/admin/posts/save", data = "<form>")]
-async fn save(
-    db: Connection<FolioDb>,
-    desk: Desk,
-    form: Form<EditorForm, { EDITOR_LIMIT }>,
-) -> AppResult<Answer> {
-    desk.require(Action::WriteOwnPosts)?;
-    let now = now();
-    let existing = match parse_id(Some(&form.id)) {
-        Some(id) => Some(load(&db, &desk, id, PostChange::Edit).await?),
-        None => None,
-    };
-    let intent = Intent::parse(&form.intent);
-    let author = existing.as_ref().map_or(desk.user().id, |p| p.author_id);
-    let facts = existing.as_ref().map_or_else(|| new_post(&desk), ownership);
-    if matches!(intent, Intent::Publish | Intent::Schedule | Intent::Unpublish)
-        && !desk.may_change(facts, PostChange::Publish)
-    {
-        return Err(AppError::forbidden());
-    }
-    let input = form.input();
-    let version = form.version.trim().parse().unwrap_or(0);
-    let ctx = |post: Option<EditPost>, version| Context {
-        id: post.as_ref().map(|p| p.id),
-        version,
-        state: post.as_ref().map(|p| PostState::of(p.status, p.published_at, now)),
-        post,
-    };
-    let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
-    let mut errors = FieldErrors::new();
-    check_series(&db, &input, &mut errors).await?;
-    let new_author = chosen_author(&db, &desk, &input, author, &mut errors).await?;
-    let draft = match check_post(&input, intent, current, now) {
-        Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return invalid(&db, &desk, ctx(existing, version), input, errors).await,
-        Err(more) => {
-            for (field, message) in more.iter() {
-                errors.add(field, message);
-            }
-            return invalid(&db, &desk, ctx(existing, version), input, errors).await;
-        }
-    };
-    let save = Save {
-        by: desk.user().id,
-        author: new_author.as_ref().map(|(id, _)| *id),
-        now,
-        revision: true,
-        note: "",
-    };
-    let result = match &existing {
-        None => editing::create(&db, &draft, save).await,
-        // The permission was judged on the loaded version: the save applies to that version only.
-        Some(post) if version != post.version => Err(SaveError::Conflict { current: post.version }),
-        Some(post) => editing::update(&db, post.id, post.version, &draft, save).await.map(|_| post.id),
-    };
-    let id = match result {
-        Ok(id) => id,
-        Err(SaveError::SlugTaken) => {
-            errors.add("slug", "Another post already uses this slug; change it or the title.");
-            return invalid(&db, &desk, ctx(existing, version), input, errors).await;
-        }
-        Err(SaveError::Conflict { current }) => {
-            let post = existing.ok_or_else(AppError::not_found)?;
-            let fresh = editing::find(&db, post.id).await?.ok_or_else(AppError::not_found)?;
-            let message = format!(
-                "Not saved: someone else saved this post (at {} UTC) after you opened it. Your text is below, \
-                 unchanged. Compare it with the saved version in the history, then save again to replace \
-                 theirs with yours.",
-                dates::iso(fresh.updated_at)
-            );
-            let view = page(&db, &desk, ctx(Some(fresh), current), input, errors, Some(message)).await?;
-            return Ok(Html::page_or_fragment(desk.hx, &view)?.with_status(Status::Conflict).into());
-        }
-        Err(SaveError::NotFound) => return Err(AppError::not_found()),
-        Err(SaveError::Db(e)) => return Err(e.into()),
-    };
-    let verb = match (intent, draft.status) {
-        (Intent::Publish, _) => "published",
-        (Intent::Schedule, _) => "scheduled",
-        (Intent::Unpublish, _) => "unpublished",
-        (_, Publication::Draft) => "saved a draft of",
-        (_, Publication::Published) => "updated",
-    };
-    let handed = new_author.map(|(_, name)| format!("author: {name}")).unwrap_or_default();
-    desk.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
-    let message = match intent {
-        Intent::Publish => format!("Published: it is live at /posts/{}.", draft.slug),
-        Intent::Schedule => format!(
-            "Scheduled for {} UTC.",
-            draft.published_at.map(|at| datetime_local(at).replace('T', " ")).unwrap_or_default()
-        ),
-        Intent::Unpublish => "Unpublished: the post is a draft again.".to_owned(),
-        Intent::Save if draft.status == Publication::Draft => "Draft saved.".to_owned(),
-        Intent::Save => "Changes saved.".to_owned(),
-    };
-    Ok(done(desk.hx, format!("/admin/posts/{id}/edit"), message))
-}
-
-async fn invalid(
-    db: &Db,
-    desk: &Desk,
-    ctx: Context,
-    input: PostInput,
-    errors: FieldErrors,
-) -> AppResult<Answer> {
-    let view = page(db, desk, ctx, input, errors, None).await?;
-    Ok(crate::web::forms::invalid(desk.hx, &view)?.into())
-}
-
-/// An autosave's answer: a status line, plus the post's id and version swapped into the form
-/// out of band, and for a new post its editor's URL put in the address bar.
-struct Autosaved {
-    body: Html,
-    url: Option<Header<'static>>,
-}
-
-impl<'r> rocket::response::Responder<'r, 'static> for Autosaved {
-    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
-        let mut res = self.body.respond_to(req)?;
-        if let Some(url) = self.url {
-            res.set_header(url);
-        }
-        Ok(res)
-    }
-}
-
-fn autosaved(message: &str, saved: Option<(i64, i64)>) -> Autosaved {
-    let escaped =
-        askama::filters::escape(message, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
-    let mut body = format!("<span>{escaped}</span>");
-    let mut url = None;
-    if let Some((id, version)) = saved {
-        body.push_str(&format!(
-            r#"<input type="hidden" id="f-id" name="id" value="{id}" data-hx-swap-oob="true"><input type="hidden" id="f-version" name="version" value="{version}" data-hx-swap-oob="true">"#
-        ));
-        url = Some(Header::new("HX-Replace-Url", format!("/admin/posts/{id}/edit")));
-    }
-    Autosaved { body: Html::plain(body), url }
-}
-
-#[post("/admin/posts/autosave", data = "<form>")]
-async fn autosave(
-    db: Connection<FolioDb>,
-    desk: Desk,
-    form: Form<EditorForm, { EDITOR_LIMIT }>,
-) -> AppResult<Autosaved> {
-    desk.require(Action::WriteOwnPosts)?;
-    let now = now();
-    let existing = match parse_id(Some(&form.id)) {
-        Some(id) => Some(load(&db, &desk, id, PostChange::Edit).await?),
-        None => None,
-    };
-    if existing.as_ref().is_some_and(|p| p.status != Publication::Draft) {
-        return Ok(autosaved("Published posts are not autosaved: use Save changes.", None));
-    }
-    let input = form.input();
-    let mut errors = FieldErrors::new();
-    check_series(&db, &input, &mut errors).await?;
-    let current = existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
-    let draft = match check_post(&input, Intent::Save, current, now) {
-        Ok(draft) if errors.is_empty() => draft,
-        Ok(_) | Err(_) => {
-            return Ok(autosaved(
-                "Not autosaved yet: the form has something to fix. Save to see what.",
-                None,
-            ));
-        }
-    };
-    let save = Save { by: desk.user().id, author: None, now, revision: false, note: "autosave" };
-    let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
-    match &existing {
-        None => {
-            let id = match editing::create(&db, &draft, save).await {
-                Ok(id) => id,
-                Err(SaveError::SlugTaken) => {
-                    return Ok(autosaved("Not autosaved: another post already uses this slug.", None));
-                }
-                Err(e) => return Err(save_error(e)),
-            };
-            Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((id, 1))))
-        }
-        Some(post) => {
-            let version: i64 = form.version.trim().parse().unwrap_or(0);
-            let saved = if version == post.version {
-                editing::update(&db, post.id, post.version, &draft, save).await
-            } else {
-                Err(SaveError::Conflict { current: post.version })
-            };
-            match saved {
-                Ok(v) => Ok(autosaved(&format!("Draft autosaved at {time} UTC."), Some((post.id, v)))),
-                Err(SaveError::Conflict { .. }) => {
-                    Ok(autosaved("Not autosaved: someone else changed this post. Save to compare.", None))
-                }
-                Err(SaveError::SlugTaken) => {
-                    Ok(autosaved("Not autosaved: another post already uses this slug.", None))
-                }
-                Err(e) => Err(save_error(e)),
-            }
-        }
-    }
-}
-
-fn save_error(e: SaveError) -> AppError {
-    match e {
-        SaveError::Db(e) => e.into(),
-        SaveError::NotFound => AppError::not_found(),
-        other => AppError::internal(format!("unexpected save result: {other:?}")),
-    }
-}
 
 #[derive(FromForm)]
 pub struct PreviewForm {
@@ -545,5 +303,7 @@ async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answe
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![new, edit, save, autosave, preview, preview_link, confirm_delete, delete]
+    let mut all = routes![new, edit, preview, preview_link, confirm_delete, delete];
+    all.extend(save::routes());
+    all
 }

@@ -89,6 +89,12 @@ impl Desk {
         may_change_post(self.me.user.role, self.me.user.id, post, change)
     }
 
+    /// Whether this user may save a post with `post`'s facts as `intent` asks
+    /// ([`crate::domain::roles::may_save_post`]).
+    pub fn may_save(&self, post: PostOwnership, intent: crate::domain::editor::Intent) -> bool {
+        crate::domain::roles::may_save_post(self.me.user.role, self.me.user.id, post, intent)
+    }
+
     /// The frame of an admin page: head metadata and the shell around the content.
     pub fn frame(&self, section: &'static str, title: &str, path: &str) -> (Meta, Shell) {
         let meta = private_meta(&self.site, title, path);

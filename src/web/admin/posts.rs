@@ -12,8 +12,8 @@ use crate::db::users;
 use crate::domain::roles::Action;
 use crate::domain::state::PostState;
 use crate::domain::{Timestamp, dates, now};
-use crate::web::error::AppResult;
 use crate::web::admin::{Desk, Shell, list_paging, parse_id, query_string};
+use crate::web::error::AppResult;
 use crate::web::htmx::{Fragment, Html};
 use crate::web::view::{Meta, Paging, Site};
 
