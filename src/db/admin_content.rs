@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use super::admin_posts::{Arg, bind_all, like_pattern};
 use super::{Db, on_pool};
 use crate::domain::Timestamp;
-use crate::domain::editor::PageDraft;
+use crate::domain::pages::PageDraft;
 use crate::domain::slug::Slug;
 use crate::domain::state::Publication;
 

@@ -21,6 +21,7 @@ pub mod settings;
 pub mod taxonomy;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! Accounts: lookup, creation (setup, sign-up, invitation), profile, password, role and ownership
-//! changes, two-factor secrets and recovery codes, deletion.
+//! changes, deletion. Two-factor secrets and recovery codes are in [`super::two_factor`].
 
 use sqlx::FromRow;
 
@@ -369,74 +369,6 @@ pub async fn delete(db: &Db, id: i64, heir: i64) -> sqlx::Result<()> {
 pub async fn owner_id(db: &Db) -> sqlx::Result<Option<i64>> {
     const SQL: &str = "SELECT id FROM users WHERE role = 'owner' ORDER BY id LIMIT 1";
     on_pool!(db, |pool| sqlx::query_scalar(SQL).fetch_optional(pool).await)
-}
-
-macro_rules! replace_codes {
-    ($tx:ident, $id:expr, $hashes:expr) => {
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($id).execute(&mut *$tx).await?;
-        for hash in $hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind($id)
-                .bind(hash)
-                .execute(&mut *$tx)
-                .await?;
-        }
-    };
-}
-
-/// Turns on two-factor sign-in with its first accepted step and fresh recovery codes.
-pub async fn enable_totp(
-    db: &Db,
-    id: i64,
-    secret: &str,
-    step: i64,
-    code_hashes: &[String],
-) -> sqlx::Result<()> {
-    const SET: &str = "UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1";
-    in_tx!(db, |tx| {
-        sqlx::query(SET).bind(id).bind(secret).bind(step).execute(&mut *tx).await?;
-        replace_codes!(tx, id, code_hashes);
-    });
-    Ok(())
-}
-
-pub async fn disable_totp(db: &Db, id: i64) -> sqlx::Result<()> {
-    const SET: &str = "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1";
-    const CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
-    in_tx!(db, |tx| {
-        sqlx::query(SET).bind(id).execute(&mut *tx).await?;
-        sqlx::query(CODES).bind(id).execute(&mut *tx).await?;
-    });
-    Ok(())
-}
-
-/// Records `step` as used, unless a code of that step or a later one was already accepted (two
-/// requests racing with the same code: only one wins).
-pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> sqlx::Result<bool> {
-    const SQL: &str = "UPDATE users SET totp_last_step = $2
-                       WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
-    let done = on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(step).execute(pool).await?.rows_affected());
-    Ok(done == 1)
-}
-
-pub async fn replace_recovery_codes(db: &Db, id: i64, code_hashes: &[String]) -> sqlx::Result<()> {
-    in_tx!(db, |tx| {
-        replace_codes!(tx, id, code_hashes);
-    });
-    Ok(())
-}
-
-/// Spends a recovery code; false if it was never issued or already used.
-pub async fn use_recovery_code(db: &Db, id: i64, code_hash: &str) -> sqlx::Result<bool> {
-    const SQL: &str = "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2";
-    let done =
-        on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(code_hash).execute(pool).await?.rows_affected());
-    Ok(done == 1)
-}
-
-pub async fn recovery_codes_left(db: &Db, id: i64) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1";
-    on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(id).fetch_one(pool).await)
 }
 
 /// Every member of staff's id and name, for author choices and filters.

@@ -11,6 +11,7 @@ pub mod gif;
 pub mod jpeg;
 pub mod markdown;
 pub mod media;
+pub mod pages;
 pub mod pagination;
 pub mod password;
 pub mod png;

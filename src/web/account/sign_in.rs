@@ -221,13 +221,13 @@ pub async fn confirm_code(
 async fn code_accepted(db: &crate::db::Db, user: &users::User, input: &str, now: i64) -> AppResult<bool> {
     let Some(secret) = &user.totp_secret else { return Ok(false) };
     if let Some(step) = totp::verify(secret, input, now, user.totp_last_step) {
-        return Ok(users::use_totp_step(db, user.id, step).await?);
+        return Ok(crate::db::two_factor::use_totp_step(db, user.id, step).await?);
     }
     let code = secrets::normalise_recovery_code(input);
     if code.len() != 14 {
         return Ok(false);
     }
-    Ok(users::use_recovery_code(db, user.id, &secrets::digest(&code)).await?)
+    Ok(crate::db::two_factor::use_recovery_code(db, user.id, &secrets::digest(&code)).await?)
 }
 
 #[post("/sign-out")]

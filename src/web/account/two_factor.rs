@@ -11,7 +11,7 @@ use rocket_db_pools::Connection;
 use super::confirm_password;
 use super::visit::Visit;
 use crate::config::Config;
-use crate::db::{FolioDb, users};
+use crate::db::FolioDb;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, secrets, totp};
 use crate::web::auth::{CurrentUser, SETUP_COOKIE, cookie, cookie_name};
@@ -97,7 +97,7 @@ async fn render<'a>(
         let svg = totp::qr_svg(&url).ok_or_else(|| AppError::internal("cannot draw the QR code"))?;
         Some((secret, svg))
     };
-    let codes_left = users::recovery_codes_left(db, current.user.id).await?;
+    let codes_left = crate::db::two_factor::recovery_codes_left(db, current.user.id).await?;
     let may_disable = !(config.settings.require_staff_two_factor && current.user.role.is_staff());
     Ok(TwoFactorPage {
         meta: private_meta(site, "Two-factor sign-in", "/account/two-factor"),
@@ -179,7 +179,7 @@ async fn enable(
         return Ok(Html::page(&page)?.with_status(Status::UnprocessableEntity).into());
     };
     let (codes, hashes) = new_codes();
-    users::enable_totp(&db, current.user.id, &secret, step, &hashes).await?;
+    crate::db::two_factor::enable_totp(&db, current.user.id, &secret, step, &hashes).await?;
     visit.cookies.remove_private(cookie(visit.config, SETUP_COOKIE, String::new(), None));
     Ok(show(&codes_page(&visit.site, visit.csrf.0, &current, codes))?.into())
 }
@@ -198,7 +198,7 @@ async fn disable(
     if !confirm_password(&db, &current.user, &form.current_password, &visit.addr).await? {
         return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
     }
-    users::disable_totp(&db, current.user.id).await?;
+    crate::db::two_factor::disable_totp(&db, current.user.id).await?;
     Ok(done(hx, "/account/two-factor", "Two-factor sign-in is off."))
 }
 
@@ -217,7 +217,7 @@ async fn regenerate(
         return Ok(failed(hx, "/account/two-factor", "That is not your current password; nothing changed."));
     }
     let (codes, hashes) = new_codes();
-    users::replace_recovery_codes(&db, current.user.id, &hashes).await?;
+    crate::db::two_factor::replace_recovery_codes(&db, current.user.id, &hashes).await?;
     let mut page = codes_page(&visit.site, visit.csrf.0, &current, codes);
     page.notice = Notice::success("New recovery codes. The old ones no longer work.");
     Ok(show(&page)?.into())

@@ -8,7 +8,7 @@ use rocket_db_pools::Connection;
 
 use crate::db::admin_content::{self, AdminPage, Written};
 use crate::db::{Db, FolioDb};
-use crate::domain::editor::{PageInput, check_page};
+use crate::domain::pages::{PageInput, check_page};
 use crate::domain::roles::Action;
 use crate::domain::state::Publication;
 use crate::domain::validation::FieldErrors;

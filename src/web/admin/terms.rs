@@ -7,8 +7,8 @@ use rocket_db_pools::Connection;
 
 use crate::db::admin_content::{self, Term, Vocabulary, Written};
 use crate::db::{Db, FolioDb};
-use crate::domain::editor::check_term;
 use crate::domain::now;
+use crate::domain::pages::check_term;
 use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
 use crate::web::admin::confirm::DeletePrompt;
