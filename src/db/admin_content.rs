@@ -116,18 +116,26 @@ pub async fn save_page(
     author: i64,
     now: Timestamp,
 ) -> sqlx::Result<Written> {
-    const INSERT: &str =
-        "INSERT INTO pages (slug, title, body_md, body_html, status, seo_title, seo_description,
-        author_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id";
-    const UPDATE: &str = "UPDATE pages SET slug = $1, title = $2, body_md = $3, body_html = $4, status = $5,
-        seo_title = $6, seo_description = $7, updated_at = $9, version = version + 1
-        WHERE id = $10 AND version = $11 AND $8 = $8 RETURNING id";
-    let (sql, (target, version)) = match id {
-        None => (INSERT, (0, 0)),
-        Some(pair) => (UPDATE, pair),
+    // The page's columns are bound first, in this order, by both statements.
+    const COLUMNS: [&str; 8] =
+        ["slug", "title", "body_md", "body_html", "status", "seo_title", "seo_description", "updated_at"];
+    let n = COLUMNS.len();
+    let sql = match id {
+        None => format!(
+            "INSERT INTO pages ({}, author_id, created_at) VALUES ({}, ${}, ${n}) RETURNING id",
+            COLUMNS.join(", "),
+            super::placeholders(n, 1),
+            n + 1
+        ),
+        Some(_) => format!(
+            "UPDATE pages SET {}, version = version + 1 WHERE id = ${} AND version = ${} RETURNING id",
+            super::assignments(&COLUMNS, 1),
+            n + 1,
+            n + 2
+        ),
     };
     write_unique!(db, |pool| {
-        let q = sqlx::query_scalar(sql)
+        let q = sqlx::query_scalar(&sql)
             .bind(d.slug.as_str())
             .bind(d.title.as_str())
             .bind(d.body_md.as_str())
@@ -135,9 +143,11 @@ pub async fn save_page(
             .bind(d.status.as_str())
             .bind(d.seo_title.as_deref())
             .bind(d.seo_description.as_deref())
-            .bind(author)
             .bind(now);
-        let q = if id.is_some() { q.bind(target).bind(version) } else { q };
+        let q = match id {
+            None => q.bind(author),
+            Some((target, version)) => q.bind(target).bind(version),
+        };
         q.fetch_optional(pool).await
     })
 }
@@ -237,19 +247,20 @@ pub async fn save_term(
     now: Timestamp,
 ) -> sqlx::Result<Written> {
     let (table, column) = (kind.table(), kind.name_column());
+    // Both statements bind the slug, name and description first; then the creation time or the id.
     let sql = match id {
         None => format!(
             "INSERT INTO {table} (slug, {column}, description, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
         ),
         Some(_) => format!(
-            "UPDATE {table} SET slug = $1, {column} = $2, description = $3 WHERE id = $5 AND $4 = $4 RETURNING id"
+            "UPDATE {table} SET slug = $1, {column} = $2, description = $3 WHERE id = $4 RETURNING id"
         ),
     };
     write_unique!(db, |pool| {
-        let q = sqlx::query_scalar(&sql).bind(slug.as_str()).bind(name).bind(description).bind(now);
+        let q = sqlx::query_scalar(&sql).bind(slug.as_str()).bind(name).bind(description);
         let q = match id {
+            None => q.bind(now),
             Some(id) => q.bind(id),
-            None => q,
         };
         q.fetch_optional(pool).await
     })

@@ -133,12 +133,27 @@ pub struct Save<'a> {
     pub note: &'a str,
 }
 
-const POST_VALUES: &str =
-    "title = $2, slug = $3, body_md = $4, body_html = $5, excerpt = $6, excerpt_typed = $7,
-    cover_image = $8, cover_alt = $9, status = $10, published_at = $11, updated_at = $12, series_id = $13,
-    series_position = $14, seo_title = $15, seo_description = $16, reading_minutes = $17";
+/// The columns a save writes, in the order [`bind_draft!`] binds them.
+const POST_COLUMNS: [&str; 16] = [
+    "title",
+    "slug",
+    "body_md",
+    "body_html",
+    "excerpt",
+    "excerpt_typed",
+    "cover_image",
+    "cover_alt",
+    "status",
+    "published_at",
+    "updated_at",
+    "series_id",
+    "series_position",
+    "seo_title",
+    "seo_description",
+    "reading_minutes",
+];
 
-/// Binds a draft's columns as `$2`..`$17` after `$1`, with the slug to store.
+/// Binds a draft's [`POST_COLUMNS`] in order, with the slug to store.
 macro_rules! bind_draft {
     ($query:expr, $d:expr, $slug:expr, $now:expr, $position:expr) => {
         $query
@@ -294,16 +309,20 @@ macro_rules! series_position {
 
 /// Creates a post by `save.author`, else `save.by`; returns its id.
 pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
-    const INSERT: &str =
-        "INSERT INTO posts (author_id, created_at, version, title, slug, body_md, body_html, excerpt, excerpt_typed,
-         cover_image, cover_alt, status, published_at, updated_at, series_id, series_position, seo_title,
-         seo_description, reading_minutes)
-         VALUES ($1, $12, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
+    // $1 the author, then the draft's columns, then the creation time.
+    let n = POST_COLUMNS.len();
+    let sql = format!(
+        "INSERT INTO posts (author_id, {}, created_at, version) VALUES ($1, {}, ${}, 1) RETURNING id",
+        POST_COLUMNS.join(", "),
+        super::placeholders(n, 2),
+        n + 2
+    );
     retrying_slug!(d, |attempt| in_tx!(db, |tx| {
         let slug = free_slug!(tx, d, 0_i64, attempt);
         let position = series_position!(tx, d, 0_i64);
         let author = save.author.unwrap_or(save.by);
-        let id: i64 = bind_draft!(sqlx::query_scalar(INSERT).bind(author), d, slug, save.now, position)
+        let id: i64 = bind_draft!(sqlx::query_scalar(&sql).bind(author), d, slug, save.now, position)
+            .bind(save.now)
             .fetch_one(&mut *tx)
             .await?;
         finish_save!(tx, id, 1_i64, d, save);
@@ -313,9 +332,15 @@ pub async fn create(db: &Db, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveE
 
 /// Saves `d` over post `id` if it is still at `version`; returns the new version.
 pub async fn update(db: &Db, id: i64, version: i64, d: &PostDraft, save: Save<'_>) -> Result<i64, SaveError> {
+    // $1 the post, then the draft's columns, then the version it must still be at and the new
+    // author (NULL keeps the current one).
+    let n = POST_COLUMNS.len();
     let sql = format!(
-        "UPDATE posts SET {POST_VALUES}, author_id = COALESCE($19, author_id), version = version + 1
-         WHERE id = $1 AND version = $18"
+        "UPDATE posts SET {}, author_id = COALESCE(${}, author_id), version = version + 1
+         WHERE id = $1 AND version = ${}",
+        super::assignments(&POST_COLUMNS, 2),
+        n + 3,
+        n + 2
     );
     const CURRENT: &str = "SELECT version FROM posts WHERE id = $1";
     retrying_slug!(d, |attempt| in_tx!(db, |tx| {

@@ -35,6 +35,11 @@ use sqlx::sqlite::{
 };
 
 /// Runs `$body` with `$pool` bound to the backend's native pool; the body is compiled for each.
+///
+/// The body is not a closure but code pasted into each arm of a `match`: `return` and `?` inside
+/// it leave the *enclosing function*, and the macro's value is the body's value. So
+/// `on_pool!(db, |pool| query.fetch_one(pool).await?)` yields the row and sends an error to the
+/// caller, while `on_pool!(db, |pool| query.fetch_one(pool).await)` yields the `Result` itself.
 macro_rules! on_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
@@ -46,7 +51,10 @@ macro_rules! on_pool {
 pub(crate) use on_pool;
 
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it; an early return (`?`)
-/// rolls back. SQLite write transactions start with `BEGIN IMMEDIATE`: a deferred one that reads
+/// rolls back. As with [`on_pool!`], the body is pasted in, not called: `return x` and `?` leave
+/// the enclosing function (dropping, so rolling back, the transaction), and the macro's value is
+/// the body's value once committed. To handle a failure inside instead, wrap the call in an
+/// `async { … }` block, as `db::editing`'s `retrying_slug!` does. SQLite write transactions start with `BEGIN IMMEDIATE`: a deferred one that reads
 /// first cannot later upgrade to a write under concurrent writers.
 macro_rules! in_tx {
     ($db:expr, |$tx:ident| $body:expr) => {
@@ -70,6 +78,20 @@ pub(crate) use in_tx;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// `a = $first, b = $first+1, …`: an UPDATE's assignments of `columns`, bound in their order
+/// from placeholder `$first`, so that no placeholder is numbered by hand.
+pub(crate) fn assignments(columns: &[&str], first: usize) -> String {
+    let pairs: Vec<String> =
+        columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", first + i)).collect();
+    pairs.join(", ")
+}
+
+/// `$first, $first+1, …`: the placeholders of an INSERT's `count` values, bound in order.
+pub(crate) fn placeholders(count: usize, first: usize) -> String {
+    let marks: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    marks.join(", ")
+}
 
 /// How long a statement waits for another writer's lock before failing as busy (SQLite's
 /// `busy_timeout`, PostgreSQL's `lock_timeout`).
