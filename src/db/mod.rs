@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pages;
 pub mod posts;
 pub mod rendering;
+pub mod revisions;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;

@@ -6,7 +6,8 @@ use rocket::{Route, get, post, routes};
 use rocket_db_pools::Connection;
 
 use crate::db::FolioDb;
-use crate::db::editing::{self, EditPost, Revision, Save, SaveError};
+use crate::db::editing::{self, EditPost, Save, SaveError};
+use crate::db::revisions::{self as history, Revision};
 use crate::domain::diff::{self, Row};
 use crate::domain::editor::{Current, Intent, check_post};
 use crate::domain::roles::{Action, PostChange};
@@ -58,7 +59,7 @@ impl DiffPage<'_> {
 async fn index(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
     let post = load(&db, &desk, id, PostChange::Edit).await?;
-    let revisions = editing::revisions(&db, id, SHOWN).await?;
+    let revisions = history::revisions(&db, id, SHOWN).await?;
     let (meta, shell) = desk.frame("posts", "History", &format!("/admin/posts/{id}/revisions"));
     Html::page(&RevisionsPage { site: &desk.site, meta, shell, post, revisions })
 }
@@ -67,7 +68,7 @@ async fn index(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Html> 
 async fn compare(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) -> AppResult<Html> {
     desk.require(Action::WriteOwnPosts)?;
     let post = load(&db, &desk, id, PostChange::Edit).await?;
-    let revision = editing::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
+    let revision = history::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
     let rows = diff::side_by_side(&revision.body_md, &post.body_md);
     let path = format!("/admin/posts/{id}/revisions/{}", revision.id);
     let (meta, shell) = desk.frame("posts", "Compare versions", &path);
@@ -86,7 +87,7 @@ async fn compare(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) ->
 async fn restore(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) -> AppResult<Answer> {
     desk.require(Action::WriteOwnPosts)?;
     let post = load(&db, &desk, id, PostChange::Edit).await?;
-    let revision = editing::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
+    let revision = history::revision(&db, id, revision).await?.ok_or_else(AppError::not_found)?;
     let back = format!("/admin/posts/{id}/edit");
     let mut input = input_of(&post);
     input.title.clone_from(&revision.title);

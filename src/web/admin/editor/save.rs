@@ -46,7 +46,7 @@ enum Outcome {
     Saved {
         id: i64,
         version: i64,
-        draft: PostDraft,
+        draft: Box<PostDraft>,
         new_author: Option<(i64, String)>,
     },
     /// The form has something to fix, said per field.
@@ -117,7 +117,7 @@ async fn write(
         Some(post) => editing::update(db, post.id, post.version, &draft, save).await.map(|v| (post.id, v)),
     };
     let outcome = match result {
-        Ok((id, version)) => Outcome::Saved { id, version, draft, new_author },
+        Ok((id, version)) => Outcome::Saved { id, version, draft: Box::new(draft), new_author },
         Err(SaveError::SlugTaken) => Outcome::SlugTaken,
         Err(SaveError::Conflict { current }) => Outcome::Conflict { current },
         Err(SaveError::NotFound) => return Err(AppError::not_found()),
