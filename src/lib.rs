@@ -106,6 +106,8 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)
         .attach(SecurityHeaders)
+        // After SecurityHeaders, so a per-visitor response already says `private, no-store`.
+        .attach(web::http::HttpCaching)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
         .attach(Shield::new())
         .mount("/", web::site::routes())

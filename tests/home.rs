@@ -34,7 +34,7 @@ async fn lists_newest_published_posts_first(backend: Backend) {
     page.assert_contains(r#"<li><a href="/tags/rust">Rust</a></li>"#);
     page.assert_contains("min read");
     assert_eq!(page.count("<h1"), 1);
-    assert_eq!(page.header("Vary"), Some("HX-Request"));
+    assert_eq!(page.header("Vary"), Some("HX-Request, Accept-Encoding"));
 }
 
 async fn paginates_with_plain_links(backend: Backend) {
@@ -89,7 +89,7 @@ async fn htmx_gets_only_the_next_entries(backend: Backend) {
     let app = TestApp::with_config(backend, content, three_per_page()).await;
     let fragment = app.get_hx("/?page=2").await;
     assert_eq!(fragment.status, Status::Ok);
-    assert_eq!(fragment.header("Vary"), Some("HX-Request"));
+    assert_eq!(fragment.header("Vary"), Some("HX-Request, Accept-Encoding"));
     fragment.assert_lacks("<html");
     fragment.assert_lacks("<h1");
     assert_eq!(fragment.count("<article class=\"card"), 3);

@@ -23,6 +23,25 @@ impl PerVisitor {
     }
 }
 
+/// Whether the response is for this visitor only: a guard marked it ([`PerVisitor`]), or it sets
+/// a cookie.
+fn marked_per_visitor(req: &Request<'_>, res: &Response<'_>) -> bool {
+    req.local_cache(|| PerVisitor(false)).0 || res.headers().contains("Set-Cookie")
+}
+
+/// Whether the response must not be shared: marked for this visitor, or sent with a
+/// `Cache-Control` that says `private` or `no-store`. Such a response gets no validator and no
+/// compression ([`crate::web::http`]); this is the one rule both fairings follow.
+pub fn is_per_visitor(req: &Request<'_>, res: &Response<'_>) -> bool {
+    marked_per_visitor(req, res)
+        || res.headers().get("Cache-Control").any(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .any(|d| d.eq_ignore_ascii_case("private") || d.eq_ignore_ascii_case("no-store"))
+        })
+}
+
 pub struct SecurityHeaders;
 
 #[rocket::async_trait]
@@ -44,8 +63,7 @@ impl Fairing for SecurityHeaders {
         // A page for one visitor (signed in, or with a CSRF token in its forms), or one that sets
         // a cookie, must never be stored by a browser's or a proxy's cache and shown to another
         // (RFC 9111, section 5.2.2.5). Responses that chose their own policy keep it.
-        let per_visitor = req.local_cache(|| PerVisitor(false)).0 || res.headers().contains("Set-Cookie");
-        if per_visitor && !res.headers().contains("Cache-Control") {
+        if marked_per_visitor(req, res) && !res.headers().contains("Cache-Control") {
             res.set_header(Header::new("Cache-Control", "private, no-store"));
         }
         // HSTS only makes sense, and is only safe to send, when the site is served over HTTPS.

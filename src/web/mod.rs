@@ -11,6 +11,7 @@ pub mod form;
 pub mod forms;
 pub mod headers;
 pub mod htmx;
+pub mod http;
 pub mod media;
 pub mod params;
 pub mod redirect;

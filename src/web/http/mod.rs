@@ -1,0 +1,146 @@
+//! Conditional requests and compression for every GET route, in one response fairing, so a
+//! route added later (a feed, the sitemap) gets them without asking.
+//!
+//! For a `200` answer to GET or HEAD whose body is already in memory, [`HttpCaching`]:
+//! 1. leaves it alone if it is made for one visitor ([`headers::is_per_visitor`]): it keeps
+//!    `Cache-Control: private, no-store` and gets neither a validator, which a shared cache
+//!    could key on, nor compression, which with a secret (the CSRF token) beside reflected
+//!    input opens the BREACH length oracle (breachattack.com);
+//! 2. compresses a compressible body of at least [`encoding::MIN_SIZE`] bytes in the coding the
+//!    client asks for, with `Vary: Accept-Encoding`;
+//! 3. tags it with a strong `ETag` ([`conditions::entity_tag`]: the body's fingerprint plus the
+//!    coding), or keeps the route's own tag (the static files') with the coding added;
+//! 4. answers `304 Not Modified` when `If-None-Match` names that tag, or, only when there is no
+//!    `If-None-Match`, when `If-Modified-Since` is no older than the route's `Last-Modified`
+//!    (RFC 9110, section 13.2.2);
+//! 5. adds `Cache-Control: public, max-age=0, must-revalidate` unless the route chose its own:
+//!    any cache may keep the page but must ask each time, and the ask is a cheap 304. A short
+//!    `s-maxage` would let a proxy serve a page up to that long after a post is unpublished;
+//!    Folio's promise is that readers never see a stale page, so it is not used.
+//!
+//! Responses streamed from disk (media, with their byte ranges and `Accept-Ranges`) are not read
+//! into memory and pass untouched. HEAD gets the very headers GET would (RFC 9110, section
+//! 9.3.2), `Content-Length` included, so it is compressed too and Rocket drops the body.
+
+pub mod conditions;
+pub mod encoding;
+
+use std::io::Cursor;
+use std::time::SystemTime;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{Header, Method, Status};
+use rocket::{Request, Response};
+
+use crate::web::headers;
+use encoding::Encoding;
+
+/// The `Cache-Control` of a public page: stored anywhere, revalidated on every use.
+pub const PUBLIC_REVALIDATE: &str = "public, max-age=0, must-revalidate";
+
+/// Bodies above this are passed through unread; no page comes near it (a 10,000-post home page
+/// is about 12 KB), and reading a large body whole to hash it would cost memory per request.
+const MAX_BUFFERED: usize = 8 * 1024 * 1024;
+
+/// Sets validators, answers preconditions and compresses; see the module's documentation.
+pub struct HttpCaching;
+
+#[rocket::async_trait]
+impl Fairing for HttpCaching {
+    fn info(&self) -> Info {
+        Info { name: "Validators, 304 and compression", kind: Kind::Response }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        if !matches!(req.method(), Method::Get | Method::Head)
+            || res.status() != Status::Ok
+            || headers::is_per_visitor(req, res)
+            || res.headers().contains("Content-Encoding")
+            || res.headers().contains("Accept-Ranges")
+            || res.body().preset_size().is_none_or(|size| size > MAX_BUFFERED)
+        {
+            return;
+        }
+        let body = match res.body_mut().to_bytes().await {
+            Ok(body) => body,
+            Err(e) => {
+                rocket::error!("cannot read a response body: {e}");
+                res.set_status(Status::InternalServerError);
+                return;
+            }
+        };
+        let media_type = res.content_type().map(|t| t.to_string()).unwrap_or_default();
+        let negotiable = body.len() >= encoding::MIN_SIZE && encoding::compressible(&media_type);
+        let chosen = if negotiable {
+            encoding::negotiate(req.headers().get("Accept-Encoding"))
+        } else {
+            Encoding::Identity
+        };
+        if negotiable {
+            add_vary(res, "Accept-Encoding");
+        }
+        // A route's own tag (the static files' content hash) names the identity body.
+        let fingerprint = match res.headers().get_one("ETag") {
+            Some(tag) => tag.trim_start_matches("W/").trim_matches('"').to_owned(),
+            None => conditions::fingerprint(&body),
+        };
+        let etag = conditions::entity_tag(&fingerprint, chosen);
+        res.set_header(Header::new("ETag", etag.clone()));
+        if !res.headers().contains("Cache-Control") {
+            res.set_header(Header::new("Cache-Control", PUBLIC_REVALIDATE));
+        }
+        if not_modified(req, res, &etag) {
+            res.set_status(Status::NotModified);
+            // A 304 repeats the validators and caching headers, not the content's (RFC 9110,
+            // section 15.4.5).
+            res.remove_header("Content-Type");
+            res.set_sized_body(0, Cursor::new(Vec::new()));
+            return;
+        }
+        let body = match chosen {
+            Encoding::Identity => body,
+            coding => match coding.compress(&body) {
+                Ok(compressed) => {
+                    if let Some(value) = coding.header_value() {
+                        res.set_header(Header::new("Content-Encoding", value));
+                    }
+                    compressed
+                }
+                Err(e) => {
+                    // Compressing into memory does not fail in practice; if it did, the plain
+                    // body is still right, under its own tag.
+                    rocket::error!("cannot compress a response: {e}");
+                    res.set_header(Header::new(
+                        "ETag",
+                        conditions::entity_tag(&fingerprint, Encoding::Identity),
+                    ));
+                    body
+                }
+            },
+        };
+        res.set_sized_body(body.len(), Cursor::new(body));
+    }
+}
+
+/// Whether the request's preconditions say the client's copy, tagged `etag`, is current.
+fn not_modified(req: &Request<'_>, res: &Response<'_>, etag: &str) -> bool {
+    let request = req.headers();
+    if request.contains("If-None-Match") {
+        let list = request.get("If-None-Match").collect::<Vec<_>>().join(",");
+        return conditions::none_match_fails(&list, etag);
+    }
+    match (request.get_one("If-Modified-Since"), res.headers().get_one("Last-Modified")) {
+        (Some(since), Some(modified)) => conditions::unmodified_since(since, modified, SystemTime::now()),
+        _ => false,
+    }
+}
+
+/// Adds `field` to the response's `Vary`, keeping what the route put there (`HX-Request`).
+fn add_vary(res: &mut Response<'_>, field: &str) {
+    let mut fields: Vec<String> =
+        res.headers().get("Vary").flat_map(|v| v.split(',')).map(|f| f.trim().to_owned()).collect();
+    if !fields.iter().any(|f| f.eq_ignore_ascii_case(field)) {
+        fields.push(field.to_owned());
+    }
+    res.set_header(Header::new("Vary", fields.join(", ")));
+}
