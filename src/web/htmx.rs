@@ -45,23 +45,32 @@ pub trait Fragment: Template {
 pub struct Html {
     status: Status,
     body: String,
+    /// When the page last changed, as Unix seconds, if known: sent as `Last-Modified`.
+    last_modified: Option<i64>,
 }
 
 impl Html {
     /// Renders a whole page.
     pub fn page<T: Template>(template: &T) -> AppResult<Html> {
-        Ok(Html { status: Status::Ok, body: template.render()? })
+        Ok(Html { status: Status::Ok, body: template.render()?, last_modified: None })
     }
 
     /// Renders the whole page for a plain request, or just its fragment for an htmx one.
     pub fn page_or_fragment<T: Fragment>(hx: HxRequest, view: &T) -> AppResult<Html> {
         let body = if hx.wants_fragment() { view.render_fragment()? } else { view.render()? };
-        Ok(Html { status: Status::Ok, body })
+        Ok(Html { status: Status::Ok, body, last_modified: None })
     }
 
     /// Wraps an already rendered body.
     pub fn plain(body: String) -> Html {
-        Html { status: Status::Ok, body }
+        Html { status: Status::Ok, body, last_modified: None }
+    }
+
+    /// Sends `Last-Modified` (Unix seconds), which `If-Modified-Since` is then compared with
+    /// ([`crate::web::http`]).
+    pub fn last_modified(mut self, unix_seconds: i64) -> Html {
+        self.last_modified = Some(unix_seconds);
+        self
     }
 
     pub fn with_status(mut self, status: Status) -> Html {
@@ -72,8 +81,11 @@ impl Html {
 
 impl<'r> Responder<'r, 'static> for Html {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        Response::build()
-            .status(self.status)
+        let mut res = Response::build();
+        if let Some(time) = self.last_modified {
+            res.header(Header::new("Last-Modified", crate::web::http::conditions::http_date(time)));
+        }
+        res.status(self.status)
             .header(ContentType::HTML)
             .header(Header::new("Vary", "HX-Request"))
             .sized_body(self.body.len(), std::io::Cursor::new(self.body))

@@ -37,7 +37,11 @@ pub async fn show(
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
     let meta = post_meta(site, &post, &tags);
-    Html::page(&PostView { site, meta, post, tags, around })
+    // The post's own last change (a scheduled post changes when it appears). What surrounds it
+    // (neighbours, the site's name) may change later without moving this date; clients that
+    // kept the page send its ETag too, and If-None-Match then decides alone.
+    let changed = post.updated_at.max(post.published_at);
+    Ok(Html::page(&PostView { site, meta, post, tags, around })?.last_modified(changed))
 }
 
 /// A post (draft, scheduled or published) shown to whoever holds its private preview link.
