@@ -160,6 +160,12 @@ async fn per_visitor_responses_get_no_validators_nor_compression(backend: Backen
     assert_eq!(form.status, Status::Ok);
     assert_private(&form, "/sign-in");
     assert_eq!(get(&app, "/sign-in", &[("If-None-Match", "*")]).await.status, Status::Ok);
+    // A draft's preview is for whoever holds the link: no shared cache may keep it.
+    let token = "ab".repeat(32);
+    app.sql(&format!("UPDATE posts SET preview_token = '{token}' WHERE slug = 'first-story'")).await;
+    let preview = get(&app, &format!("/preview/{token}"), &[("Accept-Encoding", "br")]).await;
+    assert_eq!(preview.status, Status::Ok);
+    assert_private(&preview, "/preview");
 
     app.signed_in(Role::Owner).await;
     let paths = app.route_paths(|m| m == Method::Get);

@@ -23,6 +23,21 @@ impl PerVisitor {
     }
 }
 
+/// A guard for routes whose page is for whoever holds its link, not for everyone (a draft's
+/// preview): it marks the response [`PerVisitor`], so no shared cache keeps it after the link is
+/// withdrawn.
+pub struct Private;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Private {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        PerVisitor::mark(req);
+        rocket::request::Outcome::Success(Private)
+    }
+}
+
 /// Whether the response is for this visitor only: a guard marked it ([`PerVisitor`]), or it sets
 /// a cookie.
 fn marked_per_visitor(req: &Request<'_>, res: &Response<'_>) -> bool {

@@ -10,6 +10,7 @@ use crate::db::posts::{self, PostPage, Surroundings, TagRef};
 use crate::domain::clock::Clock;
 use crate::domain::{self, dates};
 use crate::web::error::{AppError, AppResult};
+use crate::web::headers::Private;
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
@@ -52,6 +53,7 @@ pub async fn preview(
     site: SiteRef,
     clock: &State<Clock>,
     token: &str,
+    _private: Private,
 ) -> AppResult<Html> {
     let site: &Site = &site;
     if !domain::secrets::is_token(token) {
