@@ -12,6 +12,7 @@ pub mod content;
 pub mod editing;
 pub mod links;
 pub mod media;
+pub mod old_slugs;
 pub mod outbox;
 pub mod pages;
 pub mod posts;

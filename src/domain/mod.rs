@@ -1,6 +1,7 @@
 //! Plain-Rust domain: content types, validation rules and Markdown rendering. No Rocket, no sqlx.
 
 pub mod accounts;
+pub mod addresses;
 pub mod clock;
 pub mod content;
 pub mod dates;
