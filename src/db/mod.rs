@@ -20,6 +20,7 @@ pub mod rendering;
 pub mod revisions;
 pub mod sessions;
 pub mod settings;
+pub mod sitemap;
 pub mod taxonomy;
 pub mod throttle;
 pub mod tokens;

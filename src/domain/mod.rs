@@ -19,6 +19,7 @@ pub mod png;
 pub mod roles;
 pub mod secrets;
 pub mod site_settings;
+pub mod sitemap;
 pub mod slug;
 pub mod state;
 pub mod text;

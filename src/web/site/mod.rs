@@ -4,6 +4,7 @@ mod listings;
 mod pages;
 mod posts;
 mod series;
+mod sitemap;
 
 use rocket::response::Redirect;
 use rocket::{Route, routes};
@@ -23,6 +24,8 @@ pub fn routes() -> Vec<Route> {
         posts::preview,
         series::show,
         pages::show,
+        sitemap::index,
+        sitemap::part,
     ]
 }
 
