@@ -382,7 +382,51 @@ async fn redirects_never_reveal_what_readers_cannot_see(backend: Backend) {
     assert_eq!(app.get("/authors/bo").await.status, Status::NotFound);
 }
 
+async fn noindex_pages_stay_out_of_the_sitemap(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    app.signed_in(Role::Editor).await;
+    let fields = |noindex: &'static str| {
+        vec![
+            ("id", ""),
+            ("version", "0"),
+            ("title", "Thanks"),
+            ("slug", "thanks"),
+            ("body", "Thank you for subscribing."),
+            ("seo_title", ""),
+            ("seo_description", ""),
+            ("published", "true"),
+            ("noindex", noindex),
+        ]
+    };
+    let saved = app.submit("/admin/pages/save", &fields("true")).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
+    let editor = app.get(saved.header("Location").unwrap()).await;
+    editor.assert_contains(r#"name="noindex" type="checkbox" value="true" checked"#);
+    let page = app.get("/thanks").await;
+    page.assert_contains(r#"<meta name="robots" content="noindex">"#);
+    let (_, parts) = crawl(&app).await;
+    assert_eq!(all_locs(&parts, "/sitemaps/pages-"), [format!("{BASE}/"), format!("{BASE}/about")]);
+
+    // Indexable again: listed, and no robots meta.
+    let id = app.count("SELECT id FROM pages WHERE slug = 'thanks'").await.to_string();
+    let again = [
+        ("id", id.as_str()),
+        ("version", "1"),
+        ("title", "Thanks"),
+        ("slug", "thanks"),
+        ("body", "Thank you."),
+        ("seo_title", ""),
+        ("seo_description", ""),
+        ("published", "true"),
+    ];
+    assert_eq!(app.submit("/admin/pages/save", &again).await.status, Status::SeeOther);
+    app.get("/thanks").await.assert_lacks(r#"content="noindex""#);
+    let (_, parts) = crawl(&app).await;
+    assert!(all_locs(&parts, "/sitemaps/pages-").contains(&format!("{BASE}/thanks")));
+}
+
 both_backends!(
+    noindex_pages_stay_out_of_the_sitemap,
     the_index_splits_kinds_into_valid_parts,
     lastmod_is_the_true_last_change,
     robots_names_the_sitemap,

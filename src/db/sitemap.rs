@@ -35,7 +35,8 @@ fn rows(kind: Kind) -> String {
         Kind::Page => format!(
             "SELECT 0 AS id, '' AS slug, (SELECT MAX({CHANGED}) FROM posts p WHERE {VISIBLE}) AS lastmod, NULL AS image
              UNION ALL
-             SELECT p.id, p.slug, p.updated_at AS lastmod, NULL AS image FROM pages p WHERE p.status = 'published'"
+             SELECT p.id, p.slug, p.updated_at AS lastmod, NULL AS image FROM pages p
+             WHERE p.status = 'published' AND NOT p.noindex"
         ),
         Kind::Tag => format!(
             "SELECT t.id, t.slug, MAX({CHANGED}) AS lastmod, NULL AS image

@@ -39,7 +39,9 @@ pub async fn show(
     let headline = page.seo_title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| page.title.clone());
     let description =
         page.seo_description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| site.description.clone());
-    let meta = Meta::new(site, &headline, &description, &path).with_json_ld(json!({
+    let mut meta = Meta::new(site, &headline, &description, &path);
+    meta.noindex = page.noindex;
+    let meta = meta.with_json_ld(json!({
         "@context": "https://schema.org",
         "@graph": [
             {"@type": "WebPage", "name": page.title, "url": site.url(&path)},
