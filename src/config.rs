@@ -56,6 +56,9 @@ pub struct Settings {
     /// Downloads of more than 1 MiB (`media::stream::LARGE`) the process serves at once; beyond
     /// them readers get 503 with `Retry-After` until one ends.
     pub large_downloads: usize,
+    /// The most URLs one child sitemap lists before the next part begins (1 to 50,000, the
+    /// protocol's limit; see `domain::sitemap::MAX_URLS`).
+    pub sitemap_urls: u32,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             image_wait: 30,
             // Each holds an open file, or a 1 MiB chunk and database queries: 64 MiB at most.
             large_downloads: 64,
+            sitemap_urls: crate::domain::sitemap::MAX_URLS,
         }
     }
 }
@@ -120,6 +124,9 @@ impl Settings {
         }
         if !(1..=100).contains(&self.posts_per_page) {
             return Err(format!("posts_per_page must be between 1 and 100, not {}", self.posts_per_page));
+        }
+        if !(1..=crate::domain::sitemap::MAX_URLS).contains(&self.sitemap_urls) {
+            return Err(format!("sitemap_urls must be between 1 and 50000, not {}", self.sitemap_urls));
         }
         let base = url::Url::parse(&self.base_url)
             .map_err(|e| format!("base_url `{}` is not an absolute URL: {e}", self.base_url))?;

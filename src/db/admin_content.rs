@@ -19,6 +19,7 @@ pub struct AdminPage {
     pub status: Publication,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
+    pub noindex: bool,
     pub updated_at: Timestamp,
     pub version: i64,
 }
@@ -32,6 +33,7 @@ struct PageRow {
     status: String,
     seo_title: Option<String>,
     seo_description: Option<String>,
+    noindex: bool,
     updated_at: i64,
     version: i64,
 }
@@ -46,6 +48,7 @@ impl From<PageRow> for AdminPage {
             status: Publication::parse(&r.status),
             seo_title: r.seo_title,
             seo_description: r.seo_description,
+            noindex: r.noindex,
             updated_at: r.updated_at,
             version: r.version,
         }
@@ -53,7 +56,7 @@ impl From<PageRow> for AdminPage {
 }
 
 const PAGE_COLUMNS: &str =
-    "id, slug, title, body_md, status, seo_title, seo_description, updated_at, version";
+    "id, slug, title, body_md, status, seo_title, seo_description, noindex, updated_at, version";
 
 /// Pages whose title contains `search`, last changed first.
 pub async fn pages(db: &Db, search: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<AdminPage>> {
@@ -117,8 +120,17 @@ pub async fn save_page(
     now: Timestamp,
 ) -> sqlx::Result<Written> {
     // The page's columns are bound first, in this order, by both statements.
-    const COLUMNS: [&str; 8] =
-        ["slug", "title", "body_md", "body_html", "status", "seo_title", "seo_description", "updated_at"];
+    const COLUMNS: [&str; 9] = [
+        "slug",
+        "title",
+        "body_md",
+        "body_html",
+        "status",
+        "seo_title",
+        "seo_description",
+        "noindex",
+        "updated_at",
+    ];
     let n = COLUMNS.len();
     let sql = match id {
         None => format!(
@@ -143,6 +155,7 @@ pub async fn save_page(
             .bind(d.status.as_str())
             .bind(d.seo_title.as_deref())
             .bind(d.seo_description.as_deref())
+            .bind(d.noindex)
             .bind(now);
         let q = match id {
             None => q.bind(author),

@@ -12,12 +12,14 @@ pub struct Page {
     pub body_html: String,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
+    /// Asks search engines not to index it.
+    pub noindex: bool,
     pub updated_at: Timestamp,
 }
 
 /// The published page at `slug`, if any.
 pub async fn find_published(db: &Db, slug: &str) -> sqlx::Result<Option<Page>> {
-    const SQL: &str = "SELECT slug, title, body_html, seo_title, seo_description, updated_at
+    const SQL: &str = "SELECT slug, title, body_html, seo_title, seo_description, noindex, updated_at
                        FROM pages WHERE slug = $1 AND status = 'published'";
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(slug).fetch_optional(pool).await)
 }

@@ -1,6 +1,7 @@
 //! Plain-Rust domain: content types, validation rules and Markdown rendering. No Rocket, no sqlx.
 
 pub mod accounts;
+pub mod addresses;
 pub mod clock;
 pub mod content;
 pub mod dates;
@@ -18,6 +19,7 @@ pub mod png;
 pub mod roles;
 pub mod secrets;
 pub mod site_settings;
+pub mod sitemap;
 pub mod slug;
 pub mod state;
 pub mod text;

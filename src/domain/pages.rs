@@ -16,6 +16,8 @@ pub struct PageInput {
     pub seo_title: String,
     pub seo_description: String,
     pub published: bool,
+    /// Ask search engines not to index the page (and leave it out of the sitemap).
+    pub noindex: bool,
 }
 
 /// A page that passed every rule.
@@ -28,6 +30,7 @@ pub struct PageDraft {
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     pub status: Publication,
+    pub noindex: bool,
 }
 
 /// Checks a page; its slug is a root path, so Folio's own paths are refused.
@@ -54,6 +57,7 @@ pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
                 seo_title: Some(seo_title).filter(|s| !s.is_empty()),
                 seo_description: Some(seo_description).filter(|s| !s.is_empty()),
                 status: if input.published { Publication::Published } else { Publication::Draft },
+                noindex: input.noindex,
             })
         }
         _ => Err(errors),

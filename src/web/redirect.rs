@@ -97,3 +97,17 @@ pub fn done(hx: HxRequest, to: impl Into<String>, message: impl Into<String>) ->
 pub fn failed(hx: HxRequest, to: impl Into<String>, message: impl Into<String>) -> Answer {
     Answer::Flashed(rocket::response::Flash::error(SeeOther::to(hx, to), message.into()))
 }
+
+/// A public page, or the `301 Moved Permanently` from an item's old slug to its address now.
+#[derive(Debug, rocket::Responder)]
+pub enum Shown {
+    Page(Html),
+    /// Boxed: a `Redirect` is several times the size of a page's `Html`.
+    Moved(Box<Redirect>),
+}
+
+impl From<Html> for Shown {
+    fn from(page: Html) -> Shown {
+        Shown::Page(page)
+    }
+}

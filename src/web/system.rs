@@ -1,14 +1,18 @@
 //! Endpoints for machines that are not readers: crawlers' robots.txt and the health check.
 
 use rocket::http::{ContentType, Status};
-use rocket::{Route, get, routes};
+use rocket::{Route, State, get, routes};
 use rocket_db_pools::Connection;
 
+use crate::config::Config;
 use crate::db::FolioDb;
 
+/// Everything but the admin may be crawled; the `Sitemap` line gives crawlers the sitemap index
+/// by its absolute URL, as the robots.txt convention (sitemaps.org) requires.
 #[get("/robots.txt")]
-fn robots() -> (ContentType, String) {
-    (ContentType::Plain, "User-agent: *\nAllow: /\nDisallow: /admin/\n".to_owned())
+fn robots(config: &State<Config>) -> (ContentType, String) {
+    let sitemap = format!("{}/sitemap.xml", config.settings.base_url);
+    (ContentType::Plain, format!("User-agent: *\nAllow: /\nDisallow: /admin/\n\nSitemap: {sitemap}\n"))
 }
 
 /// 200 when the database answers, 503 when it does not; for load balancers and monitors.

@@ -96,6 +96,7 @@ fn input_of(page: &AdminPage) -> PageInput {
         seo_title: page.seo_title.clone().unwrap_or_default(),
         seo_description: page.seo_description.clone().unwrap_or_default(),
         published: page.status == Publication::Published,
+        noindex: page.noindex,
     }
 }
 
@@ -133,6 +134,7 @@ pub struct PageForm {
     #[field(default = String::new())]
     seo_description: String,
     published: bool,
+    noindex: bool,
 }
 
 #[post("/admin/pages/save", data = "<form>")]
@@ -154,6 +156,7 @@ async fn save(
         seo_title: form.seo_title.clone(),
         seo_description: form.seo_description.clone(),
         published: form.published,
+        noindex: form.noindex,
     };
     let draft = match check_page(&input) {
         Ok(draft) => draft,

@@ -10,11 +10,13 @@ use crate::db::posts::{self, Listing, PostCard};
 use crate::db::taxonomy::{self, Author, Tag};
 use crate::db::{Db, FolioDb};
 use crate::domain::Timestamp;
+use crate::domain::addresses::Kind;
 use crate::domain::clock::Clock;
 use crate::domain::pagination::PageNumber;
 use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
+use crate::web::redirect::Shown;
 use crate::web::view::{Dated, Meta, Paging, Site, SiteRef, breadcrumbs};
 
 /// What the top of a listing introduces.
@@ -39,6 +41,11 @@ pub struct ListingPage<'a> {
 /// `?page=N`: absent means 1; anything but a page number that can exist is not found.
 fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
     PageNumber::parse(raw).ok_or_else(AppError::not_found)
+}
+
+/// The query that asks for `page` again after a redirect: none for the first.
+fn page_query(page: PageNumber) -> String {
+    if page == PageNumber::FIRST { String::new() } else { format!("?page={}", page.get()) }
 }
 
 /// Page `page` of `listing` at `path`, as readers see it at `now`; a page past the end is not
@@ -106,19 +113,21 @@ pub async fn tag(
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
-) -> AppResult<Html> {
+) -> AppResult<Shown> {
     let site: &Site = &site;
-    let page = page_number(page)?;
-    let tag = taxonomy::tag_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
+    let (page, slug, now) = (page_number(page)?, slug.get()?, clock.now());
+    let Some(tag) = taxonomy::tag_by_slug(&db, slug).await? else {
+        return super::moved(&db, Kind::Tag, slug, now, &page_query(page)).await;
+    };
     let path = format!("/tags/{}", tag.slug);
-    let data = load(&db, site, Listing::Tag(tag.id), page, clock.now(), &path).await?;
+    let data = load(&db, site, Listing::Tag(tag.id), page, now, &path).await?;
     let description = if tag.description.is_empty() {
         format!("Posts tagged “{}” on {}.", tag.name, site.title)
     } else {
         tag.description.clone()
     };
     let meta = collection_meta(site, &tag.name, &description, &path);
-    render(site, hx, Intro::Tag(tag), data, meta)
+    Ok(render(site, hx, Intro::Tag(tag), data, meta)?.into())
 }
 
 #[get("/authors/<slug>?<page>")]
@@ -129,12 +138,14 @@ pub async fn author(
     hx: HxRequest,
     slug: SlugParam,
     page: Option<&str>,
-) -> AppResult<Html> {
+) -> AppResult<Shown> {
     let site: &Site = &site;
-    let page = page_number(page)?;
-    let author = taxonomy::author_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
+    let (page, slug, now) = (page_number(page)?, slug.get()?, clock.now());
+    let Some(author) = taxonomy::author_by_slug(&db, slug).await? else {
+        return super::moved(&db, Kind::Author, slug, now, &page_query(page)).await;
+    };
     let path = format!("/authors/{}", author.slug);
-    let data = load(&db, site, Listing::Author(author.id), page, clock.now(), &path).await?;
+    let data = load(&db, site, Listing::Author(author.id), page, now, &path).await?;
     let description = if author.bio.is_empty() {
         format!("Posts by {} on {}.", author.display_name, site.title)
     } else {
@@ -150,7 +161,7 @@ pub async fn author(
             breadcrumbs(site, &[(&author.display_name, &path)]),
         ],
     }));
-    render(site, hx, Intro::Author(author), data, meta)
+    Ok(render(site, hx, Intro::Author(author), data, meta)?.into())
 }
 
 /// Head metadata of a page that collects posts (a tag, a series).

@@ -4,8 +4,16 @@ mod listings;
 mod pages;
 mod posts;
 mod series;
+mod sitemap;
 
+use rocket::response::Redirect;
 use rocket::{Route, routes};
+
+use crate::db::{Db, old_slugs};
+use crate::domain::Timestamp;
+use crate::domain::addresses::Kind;
+use crate::web::error::{AppError, AppResult};
+use crate::web::redirect::Shown;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -16,5 +24,16 @@ pub fn routes() -> Vec<Route> {
         posts::preview,
         series::show,
         pages::show,
+        sitemap::index,
+        sitemap::part,
     ]
+}
+
+/// For a `kind` lookup of `slug` that found nothing: the 301 to the item that gave `slug` up,
+/// at its current address with `query` (`""` or `"?page=2"`) kept, if readers may see it at
+/// `now`; otherwise not found. A slug now held by another item never gets here, since the
+/// lookup found that one.
+async fn moved(db: &Db, kind: Kind, slug: &str, now: Timestamp, query: &str) -> AppResult<Shown> {
+    let current = old_slugs::current_slug(db, kind, slug, now).await?.ok_or_else(AppError::not_found)?;
+    Ok(Shown::Moved(Box::new(Redirect::moved(format!("{}{query}", kind.path(&current))))))
 }

@@ -7,12 +7,14 @@ use serde_json::json;
 
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostPage, Surroundings, TagRef};
+use crate::domain::addresses::Kind;
 use crate::domain::clock::Clock;
 use crate::domain::{self, dates};
 use crate::web::error::{AppError, AppResult};
 use crate::web::headers::Private;
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
+use crate::web::redirect::Shown;
 use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
 
 #[derive(Template)]
@@ -31,10 +33,13 @@ pub async fn show(
     site: SiteRef,
     clock: &State<Clock>,
     slug: SlugParam,
-) -> AppResult<Html> {
+) -> AppResult<Shown> {
     let site: &Site = &site;
     let now = clock.now();
-    let post = posts::find_visible(&db, slug.get()?, now).await?.ok_or_else(AppError::not_found)?;
+    let slug = slug.get()?;
+    let Some(post) = posts::find_visible(&db, slug, now).await? else {
+        return super::moved(&db, Kind::Post, slug, now, "").await;
+    };
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
     let meta = post_meta(site, &post, &tags);
@@ -42,7 +47,7 @@ pub async fn show(
     // (neighbours, the site's name) may change later without moving this date; clients that
     // kept the page send its ETag too, and If-None-Match then decides alone.
     let changed = post.updated_at.max(post.published_at);
-    Ok(Html::page(&PostView { site, meta, post, tags, around })?.last_modified(changed))
+    Ok(Html::page(&PostView { site, meta, post, tags, around })?.last_modified(changed).into())
 }
 
 /// A post (draft, scheduled or published) shown to whoever holds its private preview link.

@@ -8,10 +8,12 @@ use super::listings::collection_meta;
 use crate::db::FolioDb;
 use crate::db::posts::{self, PostCard};
 use crate::db::taxonomy::{self, Series};
+use crate::domain::addresses::Kind;
 use crate::domain::clock::Clock;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppResult;
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
+use crate::web::redirect::Shown;
 use crate::web::view::{Dated, Meta, Site, SiteRef};
 
 #[derive(Template)]
@@ -29,15 +31,18 @@ pub async fn show(
     site: SiteRef,
     clock: &State<Clock>,
     slug: SlugParam,
-) -> AppResult<Html> {
+) -> AppResult<Shown> {
     let site: &Site = &site;
-    let series = taxonomy::series_by_slug(&db, slug.get()?).await?.ok_or_else(AppError::not_found)?;
-    let posts = posts::in_series(&db, series.id, clock.now()).await?;
+    let (slug, now) = (slug.get()?, clock.now());
+    let Some(series) = taxonomy::series_by_slug(&db, slug).await? else {
+        return super::moved(&db, Kind::Series, slug, now, "").await;
+    };
+    let posts = posts::in_series(&db, series.id, now).await?;
     let description = if series.description.is_empty() {
         format!("A series of {} posts on {}.", posts.len(), site.title)
     } else {
         series.description.clone()
     };
     let meta = collection_meta(site, &series.title, &description, &format!("/series/{}", series.slug));
-    Html::page(&SeriesView { site, meta, series, posts })
+    Ok(Html::page(&SeriesView { site, meta, series, posts })?.into())
 }
