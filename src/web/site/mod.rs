@@ -1,5 +1,6 @@
-//! The public site readers see: listings, articles, series and static pages.
+//! The public site readers see: listings, articles, series, static pages and feeds.
 
+mod feeds;
 mod listings;
 mod pages;
 mod posts;
@@ -16,5 +17,11 @@ pub fn routes() -> Vec<Route> {
         posts::preview,
         series::show,
         pages::show,
+        feeds::rss,
+        feeds::atom,
+        feeds::json,
+        feeds::tag,
+        feeds::author,
+        feeds::series,
     ]
 }
