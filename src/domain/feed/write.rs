@@ -211,3 +211,70 @@ pub fn json(feed: &Feed) -> String {
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::feed::Enclosure;
+
+    fn feed() -> Feed {
+        let entry = Entry {
+            id: "tag:example.org,2026-11-23:post-7".into(),
+            url: "https://example.org/posts/a".into(),
+            title: "A & B </script>".into(),
+            author_name: "Ada".into(),
+            author_url: "https://example.org/authors/ada".into(),
+            published: 1_795_420_800,
+            updated: 1_795_424_400,
+            tags: vec!["Rust".into()],
+            summary: "Short <b>".into(),
+            content_html: Some("<pre>]]></pre>".into()),
+            cover: Some(Enclosure {
+                url: "https://example.org/media/a.png".into(),
+                mime_type: "image/png".into(),
+                length: Some(99),
+            }),
+        };
+        Feed::new("https://example.org", "Site", "About", "en", "/tags/rust", vec![entry], 0)
+    }
+
+    #[test]
+    fn rss_has_a_self_link_an_opaque_guid_and_survives_cdata_ends() {
+        let xml = rss(&feed());
+        assert!(
+            xml.contains(r#"<atom:link href="https://example.org/tags/rust/feed.xml" rel="self""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<guid isPermaLink="false">tag:example.org,2026-11-23:post-7</guid>"#),
+            "{xml}"
+        );
+        assert!(xml.contains("<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate>"), "{xml}");
+        assert!(xml.contains("<title>A &amp; B &lt;/script&gt;</title>"), "{xml}");
+        assert!(
+            xml.contains(
+                r#"<enclosure url="https://example.org/media/a.png" length="99" type="image/png"/>"#
+            )
+        );
+        assert!(xml.contains("<dc:creator>Ada</dc:creator>"), "{xml}");
+        // The CDATA section holding the body is split around `]]>`, never closed by it.
+        assert_eq!(xml.matches("]]>").count(), xml.matches("<![CDATA[").count(), "{xml}");
+    }
+
+    #[test]
+    fn atom_and_json_carry_ids_dates_and_the_cover() {
+        let xml = atom(&feed());
+        assert!(xml.contains("<id>tag:example.org,2026-11-23:post-7</id>"), "{xml}");
+        assert!(xml.contains("<published>2026-11-23T08:00:00+00:00</published>"), "{xml}");
+        assert!(xml.contains("<updated>2026-11-23T09:00:00+00:00</updated>"), "{xml}");
+        assert!(xml.contains(r#"rel="enclosure" type="image/png" length="99""#), "{xml}");
+        let doc: serde_json::Value = serde_json::from_str(&json(&feed())).expect("JSON");
+        assert_eq!(doc["feed_url"], "https://example.org/tags/rust/feed.json");
+        assert_eq!(doc["home_page_url"], "https://example.org/tags/rust");
+        let item = &doc["items"][0];
+        assert_eq!(item["date_modified"], "2026-11-23T09:00:00Z");
+        assert_eq!(item["image"], "https://example.org/media/a.png");
+        assert_eq!(item["attachments"][0]["size_in_bytes"], 99);
+        assert_eq!(item["content_html"], "<pre>]]></pre>");
+    }
+}
