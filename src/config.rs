@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::db::DbConfig;
 use crate::db::sessions::Lifetimes;
 use crate::domain::accounts::SignupMode;
+use crate::domain::feed::{FEED_ITEMS_MAX, FeedContent};
 use crate::mail::MailSettings;
 
 const DAY: i64 = 86_400;
@@ -29,6 +30,10 @@ pub struct Settings {
     pub language: String,
     pub posts_per_page: u32,
     pub nav: Vec<NavLink>,
+    /// Entries in each feed (RSS, Atom, JSON Feed), newest first: 1 to 100.
+    pub feed_items: u32,
+    /// What a feed entry carries: `full` (the whole post) or `excerpt`.
+    pub feed_content: FeedContent,
     /// Who may create a member account: `open`, `invite-only` or `closed`.
     pub signup: SignupMode,
     /// Staff must turn on two-factor sign-in before they can use the admin.
@@ -70,6 +75,8 @@ impl Default for Settings {
             language: "en".into(),
             posts_per_page: 10,
             nav: vec![NavLink { label: "Home".into(), url: "/".into() }],
+            feed_items: 20,
+            feed_content: FeedContent::Full,
             signup: SignupMode::Open,
             require_staff_two_factor: false,
             session_idle_timeout: 7 * DAY,
@@ -127,6 +134,12 @@ impl Settings {
         }
         if !(1..=crate::domain::sitemap::MAX_URLS).contains(&self.sitemap_urls) {
             return Err(format!("sitemap_urls must be between 1 and 50000, not {}", self.sitemap_urls));
+        }
+        if !(1..=FEED_ITEMS_MAX).contains(&self.feed_items) {
+            return Err(format!(
+                "feed_items must be between 1 and {FEED_ITEMS_MAX}, not {}",
+                self.feed_items
+            ));
         }
         let base = url::Url::parse(&self.base_url)
             .map_err(|e| format!("base_url `{}` is not an absolute URL: {e}", self.base_url))?;
@@ -200,6 +213,7 @@ mod tests {
             .expect("valid");
         assert_eq!(config.settings.base_url, "https://example.org");
         assert_eq!(config.settings.posts_per_page, 10);
+        assert_eq!((config.settings.feed_items, config.settings.feed_content), (20, FeedContent::Full));
         assert_eq!(config.database.url, "sqlite://x.db");
     }
 
@@ -208,6 +222,9 @@ mod tests {
         let db = "\n[databases.folio]\nurl = 'sqlite://x.db'";
         for (toml, needle) in [
             ("posts_per_page = 0", "posts_per_page"),
+            ("feed_items = 0", "feed_items"),
+            ("feed_items = 101", "feed_items"),
+            ("feed_content = 'summary'", "feed_content"),
             ("base_url = 'example.org'", "base_url"),
             ("base_url = 'ftp://example.org'", "base_url"),
             ("language = 'en us'", "language"),

@@ -10,6 +10,7 @@ pub mod admin_posts;
 pub mod audit;
 pub mod content;
 pub mod editing;
+pub mod feeds;
 pub mod links;
 pub mod media;
 pub mod old_slugs;

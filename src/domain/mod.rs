@@ -8,6 +8,7 @@ pub mod dates;
 pub mod diff;
 pub mod editor;
 pub mod email;
+pub mod feed;
 pub mod gif;
 pub mod jpeg;
 pub mod markdown;

@@ -4,6 +4,7 @@
 
 use super::accounts::SignupMode;
 use super::editor::optional_url;
+use super::feed::{FEED_ITEMS_MAX, FeedContent};
 use super::validation::{FieldErrors, long_text, short_text};
 
 pub const NAV_MAX: usize = 12;
@@ -91,6 +92,8 @@ pub struct SettingsInput {
     pub logo_url: String,
     pub nav: Vec<(String, String)>,
     pub posts_per_page: String,
+    pub feed_items: String,
+    pub feed_content: String,
     pub signup: String,
     pub comment_policy: String,
     pub comment_moderation: String,
@@ -130,6 +133,14 @@ pub fn check(
     match input.posts_per_page.trim().parse::<u32>() {
         Ok(n) if (1..=POSTS_PER_PAGE_MAX).contains(&n) => out.push(("posts_per_page", n.to_string())),
         _ => errors.add("posts_per_page", format!("Enter a whole number from 1 to {POSTS_PER_PAGE_MAX}.")),
+    }
+    match input.feed_items.trim().parse::<u32>() {
+        Ok(n) if (1..=FEED_ITEMS_MAX).contains(&n) => out.push(("feed_items", n.to_string())),
+        _ => errors.add("feed_items", format!("Enter a whole number from 1 to {FEED_ITEMS_MAX}.")),
+    }
+    match FeedContent::parse(&input.feed_content) {
+        Some(c) => out.push(("feed_content", c.as_str().into())),
+        None => errors.add("feed_content", "Choose what feeds carry."),
     }
     match parse_signup(&input.signup) {
         Some(mode) => out.push(("signup", mode.as_str().into())),
@@ -277,6 +288,8 @@ mod tests {
         SettingsInput {
             site_title: "Notes".into(),
             posts_per_page: "10".into(),
+            feed_items: "20".into(),
+            feed_content: "excerpt".into(),
             signup: "open".into(),
             comment_policy: "open".into(),
             comment_moderation: "first".into(),
@@ -296,6 +309,7 @@ mod tests {
         let get = |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("nav"), Some(r#"[{"label":"Home","url":"/"},{"label":"About","url":"/about"}]"#));
         assert_eq!(get("posts_per_page"), Some("10"));
+        assert_eq!((get("feed_items"), get("feed_content")), (Some("20"), Some("excerpt")));
         assert_eq!(get("smtp_password"), None);
     }
 
@@ -304,12 +318,23 @@ mod tests {
         let mut bad = valid();
         bad.site_title = String::new();
         bad.posts_per_page = "0".into();
+        bad.feed_items = "101".into();
+        bad.feed_content = "some".into();
         bad.nav.push(("Evil".into(), "javascript:alert(1)".into()));
         bad.signup = "anyone".into();
         bad.smtp_port = "http".into();
         bad.mail_from = "not an address".into();
         let errors = check(&bad, &valid()).unwrap_err();
-        for field in ["site_title", "posts_per_page", "nav", "signup", "smtp_port", "mail_from"] {
+        for field in [
+            "site_title",
+            "posts_per_page",
+            "feed_items",
+            "feed_content",
+            "nav",
+            "signup",
+            "smtp_port",
+            "mail_from",
+        ] {
             assert!(errors.get(field).is_some(), "{field}");
         }
     }

@@ -12,6 +12,7 @@ use crate::config::{NavLink, Settings};
 use crate::db::posts::{PostCard, PostLink, PostPage};
 use crate::domain::accounts::SignupMode;
 use crate::domain::dates;
+use crate::domain::feed::FeedContent;
 use crate::domain::pagination::PageNumber;
 use crate::domain::site_settings::{self, CommentPolicy, Moderation, NavItem};
 use crate::web::assets;
@@ -25,6 +26,10 @@ pub struct Site {
     pub language: String,
     pub og_locale: String,
     pub posts_per_page: u32,
+    /// Entries per feed.
+    pub feed_items: u32,
+    /// Whole posts or excerpts in feeds.
+    pub feed_content: FeedContent,
     pub nav: Vec<NavLink>,
     /// A logo shown beside the title in the header.
     pub logo_url: Option<String>,
@@ -50,6 +55,8 @@ impl Site {
             language: settings.language.clone(),
             og_locale: settings.language.replace('-', "_"),
             posts_per_page: settings.posts_per_page,
+            feed_items: settings.feed_items,
+            feed_content: settings.feed_content,
             nav: settings.nav.clone(),
             logo_url: None,
             signup: settings.signup,
@@ -116,6 +123,16 @@ impl LiveSite {
                 "posts_per_page" => {
                     if let Ok(n) = value.parse() {
                         settings.posts_per_page = n;
+                    }
+                }
+                "feed_items" => {
+                    if let Ok(n) = value.parse() {
+                        settings.feed_items = n;
+                    }
+                }
+                "feed_content" => {
+                    if let Some(content) = FeedContent::parse(value) {
+                        settings.feed_content = content;
                     }
                 }
                 "nav" => {
@@ -198,6 +215,8 @@ pub struct Meta {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub noindex: bool,
+    /// The feeds of the tag, author or series the page shows, beside the site's.
+    pub feed: Option<FeedLinks>,
     /// JSON-LD, already escaped for embedding in `<script type="application/ld+json">`.
     pub json_ld: String,
 }
@@ -221,14 +240,30 @@ impl Meta {
             prev: None,
             next: None,
             noindex: false,
+            feed: None,
             json_ld: String::new(),
         }
+    }
+
+    /// Links the feeds under `path` (a tag's, author's or series' page), named `name`.
+    pub fn with_feed(mut self, name: &str, path: &str) -> Meta {
+        self.feed = Some(FeedLinks { name: name.to_owned(), path: path.to_owned() });
+        self
     }
 
     pub fn with_json_ld(mut self, value: Value) -> Meta {
         self.json_ld = json_for_script(&value);
         self
     }
+}
+
+/// The feeds of one collection: `{path}/feed.xml`, `/atom.xml`, `/feed.json`.
+#[derive(Debug, Clone)]
+pub struct FeedLinks {
+    /// What readers subscribe to, e.g. the tag's name.
+    pub name: String,
+    /// The collection's page, e.g. `/tags/rust`.
+    pub path: String,
 }
 
 /// Serialises JSON so that it cannot close the `<script>` element it sits in.

@@ -9,6 +9,7 @@ use rocket_db_pools::Connection;
 
 use crate::config::Config;
 use crate::db::{Db, FolioDb, media, settings};
+use crate::domain::feed::FeedContent;
 use crate::domain::roles::Action;
 use crate::domain::site_settings::{self, SMTP_SECURITY, SettingsInput};
 use crate::domain::validation::FieldErrors;
@@ -46,6 +47,10 @@ impl SettingsPage<'_> {
         SMTP_SECURITY
     }
 
+    fn feed_contents(&self) -> [FeedContent; 2] {
+        FeedContent::ALL
+    }
+
     fn signups(&self) -> [(&'static str, &'static str); 3] {
         [
             ("open", "Anyone may create a member account"),
@@ -70,6 +75,8 @@ fn current_input(site: &Site, config: &Config, saved: &[(String, String)]) -> Se
         logo_url: site.logo_url.clone().unwrap_or_default(),
         nav,
         posts_per_page: site.posts_per_page.to_string(),
+        feed_items: site.feed_items.to_string(),
+        feed_content: site.feed_content.as_str().to_owned(),
         signup: site.signup.as_str().to_owned(),
         comment_policy: site.comment_policy.as_str().to_owned(),
         comment_moderation: site.comment_moderation.as_str().to_owned(),
@@ -129,6 +136,10 @@ pub struct SettingsForm {
     #[field(default = String::new())]
     posts_per_page: String,
     #[field(default = String::new())]
+    feed_items: String,
+    #[field(default = String::new())]
+    feed_content: String,
+    #[field(default = String::new())]
     signup: String,
     #[field(default = String::new())]
     comment_policy: String,
@@ -171,6 +182,9 @@ async fn save(
         logo_url: form.logo_url,
         nav,
         posts_per_page: form.posts_per_page,
+        // The form always sends both; a client that predates them keeps what is in effect.
+        feed_items: or_current(form.feed_items, &desk.site.feed_items.to_string()),
+        feed_content: or_current(form.feed_content, desk.site.feed_content.as_str()),
         signup: form.signup,
         // Comments are not offered yet, so the form has no fields for them: absent, the saved
         // choices stay as they are.

@@ -151,7 +151,8 @@ pub async fn author(
     } else {
         author.bio.clone()
     };
-    let mut meta = Meta::new(site, &author.display_name, &description, &path);
+    let mut meta =
+        Meta::new(site, &author.display_name, &description, &path).with_feed(&author.display_name, &path);
     meta.og_type = "profile";
     let meta = meta.with_json_ld(json!({
         "@context": "https://schema.org",
@@ -164,9 +165,9 @@ pub async fn author(
     Ok(render(site, hx, Intro::Author(author), data, meta)?.into())
 }
 
-/// Head metadata of a page that collects posts (a tag, a series).
+/// Head metadata of a page that collects posts (a tag, a series), with its feeds.
 pub(super) fn collection_meta(site: &Site, name: &str, description: &str, path: &str) -> Meta {
-    Meta::new(site, name, description, path).with_json_ld(json!({
+    Meta::new(site, name, description, path).with_feed(name, path).with_json_ld(json!({
         "@context": "https://schema.org",
         "@graph": [
             {"@type": "CollectionPage", "name": name, "description": description, "url": site.url(path)},

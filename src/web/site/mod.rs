@@ -1,5 +1,6 @@
-//! The public site readers see: listings, articles, series and static pages.
+//! The public site readers see: listings, articles, series, static pages and feeds.
 
+mod feeds;
 mod listings;
 mod pages;
 mod posts;
@@ -26,6 +27,12 @@ pub fn routes() -> Vec<Route> {
         pages::show,
         sitemap::index,
         sitemap::part,
+        feeds::rss,
+        feeds::atom,
+        feeds::json,
+        feeds::tag,
+        feeds::author,
+        feeds::series,
     ]
 }
 
