@@ -116,9 +116,19 @@ pub async fn save_page(
     author: i64,
     now: Timestamp,
 ) -> sqlx::Result<Written> {
-    // The page's columns are bound first, in this order, by both statements.
-    const COLUMNS: [&str; 8] =
-        ["slug", "title", "body_md", "body_html", "status", "seo_title", "seo_description", "updated_at"];
+    // The page's columns are bound first, in this order, by both statements; the last,
+    // updated_at, is also the new page's created_at.
+    const COLUMNS: [&str; 9] = [
+        "slug",
+        "title",
+        "body_md",
+        "body_html",
+        "status",
+        "seo_title",
+        "seo_description",
+        "body_text",
+        "updated_at",
+    ];
     let n = COLUMNS.len();
     let sql = match id {
         None => format!(
@@ -143,6 +153,7 @@ pub async fn save_page(
             .bind(d.status.as_str())
             .bind(d.seo_title.as_deref())
             .bind(d.seo_description.as_deref())
+            .bind(d.body_text.as_str())
             .bind(now);
         let q = match id {
             None => q.bind(author),

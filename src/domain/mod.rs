@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod password;
 pub mod png;
 pub mod roles;
+pub mod search;
 pub mod secrets;
 pub mod site_settings;
 pub mod slug;

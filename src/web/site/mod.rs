@@ -1,8 +1,9 @@
-//! The public site readers see: listings, articles, series and static pages.
+//! The public site readers see: listings, articles, series, static pages and search.
 
 mod listings;
 mod pages;
 mod posts;
+mod search;
 mod series;
 
 use rocket::{Route, routes};
@@ -15,6 +16,8 @@ pub fn routes() -> Vec<Route> {
         posts::show,
         posts::preview,
         series::show,
+        search::results,
+        search::opensearch,
         pages::show,
     ]
 }
