@@ -12,10 +12,16 @@ use folio::db::Db;
 /// A column as both databases can describe it: nullable or not, and a class of type.
 type Columns = BTreeMap<(String, String), (bool, &'static str)>;
 
-/// Tables only SQLite has: the FTS5 index of post titles and its shadow tables (PostgreSQL
-/// searches titles with a `pg_trgm` index instead), and sqlx's own bookkeeping.
+/// Tables only SQLite has: the FTS5 indexes (of post titles, and the search indexes of posts
+/// and pages) and their shadow tables, and sqlx's own bookkeeping. PostgreSQL searches with a
+/// `pg_trgm` index and [`postgres_only`] columns instead.
 fn sqlite_only(table: &str) -> bool {
-    table.starts_with("post_titles") || table.starts_with("_sqlx") || table.starts_with("sqlite_")
+    ["post_titles", "post_search", "page_search", "_sqlx", "sqlite_"].iter().any(|t| table.starts_with(t))
+}
+
+/// Columns only PostgreSQL has: the generated `tsvector` documents its search indexes.
+fn postgres_only(column: &str) -> bool {
+    column == "search_vector"
 }
 
 fn class(declared: &str) -> &'static str {
@@ -48,7 +54,7 @@ async fn columns(db: &Db) -> Columns {
         .unwrap(),
     };
     rows.into_iter()
-        .filter(|(table, ..)| !sqlite_only(table))
+        .filter(|(table, column, ..)| !sqlite_only(table) && !postgres_only(column))
         .map(|(table, column, nullable, declared)| ((table, column), (nullable, class(&declared))))
         .collect()
 }

@@ -119,8 +119,9 @@ pub async fn save_page(
     author: i64,
     now: Timestamp,
 ) -> sqlx::Result<Written> {
-    // The page's columns are bound first, in this order, by both statements.
-    const COLUMNS: [&str; 9] = [
+    // The page's columns are bound first, in this order, by both statements; the last,
+    // updated_at, is also the new page's created_at.
+    const COLUMNS: [&str; 10] = [
         "slug",
         "title",
         "body_md",
@@ -129,6 +130,7 @@ pub async fn save_page(
         "seo_title",
         "seo_description",
         "noindex",
+        "body_text",
         "updated_at",
     ];
     let n = COLUMNS.len();
@@ -156,6 +158,7 @@ pub async fn save_page(
             .bind(d.seo_title.as_deref())
             .bind(d.seo_description.as_deref())
             .bind(d.noindex)
+            .bind(d.body_text.as_str())
             .bind(now);
         let q = match id {
             None => q.bind(author),

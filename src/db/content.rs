@@ -62,12 +62,12 @@ pub async fn import(db: &Db, bundle: &ContentBundle, now: i64) -> Result<(), Imp
     const SERIES: &str = "INSERT INTO series (slug, title, description, created_at)
                           VALUES ($1, $2, $3, $4) RETURNING id";
     const PAGE: &str = "INSERT INTO pages (slug, title, body_md, body_html, status, author_id,
-                        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+                        created_at, updated_at, body_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)";
     const POST: &str = "INSERT INTO posts (slug, title, body_md, body_html, excerpt, cover_image,
                         cover_alt, status, published_at, created_at, updated_at, author_id, series_id,
-                        series_position, seo_title, seo_description, reading_minutes)
+                        series_position, seo_title, seo_description, reading_minutes, body_text)
                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                        $16, $17) RETURNING id";
+                        $16, $17, $18) RETURNING id";
     const POST_TAG: &str = "INSERT INTO post_tags (post_id, tag_id, position, visible_at)
                             VALUES ($1, $2, $3, $4)";
     in_tx!(db, |tx| {
@@ -119,6 +119,7 @@ pub async fn import(db: &Db, bundle: &ContentBundle, now: i64) -> Result<(), Imp
                 .bind(p.status.as_str())
                 .bind(author)
                 .bind(now)
+                .bind(&p.body_text)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -146,6 +147,7 @@ pub async fn import(db: &Db, bundle: &ContentBundle, now: i64) -> Result<(), Imp
                 .bind(&p.seo_title)
                 .bind(&p.seo_description)
                 .bind(p.rendered.reading_minutes)
+                .bind(&p.rendered.text)
                 .fetch_one(&mut *tx)
                 .await?;
             for (position, tag) in (0_i64..).zip(&p.tags) {

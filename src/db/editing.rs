@@ -134,7 +134,7 @@ pub struct Save<'a> {
 }
 
 /// The columns a save writes, in the order [`bind_draft!`] binds them.
-const POST_COLUMNS: [&str; 16] = [
+const POST_COLUMNS: [&str; 17] = [
     "title",
     "slug",
     "body_md",
@@ -151,6 +151,7 @@ const POST_COLUMNS: [&str; 16] = [
     "seo_title",
     "seo_description",
     "reading_minutes",
+    "body_text",
 ];
 
 /// Binds a draft's [`POST_COLUMNS`] in order, with the slug to store.
@@ -173,6 +174,7 @@ macro_rules! bind_draft {
             .bind($d.seo_title.as_deref())
             .bind($d.seo_description.as_deref())
             .bind($d.rendered.reading_minutes)
+            .bind($d.rendered.text.as_str())
     };
 }
 

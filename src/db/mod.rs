@@ -19,6 +19,7 @@ pub mod pages;
 pub mod posts;
 pub mod rendering;
 pub mod revisions;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod sitemap;

@@ -45,10 +45,10 @@ pub async fn store(
     body_md: &str,
     rendered: &crate::domain::markdown::Rendered,
 ) -> sqlx::Result<()> {
-    const POST: &str = "UPDATE posts SET body_html = $3, reading_minutes = $4,
+    const POST: &str = "UPDATE posts SET body_html = $3, body_text = $6, reading_minutes = $4,
                         excerpt = CASE WHEN excerpt_typed = '' THEN $5 ELSE excerpt END
                         WHERE id = $1 AND body_md = $2";
-    const PAGE: &str = "UPDATE pages SET body_html = $3 WHERE id = $1 AND body_md = $2";
+    const PAGE: &str = "UPDATE pages SET body_html = $3, body_text = $4 WHERE id = $1 AND body_md = $2";
     match kind {
         Kind::Post => on_pool!(db, |pool| sqlx::query(POST)
             .bind(id)
@@ -56,6 +56,7 @@ pub async fn store(
             .bind(&rendered.html)
             .bind(rendered.reading_minutes)
             .bind(&rendered.excerpt)
+            .bind(&rendered.text)
             .execute(pool)
             .await
             .map(|_| ())),
@@ -63,6 +64,7 @@ pub async fn store(
             .bind(id)
             .bind(body_md)
             .bind(&rendered.html)
+            .bind(&rendered.text)
             .execute(pool)
             .await
             .map(|_| ())),

@@ -34,16 +34,19 @@ pub struct NewPage {
     pub title: String,
     pub body_md: String,
     pub body_html: String,
+    pub body_text: String,
     pub status: Publication,
     pub author: Option<Slug>,
 }
 
 impl NewPage {
     pub fn published(slug: Slug, title: &str, body_md: &str) -> NewPage {
+        let rendered = markdown::render(body_md);
         NewPage {
             slug,
             title: title.to_owned(),
-            body_html: markdown::render(body_md).html,
+            body_html: rendered.html,
+            body_text: rendered.text,
             body_md: body_md.to_owned(),
             status: Publication::Published,
             author: None,

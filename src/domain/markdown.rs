@@ -12,8 +12,9 @@ use super::slug::Slug;
 /// The version of what [`render`] makes. Bodies are stored rendered, so whenever the output
 /// changes this goes up, and every process re-renders the stored bodies once at start-up
 /// (`crate::rerender`). 2: body ids under `user-content-`, heading permalinks, footnote
-/// back-links, autolinks, grapheme-safe excerpts.
-pub const VERSION: u32 = 2;
+/// back-links, autolinks, grapheme-safe excerpts. 3: the plain text ([`Rendered::text`]) that
+/// search indexes.
+pub const VERSION: u32 = 3;
 
 /// Words read per minute, for the reading-time estimate.
 const WORDS_PER_MINUTE: usize = 230;
@@ -27,6 +28,8 @@ pub struct Rendered {
     pub reading_minutes: i64,
     /// Plain text from the start of the body, cut at a word boundary.
     pub excerpt: String,
+    /// The body's whole text without markup, a line per block: what search indexes and quotes.
+    pub text: String,
 }
 
 fn options() -> Options {
@@ -64,6 +67,7 @@ pub fn render(source: &str) -> Rendered {
         html: with_srcset(&SANITIZER.clean(&raw).to_string()),
         reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as i64,
         excerpt,
+        text: plain_text(source),
     }
 }
 
@@ -287,6 +291,36 @@ fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
 }
 
 /// Word count of the whole body and a plain-text excerpt from its first paragraphs.
+/// The text of `source` without markup: every text, code and link text, a line per block, with
+/// control characters other than those newlines made spaces.
+pub fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            // Inline pieces carry their own spacing ("See ", "the docs", " and ").
+            Event::Text(t) | Event::Code(t) => {
+                out.extend(t.chars().map(|c| if c.is_control() { ' ' } else { c }))
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::TableRow
+                | TagEnd::FootnoteDefinition,
+            ) if !out.is_empty() && !out.ends_with('\n') => {
+                let trimmed = out.trim_end_matches(' ').len();
+                out.truncate(trimmed);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
 fn plain_text_summary(source: &str) -> (usize, String) {
     let mut words = 0;
     let mut excerpt = String::new();
@@ -318,6 +352,14 @@ fn plain_text_summary(source: &str) -> (usize, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_words_and_drops_markup() {
+        let text =
+            plain_text("# Café *au* lait\n\nSee [the docs](https://x.org) and `code`.\n\n- one\n- two");
+        assert_eq!(text, "Café au lait\nSee the docs and code.\none\ntwo");
+        assert!(!plain_text("<script>x</script> a\u{7}b").contains('\u{7}'));
+    }
 
     #[test]
     fn renders_extensions_and_anchors() {

@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod password;
 pub mod png;
 pub mod roles;
+pub mod search;
 pub mod secrets;
 pub mod site_settings;
 pub mod sitemap;

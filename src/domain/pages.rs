@@ -27,6 +27,8 @@ pub struct PageDraft {
     pub slug: Slug,
     pub body_md: String,
     pub body_html: String,
+    /// The body's plain text, for search ([`markdown::Rendered::text`]).
+    pub body_text: String,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     pub status: Publication,
@@ -49,10 +51,12 @@ pub fn check_page(input: &PageInput) -> Result<PageDraft, FieldErrors> {
         (Some(title), Some(slug), Some(body_md), Some(seo_title), Some(seo_description))
             if errors.is_empty() =>
         {
+            let rendered = markdown::render(&body_md);
             Ok(PageDraft {
                 title,
                 slug,
-                body_html: markdown::render(&body_md).html,
+                body_html: rendered.html,
+                body_text: rendered.text,
                 body_md,
                 seo_title: Some(seo_title).filter(|s| !s.is_empty()),
                 seo_description: Some(seo_description).filter(|s| !s.is_empty()),

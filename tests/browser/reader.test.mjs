@@ -174,6 +174,43 @@ test('readers get only the public stylesheet; the header offers sign-in and sign
   }
 });
 
+test('typing in the header search box replaces the page with results in place, and Back returns', async () => {
+  await asReader(async (page) => {
+    await page.goto('/');
+    await page.evaluate(() => (window.sameDocument = true));
+    await page.fill('#site-search-q', 'rust');
+    await page.waitForURL((url) => url.pathname === '/search' && url.searchParams.get('q') === 'rust');
+    await page.waitForSelector('.search-result');
+    assert.equal(await page.evaluate(() => window.sameDocument), true, 'the results came in place');
+    assert.match(await page.textContent('.search-count'), /\d+ results?/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'site-search-q', 'the box keeps the focus');
+    // Typing on in the results page's own box swaps only the results.
+    await page.fill('#search-q', 'rust scratch');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'rust scratch');
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'search-q');
+    assert.ok((await page.locator('.search-result mark').count()) > 0, 'matches are highlighted');
+    await page.goBack();
+    await page.waitForURL((url) => url.searchParams.get('q') === 'rust');
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.waitForSelector('.post-list');
+  });
+});
+
+test('without JavaScript, the header search box submits and the results page stands alone', async () => {
+  await asReader(
+    async (page) => {
+      await page.goto('/');
+      await page.fill('#site-search-q', 'rust');
+      await Promise.all([page.waitForURL((url) => url.pathname === '/search'), page.press('#site-search-q', 'Enter')]);
+      assert.ok((await page.locator('.search-result').count()) > 0);
+      assert.equal(await page.getAttribute('meta[name="robots"]', 'content'), 'noindex');
+    },
+    { javaScriptEnabled: false },
+  );
+});
+
 test('every kind of public page passes axe (WCAG 2.1 AA), light and dark', async () => {
   for (const colorScheme of ['light', 'dark']) {
     await asReader(
@@ -188,6 +225,7 @@ test('every kind of public page passes axe (WCAG 2.1 AA), light and dark', async
           '/sign-in',
           '/sign-up',
           '/?page=2',
+          '/search?q=rust',
         ];
         await page.goto('/');
         pages.push(await pick('.card .kicker'), await pick('.card .meta a'), '/series/rust-from-scratch');

@@ -1,9 +1,11 @@
-//! The public site readers see: listings, articles, series, static pages and feeds.
+//! The public site readers see: listings, articles, series, static pages, search, feeds and
+//! sitemaps.
 
 mod feeds;
 mod listings;
 mod pages;
 mod posts;
+mod search;
 mod series;
 mod sitemap;
 
@@ -24,6 +26,8 @@ pub fn routes() -> Vec<Route> {
         posts::show,
         posts::preview,
         series::show,
+        search::results,
+        search::opensearch,
         pages::show,
         sitemap::index,
         sitemap::part,
