@@ -5,7 +5,7 @@
 mod common;
 
 use common::fixtures::{HOUR, base, numbered_posts, post};
-use common::{Backend, PASSWORD, Page, TestApp, TestUser};
+use common::{Backend, PASSWORD, Page, TestApp, TestUser, editor_fields as fields, with};
 use folio::domain::roles::Role;
 use rocket::http::Status;
 
@@ -14,35 +14,6 @@ fn value_of(html: &str, name: &str) -> String {
     let needle = format!(r#"name="{name}" value=""#);
     let start = html.find(&needle).unwrap_or_else(|| panic!("no {name} in:\n{html}")) + needle.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-/// The editor's fields for a post with `title` and `body`, as the form sends them.
-fn fields<'a>(title: &'a str, body: &'a str, intent: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("slug", ""),
-        ("body", body),
-        ("excerpt", ""),
-        ("tags", ""),
-        ("series_id", ""),
-        ("series_position", ""),
-        ("cover_image", ""),
-        ("cover_alt", ""),
-        ("seo_title", ""),
-        ("seo_description", ""),
-        ("publish_at", ""),
-        ("intent", intent),
-    ]
-}
-
-fn with<'a>(mut base: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    for (name, value) in extra {
-        match base.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value,
-            None => base.push((name, value)),
-        }
-    }
-    base
 }
 
 async fn as_user(app: &TestApp, user: &TestUser) {

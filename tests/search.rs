@@ -5,7 +5,7 @@
 mod common;
 
 use common::fixtures::{DAY, HOUR, base, post, post_with_body, slug};
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, editor_fields, with};
 use folio::domain::content::NewPage;
 use folio::domain::roles::Role;
 use rocket::http::Status;
@@ -71,37 +71,20 @@ async fn readers_find_only_what_they_can_read(backend: Backend) {
 async fn every_kind_of_write_keeps_the_index_in_step(backend: Backend) {
     let app = TestApp::new(backend, base()).await;
     app.signed_in(Role::Editor).await;
-    let fields = |title: &'static str, body: &'static str, intent: &'static str, id: &str, version: &str| {
-        vec![
-            ("id", id.to_owned()),
-            ("version", version.to_owned()),
-            ("title", title.to_owned()),
-            ("slug", String::new()),
-            ("body", body.to_owned()),
-            ("excerpt", String::new()),
-            ("tags", String::new()),
-            ("series_id", String::new()),
-            ("series_position", String::new()),
-            ("cover_image", String::new()),
-            ("cover_alt", String::new()),
-            ("seo_title", String::new()),
-            ("seo_description", String::new()),
-            ("publish_at", String::new()),
-            ("intent", intent.to_owned()),
-        ]
-    };
-    let submit = |f: Vec<(&'static str, String)>| {
-        let app = &app;
-        async move {
-            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let page = app.submit("/admin/posts/save", &pairs).await;
-            assert_eq!(page.status, Status::SeeOther, "{}", page.body);
-        }
-    };
-    submit(fields("Walrus news", "The walrus speaks.", "publish", "", "")).await;
+    let submit =
+        |title: &'static str, body: &'static str, intent: &'static str, id: String, version: &'static str| {
+            let app = &app;
+            async move {
+                let extra = [("id", id.as_str()), ("version", version)];
+                let page =
+                    app.submit("/admin/posts/save", &with(editor_fields(title, body, intent), &extra)).await;
+                assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+            }
+        };
+    submit("Walrus news", "The walrus speaks.", "publish", String::new(), "").await;
     assert_eq!(found(&app, "walrus").await, ["Walrus news"], "published");
     let id = app.count("SELECT id FROM posts WHERE title = 'Walrus news'").await.to_string();
-    submit(fields("Walrus news", "The narwhal speaks.", "save", &id, "1")).await;
+    submit("Walrus news", "The narwhal speaks.", "save", id.clone(), "1").await;
     assert_eq!(found(&app, "narwhal").await, ["Walrus news"], "an edited body");
     assert_eq!(found(&app, "speaks+walrus").await, ["Walrus news"], "the title still");
     assert!(found(&app, "walrus+speaks+the+walrus").await.len() == 1);
@@ -109,9 +92,9 @@ async fn every_kind_of_write_keeps_the_index_in_step(backend: Backend) {
         app.get("/search?q=%22walrus+speaks%22").await.body.matches("search-result__title").count(),
         0
     );
-    submit(fields("Walrus news", "The narwhal speaks.", "unpublish", &id, "2")).await;
+    submit("Walrus news", "The narwhal speaks.", "unpublish", id.clone(), "2").await;
     assert!(found(&app, "narwhal").await.is_empty(), "unpublished");
-    submit(fields("Walrus news", "The narwhal speaks.", "publish", &id, "3")).await;
+    submit("Walrus news", "The narwhal speaks.", "publish", id.clone(), "3").await;
     assert_eq!(found(&app, "narwhal").await.len(), 1, "published again");
     let delete = app.submit(&format!("/admin/posts/{id}/delete"), &[]).await;
     assert_eq!(delete.status, Status::SeeOther);

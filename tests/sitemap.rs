@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::fixtures::{DAY, HOUR, base, post, slug};
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, editor_fields, with};
 use folio::domain::content::NewPage;
 use folio::domain::dates;
 use folio::domain::roles::Role;
@@ -219,23 +219,8 @@ async fn rename_post(app: &TestApp, from: &str, to: &str) {
     let id = app.count(&format!("SELECT id FROM posts WHERE slug = '{from}'")).await.to_string();
     let version = app.count(&format!("SELECT version FROM posts WHERE id = {id}")).await.to_string();
     let title = app.text(&format!("SELECT title FROM posts WHERE id = {id}")).await;
-    let fields = [
-        ("id", id.as_str()),
-        ("version", &version),
-        ("title", &title),
-        ("slug", to),
-        ("body", "Renamed."),
-        ("excerpt", ""),
-        ("tags", ""),
-        ("series_id", ""),
-        ("series_position", ""),
-        ("cover_image", ""),
-        ("cover_alt", ""),
-        ("seo_title", ""),
-        ("seo_description", ""),
-        ("publish_at", ""),
-        ("intent", "save"),
-    ];
+    let extra = [("id", id.as_str()), ("version", version.as_str()), ("slug", to)];
+    let fields = with(editor_fields(&title, "Renamed.", "save"), &extra);
     let saved = app.submit("/admin/posts/save", &fields).await;
     assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
 }

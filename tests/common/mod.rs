@@ -450,6 +450,36 @@ pub fn fill_segments(path: &str) -> String {
     path.split('/').map(|seg| if seg.starts_with('<') { "1" } else { seg }).collect::<Vec<_>>().join("/")
 }
 
+/// The editor's fields for a post with `title` and `body`, as the form sends them.
+pub fn editor_fields<'a>(title: &'a str, body: &'a str, intent: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("body", body),
+        ("excerpt", ""),
+        ("tags", ""),
+        ("series_id", ""),
+        ("series_position", ""),
+        ("cover_image", ""),
+        ("cover_alt", ""),
+        ("seo_title", ""),
+        ("seo_description", ""),
+        ("publish_at", ""),
+        ("intent", intent),
+    ]
+}
+
+/// `base` with each of `extra`'s fields set (replaced, or added when absent).
+pub fn with<'a>(mut base: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    for (name, value) in extra {
+        match base.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => base.push((name, value)),
+        }
+    }
+    base
+}
+
 /// The value of the first `_csrf` field in `html`.
 pub fn csrf_of(html: &str) -> String {
     let start = html.find(r#"name="_csrf" value=""#).unwrap_or_else(|| panic!("no CSRF field in:\n{html}"));
