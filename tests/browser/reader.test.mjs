@@ -198,6 +198,33 @@ test('typing in the header search box replaces the page with results in place, a
   });
 });
 
+test('Back twice in quick succession ends on the page of the address, whichever answer comes last', async () => {
+  await asReader(async (page) => {
+    await page.goto('/');
+    await page.fill('#site-search-q', 'rust');
+    await page.waitForURL((url) => url.pathname === '/search' && url.searchParams.get('q') === 'rust');
+    await page.waitForSelector('.search-result');
+    await page.fill('#search-q', 'rust scratch');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'rust scratch');
+    // The first Back's page answers late, as a slow search does on a busy server: it must not
+    // land on top of the second Back's page.
+    await page.route(/\/search\?q=rust$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    // The second Back may abort the first one's load, as in any browser; Playwright then reports
+    // ERR_ABORTED, which is not what this test is about.
+    await page.goBack({ waitUntil: 'commit' }).catch(() => {});
+    await page.goBack({ waitUntil: 'commit' }).catch(() => {});
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.waitForSelector('.post-list');
+    await page.waitForTimeout(2500);
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.locator('.post-list').count(), 1, 'the home page is shown');
+    assert.equal(await page.locator('.search-result').count(), 0, 'no late search results on top of it');
+  });
+});
+
 test('without JavaScript, the header search box submits and the results page stands alone', async () => {
   await asReader(
     async (page) => {
