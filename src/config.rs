@@ -64,6 +64,9 @@ pub struct Settings {
     /// The most URLs one child sitemap lists before the next part begins (1 to 50,000, the
     /// protocol's limit; see `domain::sitemap::MAX_URLS`).
     pub sitemap_urls: u32,
+    /// Bytes of search results kept in memory ([`crate::cache::SearchCache`]); 0 turns the
+    /// cache off. A page of results takes about 4 KB.
+    pub search_cache: u64,
 }
 
 impl Default for Settings {
@@ -92,6 +95,7 @@ impl Default for Settings {
             // Each holds an open file, or a 1 MiB chunk and database queries: 64 MiB at most.
             large_downloads: 64,
             sitemap_urls: crate::domain::sitemap::MAX_URLS,
+            search_cache: 8 * 1024 * 1024,
         }
     }
 }

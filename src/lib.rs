@@ -1,5 +1,6 @@
 //! Folio: a publishing platform in one binary. [`rocket`] is the one place routes are mounted.
 
+pub mod cache;
 pub mod commands;
 pub mod config;
 pub mod db;
@@ -62,13 +63,15 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                     let wait = std::time::Duration::from_secs(config.settings.image_wait);
                     let budget = media::Budget::new(config.settings.image_memory, wait);
                     let downloads = media::stream::Downloads::new(config.settings.large_downloads);
+                    let search_cache = cache::SearchCache::new(config.settings.search_cache);
                     Ok(rocket
                         .manage(site)
                         .manage(config)
                         .manage(mailer)
                         .manage(store)
                         .manage(budget)
-                        .manage(downloads))
+                        .manage(downloads)
+                        .manage(search_cache))
                 }
                 Err(e) => {
                     rocket::error!("{e}");

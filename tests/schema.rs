@@ -21,7 +21,7 @@ fn sqlite_only(table: &str) -> bool {
 
 /// Columns only PostgreSQL has: the generated `tsvector` documents its search indexes.
 fn postgres_only(column: &str) -> bool {
-    column == "search_vector"
+    column == "search_vector" || column == "title_vector"
 }
 
 fn class(declared: &str) -> &'static str {

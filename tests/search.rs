@@ -81,9 +81,12 @@ async fn every_kind_of_write_keeps_the_index_in_step(backend: Backend) {
                 assert_eq!(page.status, Status::SeeOther, "{}", page.body);
             }
         };
+    // Each search is asked before the write too: a cached answer must not outlive it.
+    assert!(found(&app, "walrus").await.is_empty());
     submit("Walrus news", "The walrus speaks.", "publish", String::new(), "").await;
     assert_eq!(found(&app, "walrus").await, ["Walrus news"], "published");
     let id = app.count("SELECT id FROM posts WHERE title = 'Walrus news'").await.to_string();
+    assert!(found(&app, "narwhal").await.is_empty());
     submit("Walrus news", "The narwhal speaks.", "save", id.clone(), "1").await;
     assert_eq!(found(&app, "narwhal").await, ["Walrus news"], "an edited body");
     assert_eq!(found(&app, "speaks+walrus").await, ["Walrus news"], "the title still");
@@ -110,6 +113,7 @@ async fn every_kind_of_write_keeps_the_index_in_step(backend: Backend) {
         ("seo_description", ""),
         ("published", "true"),
     ];
+    assert!(found(&app, "lighthouse").await.is_empty());
     let saved = app.submit("/admin/pages/save", &page).await;
     assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
     assert_eq!(found(&app, "lighthouse").await, ["Contact"]);
@@ -161,6 +165,21 @@ async fn hostile_queries_never_fail_and_highlighting_stays_text(backend: Backend
     page.assert_lacks("<b onclick");
 }
 
+async fn a_common_word_ranks_its_newest_matches_and_says_there_are_more(backend: Backend) {
+    let mut content = base();
+    // The oldest post has the word in its title; 1,005 newer ones only in their bodies.
+    content.posts = vec![post("Heron at dawn", 3_000 * HOUR, &[])];
+    content.posts.extend((1..=1_005).map(|n| post_with_body(&format!("Wader {n}"), "A heron stood still.")));
+    let app = TestApp::new(backend, content).await;
+    let page = app.get("/search?q=heron").await;
+    assert_eq!(titles(&page.body)[0], "Heron at dawn", "a title match outranks newer body matches");
+    page.assert_contains("More than 1001 results");
+    let last = app.get("/search?q=heron&page=101").await;
+    assert_eq!(titles(&last.body).len(), 1, "the title match and the newest 1,000 others are listed");
+    last.assert_lacks(r#"rel="next""#);
+    assert_eq!(found(&app, "%22heron+at%22").await, ["Heron at dawn"], "a phrase in a title");
+}
+
 async fn results_page_and_update_in_place(backend: Backend) {
     let mut content = base();
     content.posts = (1..=12).map(|n| post(&format!("Otter {n}"), n * HOUR, &[])).collect();
@@ -197,5 +216,6 @@ both_backends!(
     readers_find_only_what_they_can_read,
     every_kind_of_write_keeps_the_index_in_step,
     hostile_queries_never_fail_and_highlighting_stays_text,
+    a_common_word_ranks_its_newest_matches_and_says_there_are_more,
     results_page_and_update_in_place,
 );

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod content;
 pub mod editing;
 pub mod feeds;
+pub mod generation;
 pub mod links;
 pub mod media;
 pub mod old_slugs;

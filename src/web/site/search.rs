@@ -4,15 +4,16 @@
 use askama::Template;
 use rocket::http::ContentType;
 use rocket::request::{self, FromRequest, Request};
-use rocket::{State, get};
+use rocket::{FromForm, State, get};
 use rocket_db_pools::Connection;
 
+use crate::cache::SearchCache;
 use crate::db::FolioDb;
-use crate::db::search::{self as index, Hit};
+use crate::db::search::{Hit, Kind};
 use crate::domain::clock::Clock;
 use crate::domain::dates;
 use crate::domain::pagination::PageNumber;
-use crate::domain::search::{MAX_CHARS, SearchQuery, snippet_html};
+use crate::domain::search::{MAX_CHARS, SearchQuery, Total, snippet_html};
 use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::view::{Meta, Paging, Site, SiteRef};
@@ -34,12 +35,11 @@ pub struct Found {
     pub date: String,
 }
 
-impl From<Hit> for Found {
-    fn from(hit: Hit) -> Found {
-        let (url, label) = if hit.kind == "page" {
-            (format!("/{}", hit.slug), "Page")
-        } else {
-            (format!("/posts/{}", hit.slug), "Post")
+impl From<(Kind, Hit)> for Found {
+    fn from((kind, hit): (Kind, Hit)) -> Found {
+        let (url, label) = match kind {
+            Kind::Page => (format!("/{}", hit.slug), "Page"),
+            Kind::Post => (format!("/posts/{}", hit.slug), "Post"),
         };
         Found {
             title: hit.title,
@@ -61,7 +61,7 @@ pub struct SearchPage<'a> {
     /// Whether anything searchable was typed.
     searched: bool,
     found: Vec<Found>,
-    total: i64,
+    total: Total,
     paging: Paging,
     /// Which part an htmx request asked for.
     target: Target,
@@ -94,31 +94,37 @@ impl Fragment for SearchPage<'_> {
     }
 }
 
-#[get("/search?<q>&<page>")]
+/// What the address asks: `q`, what was typed, and `page`, from 1. Other parameters are ignored.
+#[derive(FromForm)]
+pub struct Asked<'r> {
+    q: Option<&'r str>,
+    page: Option<&'r str>,
+}
+
+#[get("/search?<asked..>")]
 pub async fn results(
     db: Connection<FolioDb>,
     site: SiteRef,
     clock: &State<Clock>,
+    cache: &State<SearchCache>,
     hx: HxRequest,
     target: Target,
-    q: Option<&str>,
-    page: Option<&str>,
+    asked: Asked<'_>,
 ) -> AppResult<Html> {
     let site: &Site = &site;
-    let typed: String = q.unwrap_or("").chars().take(MAX_CHARS).collect();
-    let page = PageNumber::parse(page).ok_or_else(AppError::not_found)?;
+    let typed: String = asked.q.unwrap_or("").chars().take(MAX_CHARS).collect();
+    let page = PageNumber::parse(asked.page).ok_or_else(AppError::not_found)?;
     let query_string =
         format!("q={}", url::form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>());
     let mut paging = Paging::new(page, PER_PAGE, "/search", &query_string);
     let parsed = SearchQuery::parse(&typed);
     let (found, total) = match &parsed {
         Some(query) => {
-            let now = clock.now();
-            let hits = index::search(&db, query, now, paging.limit(), paging.offset()).await?;
-            let hits = paging.trim(hits);
-            (hits.into_iter().map(Found::from).collect(), index::count(&db, query, now).await?)
+            let (offset, limit) = (paging.offset() as usize, paging.limit() as usize);
+            let results = cache.search(&db, query, clock.now(), offset, limit).await?;
+            (paging.trim(results.hits).into_iter().map(Found::from).collect(), results.total)
         }
-        None => (Vec::new(), 0),
+        None => (Vec::new(), Total::default()),
     };
     let title = if typed.trim().is_empty() {
         "Search".to_owned()
