@@ -152,6 +152,27 @@ async fn demo_fills_an_empty_database_once(backend: Backend) {
         }
     };
     assert_eq!(posts, 40);
+    // The demo's bodies are rendered by today's renderer, so serving them must not re-render
+    // every one in the background (100,000 of them took the server's CPU for minutes).
+    let version: Option<String> = match &db {
+        folio::db::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT value FROM site_settings WHERE key = 'markdown_version'")
+                .fetch_optional(p)
+                .await
+                .unwrap()
+        }
+        folio::db::Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT value FROM site_settings WHERE key = 'markdown_version'")
+                .fetch_optional(p)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        version,
+        Some(folio::domain::markdown::VERSION.to_string()),
+        "the bodies are recorded as current"
+    );
     db.close().await;
     let again = folio(dir.path(), &test_db.url, &["demo"]);
     assert_one_line_error(&again, "already has content");

@@ -68,15 +68,25 @@ fn the_database_layer_uses_only_the_domain() {
 }
 
 #[test]
-fn mail_and_media_sit_below_the_web_and_the_configuration() {
-    let bad = check(&["mail", "media"], &["crate::web", "crate::config", "crate::tasks"]);
-    assert!(bad.is_empty(), "mail/ or media/ imports a layer above it:\n{}", bad.join("\n"));
+fn mail_media_and_caches_sit_below_the_web_and_the_configuration() {
+    let bad = check(&["mail", "media", "cache.rs"], &["crate::web", "crate::config", "crate::tasks"]);
+    assert!(bad.is_empty(), "mail/, media/ or cache.rs imports a layer above it:\n{}", bad.join("\n"));
 }
 
 #[test]
 fn nothing_but_the_crate_root_imports_the_web_layer() {
-    let outside =
-        ["config.rs", "tasks.rs", "commands.rs", "rerender.rs", "demo", "db", "domain", "mail", "media"];
+    let outside = [
+        "config.rs",
+        "tasks.rs",
+        "commands.rs",
+        "rerender.rs",
+        "cache.rs",
+        "demo",
+        "db",
+        "domain",
+        "mail",
+        "media",
+    ];
     let bad = check(&outside, &["crate::web"]);
     assert!(bad.is_empty(), "only lib.rs may import web/:\n{}", bad.join("\n"));
 }

@@ -219,13 +219,17 @@ impl Db {
         }
     }
 
-    /// Applies pending migrations for this backend.
+    /// Applies pending migrations for this backend, then records a database holding no bodies
+    /// as rendered by today's renderer ([`rendering::claim_if_empty`]).
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
             Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
-        .map_err(DbError::Migrate)
+        .map_err(DbError::Migrate)?;
+        rendering::claim_if_empty(self, crate::domain::markdown::VERSION)
+            .await
+            .map_err(|e| DbError::Migrate(sqlx::migrate::MigrateError::Execute(e)))
     }
 
     /// Whether the database answers a trivial query.

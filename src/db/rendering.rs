@@ -19,6 +19,18 @@ pub async fn set_stored_version(db: &Db, version: u32) -> sqlx::Result<()> {
     settings::set(db, VERSION_KEY, &version.to_string()).await
 }
 
+/// Records `version` as the stored bodies' renderer when there are no bodies and nothing is
+/// recorded: whatever is written from then on (the demo, an import, the editor) is rendered by
+/// it, so the start-up re-render has nothing to do. Without this, bodies written before the
+/// first `serve` were all rendered again in the background.
+pub async fn claim_if_empty(db: &Db, version: u32) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO site_settings (key, value) SELECT $1, $2
+        WHERE NOT EXISTS (SELECT 1 FROM posts) AND NOT EXISTS (SELECT 1 FROM pages)
+        ON CONFLICT (key) DO NOTHING";
+    let value = version.to_string();
+    on_pool!(db, |pool| sqlx::query(SQL).bind(VERSION_KEY).bind(&value).execute(pool).await.map(|_| ()))
+}
+
 /// Which table a body belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
