@@ -13,7 +13,7 @@ use sqlx::FromRow;
 
 use super::{Db, on_pool, placeholders};
 use crate::domain::Timestamp;
-use crate::domain::search::{CANDIDATES, Rank, SearchQuery, Tier, Total};
+use crate::domain::search::{CANDIDATES, SearchQuery, Tier, Total};
 
 /// Posts or pages: each has its own index, and its own column for a result's date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,18 +28,10 @@ impl Kind {
     /// (table, FTS5 index, date column, visibility beyond `status = 'published'`).
     fn parts(self) -> (&'static str, &'static str, &'static str, &'static str) {
         match self {
-            Kind::Post => ("posts", "post_search", "published_at", " AND t.published_at <= $2"),
+            Kind::Post => ("posts", "post_search", "published_at", " AND t.published_at <= $3"),
             Kind::Page => ("pages", "page_search", "updated_at", ""),
         }
     }
-}
-
-/// A match to rank: which row, how relevant (higher is better), and its date.
-#[derive(Debug, Clone, FromRow)]
-pub struct Candidate {
-    pub id: i64,
-    pub score: f64,
-    pub date: Timestamp,
 }
 
 /// One result as shown. `snippet` is the body's best fragment with the matches between
@@ -54,64 +46,119 @@ pub struct Hit {
     pub date: Timestamp,
 }
 
-/// The newest [`CANDIDATES`] + 1 readable `kind`s matching `query` in `tier` as of `now`,
-/// newest first, each with its score.
-pub async fn candidates(
-    db: &Db,
-    kind: Kind,
-    query: &SearchQuery,
-    tier: Tier,
-    now: Timestamp,
-) -> sqlx::Result<Vec<Candidate>> {
+/// One row of the ranking statement: a result of the page asked for (`kind` and `id`, none when
+/// the page is empty) and, on every row, the total.
+#[derive(Debug, FromRow)]
+struct Ranked {
+    kind: Option<String>,
+    id: Option<i64>,
+    total: i64,
+    capped: i64,
+}
+
+/// The subquery of the newest [`CANDIDATES`] readable `kind`s matching in `tier` (its query text
+/// is `$1` for the title tier, `$2` for the rest; `$3` is now, `$4` the limit), with their
+/// tier, score (higher is better) and date.
+fn candidates(db: &Db, kind: Kind, tier: Tier) -> String {
     let (table, index, date, visible) = kind.parts();
-    // One more than is ranked, to know whether there were more.
-    let limit = CANDIDATES as i64 + 1;
+    let name = if kind == Kind::Post { "post" } else { "page" };
+    let (n, param) = if tier == Tier::Title { (0, "$1") } else { (1, "$2") };
     match db {
         // bm25's weights are per column (title, body_text), lower is better. CROSS JOIN keeps
         // the index the outer loop, so it yields rowids newest first and bm25 runs only for the
-        // rows the limit keeps; SQLite otherwise drives from the table and runs the MATCH once
-        // a row.
-        Db::Sqlite(pool) => {
-            let sql = format!(
-                "SELECT t.id, -bm25({index}, 10.0, 1.0) AS score, t.{date} AS date
-                 FROM {index} CROSS JOIN {table} t ON t.id = {index}.rowid
-                 WHERE {index} MATCH $1 AND t.status = 'published'{visible}
-                 ORDER BY {index}.rowid DESC LIMIT $3"
-            );
-            sqlx::query_as(&sql).bind(query.fts5_in(tier)).bind(now).bind(limit).fetch_all(pool).await
+        // rows the limit keeps (SQLite otherwise drives from the table and runs the MATCH once a
+        // row); posts' visibility comes from a covering index, not from rows full of bodies.
+        Db::Sqlite(_) => {
+            let covering = if kind == Kind::Post { " INDEXED BY posts_visibility" } else { "" };
+            format!(
+                "SELECT '{name}' AS kind, {n} AS tier, t.id AS id, -bm25({index}, 10.0, 1.0) AS score, t.{date} AS date
+                 FROM {index} CROSS JOIN {table} t{covering} ON t.id = {index}.rowid
+                 WHERE {index} MATCH {param} AND t.status = 'published'{visible}
+                 ORDER BY {index}.rowid DESC LIMIT $4"
+            )
         }
-        // The title tier matches and ranks the title's own small document; the rest rank by
-        // the whole one, where ts_rank's weights {D, C, B, A} make the title (A) count ten times
-        // the body (B). The limit is taken in a subquery, so ts_rank runs only for the rows it
-        // keeps.
-        Db::Postgres(pool) => {
-            let (matched, ranked) = match tier {
-                Tier::Title => ("t.title_vector @@ q.query", "ts_rank(c.vector, q.query)"),
+        // The title tier matches and ranks the title's own small document; the rest rank by the
+        // whole one, where ts_rank's weights {D, C, B, A} make the title (A) count ten times the
+        // body (B). The limit is taken in a subquery, so ts_rank runs only for the rows it keeps.
+        Db::Postgres(_) => {
+            let q = if tier == Tier::Title { "q1" } else { "q2" };
+            let (vector, matched, ranked) = match tier {
+                Tier::Title => (
+                    "title_vector",
+                    format!("t.title_vector @@ {q}.query"),
+                    format!("ts_rank(c.vector, {q}.query)"),
+                ),
                 Tier::Elsewhere => (
-                    "t.search_vector @@ q.query AND NOT t.title_vector @@ q.query",
-                    "ts_rank('{0.1, 0.2, 0.1, 1.0}', c.vector, q.query)",
+                    "search_vector",
+                    format!("t.search_vector @@ {q}.query AND NOT t.title_vector @@ {q}.query"),
+                    format!("ts_rank('{{0.1, 0.2, 0.1, 1.0}}', c.vector, {q}.query)"),
                 ),
             };
-            let vector = if tier == Tier::Title { "title_vector" } else { "search_vector" };
-            let sql = format!(
-                "WITH q AS (SELECT to_tsquery('simple', folio_unaccent($1)) AS query)
-                 SELECT c.id, {ranked}::float8 AS score, c.date
-                 FROM (SELECT t.id, t.{vector} AS vector, t.{date} AS date FROM {table} t, q
+            format!(
+                "SELECT '{name}'::text AS kind, {n} AS tier, c.id, {ranked}::float8 AS score, c.date
+                 FROM (SELECT t.id, t.{vector} AS vector, t.{date} AS date FROM {table} t, {q}
                        WHERE {matched} AND t.status = 'published'{visible}
-                       ORDER BY t.id DESC LIMIT $3) c, q"
-            );
-            // Not prepared for reuse: planned with the query's text at hand, PostgreSQL scans the
-            // primary key backwards for a common word and the GIN index for a rare one; a generic
-            // plan must pick one for both.
-            sqlx::query_as(&sql)
-                .bind(query.tsquery())
-                .bind(now)
-                .bind(limit)
-                .persistent(false)
-                .fetch_all(pool)
-                .await
+                       ORDER BY t.id DESC LIMIT $4) c, {q}"
+            )
         }
     }
+}
+
+/// The page of `query`'s results from `offset` (`limit` of them) as (kind, id) in rank order
+/// ([`Tier`] first, then the score, then the newest), and the total. One statement, so that
+/// only the page's rows leave the database: sqlx hands SQLite's rows over one by one between
+/// threads, which cost more than the ranking for thousands of candidates.
+async fn rank(
+    db: &Db,
+    query: &SearchQuery,
+    now: Timestamp,
+    offset: usize,
+    limit: usize,
+) -> sqlx::Result<Vec<Ranked>> {
+    let sources: Vec<String> =
+        Kind::ALL.iter().flat_map(|&kind| Tier::ALL.map(|tier| candidates(db, kind, tier))).collect();
+    let ctes: Vec<String> =
+        sources.iter().enumerate().map(|(i, sql)| format!("c{i} AS MATERIALIZED ({sql})")).collect();
+    let counts: Vec<String> = (0..sources.len()).map(|i| format!("(SELECT COUNT(*) FROM c{i})")).collect();
+    let union: Vec<String> = (0..sources.len()).map(|i| format!("SELECT * FROM c{i}")).collect();
+    let queries = match db {
+        Db::Sqlite(_) => String::new(),
+        Db::Postgres(_) => "q1 AS (SELECT to_tsquery('simple', folio_unaccent($1)) AS query),
+             q2 AS (SELECT to_tsquery('simple', folio_unaccent($2)) AS query), "
+            .to_owned(),
+    };
+    let sql = format!(
+        "WITH {queries}{ctes},
+            n AS (SELECT {total} AS total, CAST(CASE WHEN {capped} THEN 1 ELSE 0 END AS BIGINT) AS capped)
+         SELECT r.kind, r.id, n.total, n.capped FROM n LEFT JOIN (
+             SELECT kind, id, tier, score, date FROM ({union}) u
+             ORDER BY tier, score DESC, date DESC, id DESC LIMIT $5 OFFSET $6) r ON 1 = 1
+         ORDER BY r.tier, r.score DESC, r.date DESC, r.id DESC",
+        ctes = ctes.join(", "),
+        total = counts.join(" + "),
+        capped = counts.iter().map(|c| format!("{c} >= $4")).collect::<Vec<_>>().join(" OR "),
+        union = union.join(" UNION ALL "),
+    );
+    let (title, rest) = match db {
+        Db::Sqlite(_) => (query.fts5_in(Tier::Title), query.fts5_in(Tier::Elsewhere)),
+        Db::Postgres(_) => (query.tsquery(), query.tsquery()),
+    };
+    let (limit, offset) = (limit as i64, offset as i64);
+    // Not prepared for reuse on PostgreSQL: planned with the query's text at hand, it scans the
+    // primary key backwards for a common word and the GIN index for a rare one; a generic plan
+    // must pick one for both.
+    on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&title)
+            .bind(&rest)
+            .bind(now)
+            .bind(CANDIDATES as i64)
+            .bind(limit)
+            .bind(offset)
+            .persistent(matches!(db, Db::Sqlite(_)))
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// Titles, slugs, dates and snippets of the `kind`s with these `ids`, in no particular order.
@@ -166,8 +213,8 @@ impl Results {
     }
 }
 
-/// One page of results for `query` as of `now`: `limit` from `offset` in rank order
-/// ([`Rank::best_first`]), with the total.
+/// One page of results for `query` as of `now`: `limit` from `offset` in rank order, with the
+/// total.
 pub async fn search(
     db: &Db,
     query: &SearchQuery,
@@ -175,27 +222,24 @@ pub async fn search(
     offset: usize,
     limit: usize,
 ) -> sqlx::Result<Results> {
-    let mut ranked = Vec::new();
-    let mut capped = false;
-    for kind in Kind::ALL {
-        for tier in Tier::ALL {
-            let mut found = candidates(db, kind, query, tier, now).await?;
-            capped |= found.len() > CANDIDATES;
-            found.truncate(CANDIDATES);
-            ranked
-                .extend(found.into_iter().map(|c| (kind, c.id, Rank { tier, score: c.score, date: c.date })));
-        }
-    }
-    ranked.sort_by(|a, b| Rank::best_first(&a.2, &b.2));
-    let total = Total { count: ranked.len(), capped };
-    let shown: Vec<(Kind, i64)> =
-        ranked.iter().skip(offset).take(limit).map(|(kind, id, _)| (*kind, *id)).collect();
+    let ranked = rank(db, query, now, offset, limit).await?;
+    let total = ranked.first().map_or(Total::default(), |r| Total {
+        count: usize::try_from(r.total).unwrap_or(0),
+        capped: r.capped != 0,
+    });
+    let shown: Vec<(Kind, i64)> = ranked
+        .iter()
+        .filter_map(|r| {
+            let kind = if r.kind.as_deref()? == "page" { Kind::Page } else { Kind::Post };
+            Some((kind, r.id?))
+        })
+        .collect();
     let mut found = Vec::with_capacity(shown.len());
     for kind in Kind::ALL {
         let ids: Vec<i64> = shown.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
         found.extend(hits(db, kind, query, &ids).await?.into_iter().map(|hit| (kind, hit)));
     }
-    // Back into rank order; a row deleted between the two steps is left out.
+    // Back into rank order; a row deleted between the two statements is left out.
     let hits = shown
         .iter()
         .filter_map(|key| found.iter().position(|(k, h)| (*k, h.id) == *key))

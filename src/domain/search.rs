@@ -3,10 +3,6 @@
 //! parentheses, `NEAR`, `AND`, `*`, `^`, `:`, NUL and control characters are separators or
 //! plain words.
 
-use std::cmp::Ordering;
-
-use super::Timestamp;
-
 /// Characters of a query read; the rest is ignored, so a 10 KB paste searches its start.
 pub const MAX_CHARS: usize = 200;
 /// Terms kept (words and phrases); more add nothing a reader can use and cost index lookups.
@@ -20,8 +16,9 @@ pub const MAX_TERMS: usize = 12;
 pub const CANDIDATES: usize = 1_000;
 
 /// Where a result matched. Every term in the title outranks a match anywhere else, as WordPress
-/// orders its results; within a tier the database's relevance score decides, in which a title
-/// match weighs ten times a body match.
+/// orders its results; within a tier the database's relevance score decides (bm25 or `ts_rank`,
+/// in which a title match weighs ten times a body match), then the newer result
+/// ([`crate::db::search`] ranks in SQL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
     Title,
@@ -32,24 +29,8 @@ impl Tier {
     pub const ALL: [Tier; 2] = [Tier::Title, Tier::Elsewhere];
 }
 
-/// How a match ranks: by [`Tier`], then by `score` (higher is more relevant: bm25 negated, or
-/// `ts_rank`), then newest first.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rank {
-    pub tier: Tier,
-    pub score: f64,
-    pub date: Timestamp,
-}
-
-impl Rank {
-    /// The order of results, best first.
-    pub fn best_first(a: &Rank, b: &Rank) -> Ordering {
-        a.tier.cmp(&b.tier).then(b.score.total_cmp(&a.score)).then(b.date.cmp(&a.date))
-    }
-}
-
-/// How many results a search has: `count`, or more than that when the ranking stopped at
-/// [`CANDIDATES`] (`capped`).
+/// How many results a search has: `count`, or at least that many when a tier of posts or pages
+/// reached [`CANDIDATES`] and older matches were not ranked (`capped`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Total {
     pub count: usize,
@@ -220,23 +201,6 @@ mod tests {
         let long = "word ".repeat(2_000);
         let q = SearchQuery::parse(&long).expect("query");
         assert_eq!(q.terms().len(), MAX_TERMS);
-    }
-
-    #[test]
-    fn title_matches_come_first_then_the_higher_score_then_the_newer() {
-        let rank = |tier, score, date| Rank { tier, score, date };
-        let mut ranks = [
-            rank(Tier::Elsewhere, 9.0, 5),
-            rank(Tier::Title, 1.0, 1),
-            rank(Tier::Title, 2.0, 1),
-            rank(Tier::Title, 2.0, 3),
-        ];
-        ranks.sort_by(Rank::best_first);
-        let order: Vec<(Tier, f64, i64)> = ranks.iter().map(|r| (r.tier, r.score, r.date)).collect();
-        assert_eq!(
-            order,
-            [(Tier::Title, 2.0, 3), (Tier::Title, 2.0, 1), (Tier::Title, 1.0, 1), (Tier::Elsewhere, 9.0, 5)]
-        );
     }
 
     #[test]
