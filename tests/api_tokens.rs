@@ -113,6 +113,20 @@ async fn a_token_made_in_the_browser_is_shown_once_and_speaks_for_its_owner(back
     assert_eq!(app.count("SELECT COUNT(*) FROM api_tokens WHERE last_used_at IS NOT NULL").await, 1);
     let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'created' AND subject LIKE '%CI notes%'";
     assert_eq!(app.count(audited).await, 1);
+    let lower =
+        call(&stranger, Method::Get, "/api/v1/me", &[("Authorization", &format!("bearer {secret}"))]).await;
+    assert_eq!(lower.status, Status::Ok, "the scheme is case-insensitive (RFC 9110, section 11.1)");
+
+    // With htmx, the answer is the page's tokens block, secret and all, swapped in place.
+    let csrf = app.csrf().await;
+    let fields = [("_csrf", csrf.as_str()), ("name", "Via htmx"), ("scopes", "media"), ("days", "")];
+    let hx = app.post("/account/tokens", &fields, &[("HX-Request", "true")]).await;
+    assert_eq!(hx.status, Status::Ok, "{}", hx.body);
+    assert!(hx.body.trim_start().starts_with("<div id=\"tokens\">"), "a fragment: {}", hx.body);
+    assert!(hx.header("Cache-Control").is_some_and(|c| c.contains("no-store")));
+    let via_htmx = secret_in(&hx);
+    assert_eq!(me(&stranger, &via_htmx).await.status, Status::Ok);
+    hx.assert_contains("Via htmx");
 }
 
 async fn a_form_with_mistakes_comes_back_with_a_message_per_field(backend: Backend) {
