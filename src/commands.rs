@@ -1,5 +1,7 @@
-//! What the command line does beyond serving: create an administrator from the shell, and the
-//! deployment checklist of `folio check`.
+//! What the command line does beyond serving: create an administrator or an API token from the
+//! shell, and the deployment checklist of `folio check`.
+
+pub mod api_tokens;
 
 use std::fmt;
 use std::time::Duration;

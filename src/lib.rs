@@ -121,5 +121,8 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::system::routes())
         .mount("/", web::media::routes())
         .mount("/", web::assets::routes())
+        .mount("/api/v1", web::api::me::routes())
         .register("/", web::error_pages::catchers())
+        // Errors under /api are problem details (RFC 9457), never pages or sign-in redirects.
+        .register("/api", web::api::problem::catchers())
 }

@@ -1,4 +1,5 @@
-//! The `folio` command line: serve, migrate, demo, create-admin, check. Nothing else lives here.
+//! The `folio` command line: serve, migrate, demo, create-admin, check, outbox, token. Nothing
+//! else lives here.
 
 use std::process::ExitCode;
 
@@ -49,6 +50,30 @@ enum Command {
     Check,
     /// List the mail waiting to be sent, with its text (links included).
     Outbox,
+    /// Personal access tokens for the API.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a member of staff and print its secret (once) on standard output.
+    Create {
+        /// The address of the account the token acts for.
+        #[arg(long)]
+        email: String,
+        /// A scope: read, posts, pages, media or admin (repeat for more).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until the token expires, 1 to 3650 (default: never).
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<i64>,
+        /// What the token is for, shown in the list of tokens (default: "Command line").
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -98,6 +123,18 @@ async fn prepare(db: &Db, command: &Command) -> Result<(), String> {
             Err(e) => return Err(e.to_string()),
         },
         Command::Outbox => println!("{}", folio::commands::outbox(db).await?),
+        Command::Token { action: TokenCommand::Create { ref email, ref scopes, expires, ref name } } => {
+            let request = folio::commands::api_tokens::TokenRequest {
+                email,
+                scopes,
+                days: expires,
+                name: name.as_deref(),
+            };
+            let secret = folio::commands::api_tokens::create(db, &request).await?;
+            // The secret alone on standard output, so `$(folio token create …)` captures it.
+            eprintln!("Created an API token for {email}. Keep it now: it is not shown again.");
+            println!("{secret}");
+        }
         Command::Serve { demo: false } | Command::Check => {}
         Command::CreateAdmin { ref email, ref name, password_stdin } => {
             let password = read_password(password_stdin)?;

@@ -79,6 +79,7 @@ fn nothing_but_the_crate_root_imports_the_web_layer() {
         "config.rs",
         "tasks.rs",
         "commands.rs",
+        "commands",
         "rerender.rs",
         "cache.rs",
         "demo",

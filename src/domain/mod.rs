@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod addresses;
+pub mod api_tokens;
 pub mod clock;
 pub mod content;
 pub mod dates;

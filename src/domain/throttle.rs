@@ -33,9 +33,20 @@ pub const MAIL_PER_RECIPIENT: Policy = Policy { limit: 3, window: 60 * 60 };
 /// Address-change links per account: a member cannot mail links to address after address.
 pub const MAIL_PER_ACCOUNT: Policy = Policy { limit: 5, window: 60 * 60 };
 
+/// API requests per personal access token: 10 a second on average, far above what a script or a
+/// front end needs, low enough that a leaked token cannot flood the database with writes.
+pub const PER_API_TOKEN: Policy = Policy { limit: 600, window: 60 };
+
 /// Every policy above, for housekeeping: counts older than the longest window are dropped.
-pub const ALL: [Policy; 6] =
-    [PER_ACCOUNT, PER_ADDRESS, PER_SECOND_FACTOR, MAIL_PER_ADDRESS, MAIL_PER_RECIPIENT, MAIL_PER_ACCOUNT];
+pub const ALL: [Policy; 7] = [
+    PER_ACCOUNT,
+    PER_ADDRESS,
+    PER_SECOND_FACTOR,
+    MAIL_PER_ADDRESS,
+    MAIL_PER_RECIPIENT,
+    MAIL_PER_ACCOUNT,
+    PER_API_TOKEN,
+];
 
 /// The longest window of [`ALL`], in seconds.
 pub fn longest_window() -> i64 {
@@ -78,6 +89,11 @@ pub fn email_change(user_id: i64, recipient: &str, client: &str) -> [Limit; 3] {
         (format!("mail-addr:{}", client_key(client)), MAIL_PER_ADDRESS),
         (format!("mail-user:{user_id}"), MAIL_PER_ACCOUNT),
     ]
+}
+
+/// A request made with the API token `token_id`, whoever's it is and wherever it comes from.
+pub fn api_token(token_id: i64) -> [Limit; 1] {
+    [(format!("api-token:{token_id}"), PER_API_TOKEN)]
 }
 
 /// The part of a client address that names one client: an IPv4 address whole, an IPv6 address

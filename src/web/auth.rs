@@ -57,6 +57,11 @@ impl Visitor {
 }
 
 async fn load(req: &Request<'_>) -> Option<(Session, User)> {
+    // A request with a bearer token skipped the CSRF check, so its cookies must not sign it in:
+    // otherwise `Authorization: Bearer x` plus a session cookie would make any form forgeable.
+    if bearer_token(req).is_some() {
+        return None;
+    }
     let config = req.rocket().state::<Config>()?;
     let token = req.cookies().get(&cookie_name(config, "folio_session"))?.value().to_owned();
     if !secrets::is_token(&token) {
@@ -80,6 +85,15 @@ async fn load(req: &Request<'_>) -> Option<(Session, User)> {
             None
         }
     }
+}
+
+/// The credentials of an `Authorization: Bearer <token>` header (RFC 6750, section 2.1; the
+/// scheme is case-insensitive, RFC 9110 section 11.1), trimmed; `None` without one. What they
+/// are worth is for the API's guard to say (`web::api::auth`).
+pub fn bearer_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
+    let value = req.headers().get_one("Authorization")?.trim_start();
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    scheme.eq_ignore_ascii_case("Bearer").then(|| credentials.trim())
 }
 
 fn db_of<'r>(req: &'r Request<'_>) -> Option<&'r Db> {

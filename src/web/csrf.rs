@@ -9,6 +9,9 @@
 //!    first field, `_csrf` (the fairing reads it from the first bytes of the body, as Rocket does
 //!    for `_method`); htmx requests may send it as the `X-CSRF-Token` header instead.
 //!
+//! Requests carrying `Authorization: Bearer` (the API) are exempt: no browser sends that header
+//! cross-site by itself, and such a request is never authenticated by its cookies.
+//!
 //! A failed request is rerouted to a handler that answers 403 with a page saying why.
 
 use rocket::fairing::{Fairing, Info, Kind};
@@ -18,7 +21,7 @@ use rocket::{Data, Route, post, routes};
 
 use crate::config::Config;
 use crate::domain::secrets;
-use crate::web::auth::{Visitor, cookie, cookie_name};
+use crate::web::auth::{Visitor, bearer_token, cookie, cookie_name};
 use crate::web::htmx::Html;
 use crate::web::view::SiteRef;
 
@@ -91,6 +94,12 @@ impl Fairing for CsrfProtection {
 
     async fn on_request(&self, req: &mut Request<'_>, data: &mut Data<'_>) {
         if !matches!(req.method(), Method::Post | Method::Put | Method::Patch | Method::Delete) {
+            return;
+        }
+        // A browser never adds `Authorization: Bearer` to a cross-site request on its own (a page
+        // would need CORS's consent to set it), so such a request is not forgeable; and it is
+        // never signed in by its cookies (`auth::Visitor`), only by its token (`api::auth`).
+        if bearer_token(req).is_some() {
             return;
         }
         let rejection = check(req, data).await;

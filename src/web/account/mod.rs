@@ -1,6 +1,8 @@
 //! Accounts on the web: setup, sign-in and out, sign-up, invitations, password reset, and the
-//! signed-in user's own pages (profile, email, password, sessions, two-factor, deletion).
+//! signed-in user's own pages (profile, email, password, sessions, two-factor, API tokens,
+//! deletion).
 
+pub mod api_tokens;
 pub mod invitations;
 pub mod profile;
 pub mod recovery;
@@ -36,6 +38,7 @@ pub fn routes() -> Vec<Route> {
         profile::routes(),
         security::routes(),
         two_factor::routes(),
+        api_tokens::routes(),
     ]
     .concat()
 }
