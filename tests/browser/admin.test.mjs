@@ -281,7 +281,7 @@ test('the admin screens pass axe (WCAG 2.1 AA), light and dark, wide and narrow'
         await page.goto('/admin/posts');
         const edit = await page.getAttribute('#results tbody tr:first-child td a', 'href');
         const screens = ['/admin', '/admin/posts', '/admin/posts/new', edit, `${edit.replace('/edit', '')}/revisions`, '/admin/pages',
-          '/admin/pages/new', '/admin/tags', '/admin/series', '/admin/media', '/admin/users', '/admin/settings', '/admin/audit', '/account'];
+          '/admin/pages/new', '/admin/tags', '/admin/series', '/admin/media', '/admin/users', '/admin/settings', '/admin/audit', '/account', '/account/tokens'];
         for (const path of screens) {
           await page.goto(path);
           assert.deepEqual(await axeViolations(page), [], `${path} (${colorScheme}, ${width} px)`);

@@ -75,8 +75,8 @@ test('Back after loading older posts shows the first page whole', async () => {
     const first = await page.getAttribute('.post-list > .card:first-child .card__title a', 'href');
     await page.click('text=Older posts');
     await page.waitForURL((url) => url.searchParams.get('page') === '2');
-    await page.goBack();
-    await page.waitForURL((url) => url.search === '');
+    await Promise.all([page.waitForEvent('load'), page.goBack({ waitUntil: 'commit' })]);
+    assert.equal(new URL(page.url()).search, '');
     await page.waitForFunction(() => document.querySelectorAll('.post-list > .card').length === 10);
     assert.equal(await page.getAttribute('.post-list > .card:first-child .card__title a', 'href'), first);
     assert.equal(await page.locator('header.site-header').count(), 1, 'a whole page, not a fragment');
@@ -190,10 +190,13 @@ test('typing in the header search box replaces the page with results in place, a
     await page.waitForLoadState('networkidle');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'search-q');
     assert.ok((await page.locator('.search-result mark').count()) > 0, 'matches are highlighted');
-    await page.goBack();
-    await page.waitForURL((url) => url.searchParams.get('q') === 'rust');
-    await page.goBack();
-    await page.waitForURL((url) => url.pathname === '/');
+    // Back loads each earlier address whole (htmx keeps no pages in localStorage), so each Back
+    // ends with a page load.
+    await Promise.all([page.waitForEvent('load'), page.goBack({ waitUntil: 'commit' })]);
+    assert.equal(new URL(page.url()).searchParams.get('q'), 'rust');
+    await page.waitForSelector('.search-result');
+    await Promise.all([page.waitForEvent('load'), page.goBack({ waitUntil: 'commit' })]);
+    assert.equal(new URL(page.url()).pathname, '/');
     await page.waitForSelector('.post-list');
   });
 });
