@@ -61,6 +61,7 @@ fn render(api: &Api, page: ApiPage, fields: Option<&[String]>) -> serde_json::Va
 /// Published pages in id order, a page at a time.
 #[utoipa::path(
     tag = "pages",
+    operation_id = "list_pages",
     params(
         ("limit" = Option<u32>, Query, description = "Pages per page, 1 to 100 (default 20)", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "Where to continue: the `cursor` of a `meta.next` link"),
@@ -108,6 +109,7 @@ async fn one(api: Api, pick: Pick<i64>, fields: Option<String>) -> AppResult<Api
 /// A published page by id.
 #[utoipa::path(
     tag = "pages",
+    operation_id = "show_page",
     params(
         ("id", description = "The page's id"),
         ("fields" = Option<String>, Query, description = "Comma-separated top-level members to keep"),
@@ -127,6 +129,7 @@ pub async fn show(api: Api, id: i64, fields: Option<String>) -> AppResult<ApiJso
 /// A published page by slug.
 #[utoipa::path(
     tag = "pages",
+    operation_id = "show_page_by_slug",
     params(
         ("slug", description = "The page's slug"),
         ("fields" = Option<String>, Query, description = "Comma-separated top-level members to keep"),

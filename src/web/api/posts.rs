@@ -160,6 +160,7 @@ pub struct PostQuery {
 /// Published posts, newest first (by `published_at`, then `id`), a page at a time.
 #[utoipa::path(
     tag = "posts",
+    operation_id = "list_posts",
     params(PostQuery),
     responses(
         (status = 200, description = "A page of posts; `meta.next` links the next one", body = PostList),
@@ -222,6 +223,7 @@ async fn one(
 /// A published post by id.
 #[utoipa::path(
     tag = "posts",
+    operation_id = "show_post",
     params(
         ("id", description = "The post's id"),
         ("fields" = Option<String>, Query, description = "Comma-separated top-level members to keep"),
@@ -242,6 +244,7 @@ pub async fn show(api: Api, id: i64, fields: Option<String>, include: Option<Str
 /// A published post by slug.
 #[utoipa::path(
     tag = "posts",
+    operation_id = "show_post_by_slug",
     params(
         ("slug", description = "The post's slug"),
         ("fields" = Option<String>, Query, description = "Comma-separated top-level members to keep"),
