@@ -79,7 +79,17 @@ async fn the_served_document_is_valid_openapi_3_1(backend: Backend) {
     let params = doc["paths"]["/api/v1/posts"]["get"]["parameters"].as_array().unwrap();
     let names: BTreeSet<(&str, &str)> =
         params.iter().map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap())).collect();
-    for name in ["limit", "cursor", "tag", "author", "series", "published_after", "published_before", "fields", "include"] {
+    for name in [
+        "limit",
+        "cursor",
+        "tag",
+        "author",
+        "series",
+        "published_after",
+        "published_before",
+        "fields",
+        "include",
+    ] {
         assert!(names.contains(&(name, "query")), "{name} in {names:?}");
     }
     assert_eq!(names.len(), 9, "{names:?}");
@@ -104,4 +114,23 @@ async fn the_served_document_is_valid_openapi_3_1(backend: Backend) {
     );
 }
 
-both_backends!(mounted_routes_and_documented_paths_are_the_same, the_served_document_is_valid_openapi_3_1);
+both_backends!(
+    mounted_routes_and_documented_paths_are_the_same,
+    the_served_document_is_valid_openapi_3_1,
+    the_reference_page_lists_every_operation,
+);
+
+async fn the_reference_page_lists_every_operation(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let page = app.get("/api").await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains("<h1");
+    page.assert_contains(r#"href="/api/v1/openapi.json""#);
+    let doc = ApiDoc::openapi();
+    for (path, item) in &doc.paths.paths {
+        assert!(item.get.is_some());
+        page.assert_contains(&format!("<code>GET {path}</code>"));
+    }
+    page.assert_contains("<code>published_after</code>");
+    page.assert_contains("application/problem+json");
+}
