@@ -110,12 +110,12 @@ pub fn index(site: SiteRef) -> AppResult<Html> {
     let title = "Content API reference";
     let description = text(&doc["info"]["description"]);
     let meta = Meta::new(site, title, &description, "/api");
-    Ok(Html::page(&ReferencePage {
+    Html::page(&ReferencePage {
         site,
         meta,
         title: title.to_owned(),
         version: text(&doc["openapi"]),
         sections: sections(&doc),
         description,
-    })?)
+    })
 }
