@@ -104,6 +104,9 @@ async fn posts_show_what_readers_see_in_full(backend: Backend) {
         );
     }
 
+    // An id that is not a number is refused as documented, still as a problem document.
+    assert_eq!(get(&app, "/api/v1/posts/abc", Status::UnprocessableEntity).await["status"], 422);
+
     // A scheduled post appears at its moment, with no job running.
     app.advance_clock(2 * HOUR + 60);
     let list = get(&app, "/api/v1/posts", Status::Ok).await;

@@ -119,6 +119,7 @@ async fn one(api: Api, pick: Pick<i64>, fields: Option<String>) -> AppResult<Api
         (status = 400, description = "A parameter could not be read", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The content key is missing or wrong", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published page has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a whole number", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/pages/<id>?<fields>")]

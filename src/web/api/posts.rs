@@ -234,6 +234,7 @@ async fn one(
         (status = 400, description = "A parameter could not be read", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The content key is missing or wrong", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published post has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a whole number", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/posts/<id>?<fields>&<include>")]

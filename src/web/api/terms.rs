@@ -112,6 +112,7 @@ macro_rules! term_routes {
                 (status = 200, description = "Found", body = Term),
                 (status = 401, description = "The content key is missing or wrong", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "None with this id has a visible post", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "The id is not a whole number", body = Problem, content_type = "application/problem+json"),
             ),
         )]
         #[get($show_path)]
