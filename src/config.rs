@@ -67,6 +67,12 @@ pub struct Settings {
     /// Bytes of search results kept in memory ([`crate::cache::SearchCache`]); 0 turns the
     /// cache off. A page of results takes about 4 KB.
     pub search_cache: u64,
+    /// Origins whose pages may read the Content API from a browser (CORS), each an origin such
+    /// as `https://example.com` (scheme, host and port; no path). Empty: none.
+    pub api_cors_origins: Vec<String>,
+    /// A key every Content API request must carry as `?key=…`; empty (the default) makes the
+    /// API public.
+    pub api_content_key: String,
 }
 
 impl Default for Settings {
@@ -96,6 +102,8 @@ impl Default for Settings {
             large_downloads: 64,
             sitemap_urls: crate::domain::sitemap::MAX_URLS,
             search_cache: 8 * 1024 * 1024,
+            api_cors_origins: Vec::new(),
+            api_content_key: String::new(),
         }
     }
 }
@@ -186,6 +194,9 @@ impl Settings {
         if !(1..=100_000).contains(&self.large_downloads) {
             return Err("large_downloads must be between 1 and 100000".into());
         }
+        for origin in &self.api_cors_origins {
+            check_origin(origin)?;
+        }
         if !self.media_dir.is_empty() && !std::path::Path::new(&self.media_dir).is_dir() {
             return Err(format!("media_dir `{}` is not a directory", self.media_dir));
         }
@@ -200,6 +211,19 @@ impl Settings {
     pub fn session_lifetimes(&self) -> Lifetimes {
         Lifetimes { idle: self.session_idle_timeout, absolute: self.session_max_age }
     }
+}
+
+/// Refuses anything in `api_cors_origins` that is not a serialised origin (RFC 6454, section
+/// 6.1): `http` or `https`, a host, an optional port, and nothing after it — not even a `/`,
+/// since browsers send `Origin` without one and the comparison is exact.
+fn check_origin(origin: &str) -> Result<(), String> {
+    let refused =
+        || format!("api_cors_origins: `{origin}` is not an origin such as https://example.com (no path)");
+    let url = url::Url::parse(origin).map_err(|_| refused())?;
+    if !matches!(url.scheme(), "http" | "https") || url.origin().ascii_serialization() != origin {
+        return Err(refused());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -240,6 +264,9 @@ mod tests {
             ("mail_from = 'not an address'", "mail_from"),
             ("image_memory = 1000", "image_memory"),
             ("image_wait = 3600", "image_wait"),
+            ("api_cors_origins = ['https://example.com/']", "api_cors_origins"),
+            ("api_cors_origins = ['https://example.com/app']", "api_cors_origins"),
+            ("api_cors_origins = ['example.com']", "api_cors_origins"),
         ] {
             let err = parse(&format!("{toml}{db}")).expect_err(toml);
             assert!(err.contains(needle), "{err}");

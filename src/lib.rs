@@ -111,6 +111,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .attach(SecurityHeaders)
         // After SecurityHeaders, so a per-visitor response already says `private, no-store`.
         .attach(web::http::HttpCaching)
+        .attach(web::api::cors::ApiCors)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
         .attach(Shield::new())
         .mount("/", web::site::routes())
@@ -121,7 +122,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::system::routes())
         .mount("/", web::media::routes())
         .mount("/", web::assets::routes())
-        .mount("/api/v1", web::api::me::routes())
+        .mount("/", web::api::routes())
         .register("/", web::error_pages::catchers())
         // Errors under /api are problem details (RFC 9457), never pages or sign-in redirects.
         .register("/api", web::api::problem::catchers())

@@ -7,6 +7,7 @@
 
 pub mod admin_content;
 pub mod admin_posts;
+pub mod api;
 pub mod api_tokens;
 pub mod audit;
 pub mod content;

@@ -20,6 +20,12 @@ pub fn iso(ts: Timestamp) -> String {
     to_datetime(ts).format(&Rfc3339).unwrap_or_default()
 }
 
+/// The moment an RFC 3339 date-time (`2026-11-23T09:30:00Z`, `…+01:00`) names, in Unix
+/// seconds (fractions dropped); `None` if it is not one (RFC 3339, section 5.6).
+pub fn parse_iso(text: &str) -> Option<Timestamp> {
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(OffsetDateTime::unix_timestamp)
+}
+
 /// "2026-11-23 09:30 UTC", for the admin's logs and histories.
 pub fn utc_minute(ts: Timestamp) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

@@ -9,6 +9,13 @@ use rocket::http::Status;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Query parameters that cannot be read, each named with the reason (the API's 400,
+    /// answered with RFC 9457's `errors` list).
+    #[error("bad request")]
+    BadRequest(Vec<Invalid>),
+    /// A credential was required and is missing or wrong (the Content API's key).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Signed in, but the role does not allow it.
     #[error("forbidden")]
     Forbidden,
@@ -32,6 +39,11 @@ impl AppError {
         AppError::NotFound
     }
 
+    /// A 400 for one parameter `name`, saying why it was refused.
+    pub fn bad_param(name: &str, reason: impl Into<String>) -> AppError {
+        AppError::BadRequest(vec![Invalid { name: name.to_owned(), reason: reason.into() }])
+    }
+
     pub fn forbidden() -> AppError {
         AppError::Forbidden
     }
@@ -44,6 +56,8 @@ impl AppError {
     pub fn status(&self) -> Status {
         match self {
             AppError::NotFound => Status::NotFound,
+            AppError::BadRequest(_) => Status::BadRequest,
+            AppError::Unauthorized => Status::Unauthorized,
             AppError::Forbidden => Status::Forbidden,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Busy => Status::ServiceUnavailable,
@@ -72,6 +86,13 @@ impl AppError {
     }
 }
 
+/// One refused request parameter: its name and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub name: String,
+    pub reason: String,
+}
+
 /// Seconds a client is asked to wait when the database is busy or saturated: about one lock or
 /// pool wait (both 5 s by default), after which the request usually succeeds.
 pub const BUSY_RETRY_AFTER: u64 = 5;
@@ -85,8 +106,10 @@ mod tests {
     #[test]
     fn the_status_table() {
         let io = || std::io::Error::other("disk gone");
-        let cases: [(AppError, u16); 8] = [
+        let cases: [(AppError, u16); 10] = [
             (AppError::not_found(), 404),
+            (AppError::bad_param("limit", "must be a number"), 400),
+            (AppError::Unauthorized, 401),
             (AppError::forbidden(), 403),
             (AppError::TooManyRequests(30), 429),
             (AppError::Busy, 503),

@@ -70,6 +70,9 @@ impl<'r> Responder<'r, 'static> for AppError {
         if status.class().is_server_error() {
             rocket::error!("{} {}: {}", req.method(), req.uri(), self.chain());
         }
+        if crate::web::api::is_api(req) {
+            return crate::web::api::problem::respond(&self, req);
+        }
         let mut response = render_error_page(status, req).respond_to(req)?;
         match self {
             AppError::TooManyRequests(seconds) => {

@@ -48,13 +48,15 @@ impl ApiToken {
     /// `Ok` when the token's scopes cover `scope` ([`Scopes::allows`]); otherwise 403 with
     /// `WWW-Authenticate: Bearer error="insufficient_scope"` naming the scope needed
     /// (RFC 6750, section 3.1).
-    pub fn require(&self, scope: Scope) -> Result<(), Problem> {
+    pub fn require(&self, scope: Scope) -> Result<(), Box<Problem>> {
         if self.scopes.allows(scope) {
             return Ok(());
         }
         let detail = format!("This token lacks the `{scope}` scope, which this request needs.");
-        Err(Problem::new(Status::Forbidden, detail)
-            .challenge(format!(r#"Bearer realm="folio", error="insufficient_scope", scope="{scope}""#)))
+        Err(Box::new(
+            Problem::new(Status::Forbidden, detail)
+                .challenge(format!(r#"Bearer realm="folio", error="insufficient_scope", scope="{scope}""#)),
+        ))
     }
 }
 
@@ -81,7 +83,7 @@ impl<'r> FromRequest<'r> for ApiToken {
         match authenticate(req).await {
             Ok(token) => request::Outcome::Success(token),
             Err(problem) => {
-                let status = problem.status;
+                let status = Status::from_code(problem.status).unwrap_or(Status::InternalServerError);
                 met(req, problem);
                 request::Outcome::Error((status, ()))
             }
@@ -152,7 +154,7 @@ mod tests {
         assert!(token.require(Scope::Read).is_ok());
         let refused = token.require(Scope::Posts).err();
         let refused = refused.as_ref();
-        assert_eq!(refused.map(|p| p.status), Some(Status::Forbidden));
+        assert_eq!(refused.map(|p| p.status), Some(403));
         assert_eq!(
             refused.and_then(|p| p.www_authenticate.as_deref()),
             Some(r#"Bearer realm="folio", error="insufficient_scope", scope="posts""#)

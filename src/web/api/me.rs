@@ -4,9 +4,10 @@
 
 use rocket::http::Status;
 use rocket::response::content::RawJson;
-use rocket::{Route, delete, get, routes};
+use rocket::{delete, get};
 use rocket_db_pools::Connection;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::ApiToken;
 use super::problem::Problem;
@@ -15,8 +16,8 @@ use crate::db::{FolioDb, api_tokens};
 use crate::domain::now;
 
 /// The body of `GET /api/v1/me`.
-#[derive(Serialize)]
-struct Me<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct Me<'a> {
     /// The user's id.
     id: i64,
     /// The user's display name.
@@ -29,9 +30,19 @@ struct Me<'a> {
     scopes: Vec<&'static str>,
 }
 
-/// `200` with [`Me`] as JSON.
-#[get("/me")]
-fn me(token: ApiToken) -> RawJson<String> {
+/// Whom the token speaks for: the user, their role, the token's name and scopes.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "me",
+    responses(
+        (status = 200, description = "The token's user and scopes", body = Me),
+        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/api/v1/me")]
+pub fn me(token: ApiToken) -> RawJson<String> {
     let body = Me {
         id: token.user_id,
         name: &token.user_name,
@@ -42,9 +53,19 @@ fn me(token: ApiToken) -> RawJson<String> {
     RawJson(serde_json::to_string(&body).unwrap_or_default())
 }
 
-/// `204` once the token is revoked (and the revocation audited with its name).
-#[delete("/tokens/current")]
-async fn revoke_current(db: Connection<FolioDb>, token: ApiToken) -> Result<Status, Problem> {
+/// Revokes the token that sends this request (audited with its name).
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "revoke_current_token",
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[delete("/api/v1/tokens/current")]
+pub async fn revoke_current(db: Connection<FolioDb>, token: ApiToken) -> Result<Status, Problem> {
     let at = now();
     let revoked = api_tokens::revoke(&db, token.token_id, at).await.map_err(server)?;
     if let Some(name) = revoked {
@@ -63,9 +84,4 @@ async fn revoke_current(db: Connection<FolioDb>, token: ApiToken) -> Result<Stat
 fn server(e: sqlx::Error) -> Problem {
     rocket::error!("revoking an API token failed: {e}");
     Problem::new(Status::InternalServerError, "Something went wrong on the server.")
-}
-
-/// The routes to mount at `/api/v1`.
-pub fn routes() -> Vec<Route> {
-    routes![me, revoke_current]
 }

@@ -1,34 +1,53 @@
-//! API errors as `application/problem+json` (RFC 9457), and the catchers that answer every error
-//! under `/api` that way, never with an HTML page or a redirect to the sign-in form.
+//! API errors as `application/problem+json` (RFC 9457): for the bearer guard's refusals, for
+//! [`AppError`]s raised by the handlers ([`respond`], which `error_pages` sends API requests to),
+//! and for statuses Rocket itself answers under `/api` (no route, a failed guard), so an API
+//! client never gets an HTML page or a redirect to the sign-in form.
+
+use std::io::Cursor;
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::{Catcher, catch, catchers};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// An API error: a status, a sentence for the developer, and the headers the status needs.
-///
-/// The body has RFC 9457's members (section 3.1): `type` is `about:blank`, since the status says
-/// what happened, and so `title` is the status's reason phrase (section 4.2.1); `detail` says
-/// what happened to this request.
-#[derive(Debug, Clone)]
+use crate::web::error::{AppError, BUSY_RETRY_AFTER, Invalid};
+
+/// A problem document (RFC 9457, section 3.1). `type` is `about:blank`, so `title` is the
+/// status's reason phrase (section 4.2.1); `detail` says what went wrong for this request.
+/// The headers some statuses need travel with it but are not part of the body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
-    pub status: Status,
+    /// Always `about:blank`: the status code says all there is about the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
+    pub kind: String,
+    /// The HTTP reason phrase, e.g. `Bad Request`.
+    pub title: String,
+    /// The HTTP status code, repeated for the client's convenience.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What went wrong with this request, in a sentence.
     pub detail: String,
+    /// For a 400: each refused query parameter and why (an extension member, section 3.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<InvalidParam>>,
     /// `WWW-Authenticate`, for 401 and 403 from the bearer guard (RFC 6750, section 3).
+    #[serde(skip)]
     pub www_authenticate: Option<String>,
     /// `Retry-After` in seconds, for 429 and 503 (RFC 9110, section 10.2.3).
+    #[serde(skip)]
     pub retry_after: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
+/// One refused query parameter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InvalidParam {
+    /// The parameter's name, e.g. `limit`.
+    pub name: String,
+    /// Why it was refused, e.g. `must be a whole number from 1 to 100`.
+    pub reason: String,
 }
 
 /// The media type of a problem (RFC 9457, section 3).
@@ -39,7 +58,38 @@ pub fn problem_json() -> ContentType {
 impl Problem {
     /// A problem with `status` and `detail`, and no extra header.
     pub fn new(status: Status, detail: impl Into<String>) -> Problem {
-        Problem { status, detail: detail.into(), www_authenticate: None, retry_after: None }
+        Problem {
+            kind: "about:blank".into(),
+            title: status.reason_lossy().to_owned(),
+            status: status.code,
+            detail: detail.into(),
+            errors: None,
+            www_authenticate: None,
+            retry_after: None,
+        }
+    }
+
+    /// The problem for `status` with a general sentence: what Rocket's own refusals say.
+    pub fn general(status: Status) -> Problem {
+        let detail = match status.code {
+            400 => "The request's parameters could not be read.",
+            401 => "Send a personal access token as `Authorization: Bearer <token>`.",
+            404 => "There is nothing at this address, or it is not published.",
+            405 => "This address does not take that method.",
+            413 => "The body is larger than this address accepts.",
+            415 => "This address does not take a body of that type.",
+            422 => "The request could not be read.",
+            429 => "Too many requests; wait, then try again.",
+            503 => "The site is busy; try again shortly.",
+            500..=599 => "Something went wrong on the server.",
+            _ => "The request could not be completed.",
+        };
+        let problem = Problem::new(status, detail);
+        match status.code {
+            401 => problem.challenge(r#"Bearer realm="folio""#),
+            503 => problem.retry_after(BUSY_RETRY_AFTER),
+            _ => problem,
+        }
     }
 
     /// Sends `WWW-Authenticate: value`.
@@ -56,32 +106,55 @@ impl Problem {
 
     /// The JSON body.
     pub fn body(&self) -> String {
-        let body = Body {
-            kind: "about:blank",
-            title: self.status.reason_lossy(),
-            status: self.status.code,
-            detail: &self.detail,
-        };
-        serde_json::to_string(&body).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
-}
 
-impl<'r> Responder<'r, 'static> for Problem {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        if self.status.class().is_server_error() {
-            rocket::error!("{} {}: {}", req.method(), req.uri(), self.detail);
-        }
+    fn into_response(self) -> Response<'static> {
+        let status = Status::from_code(self.status).unwrap_or(Status::InternalServerError);
         let body = self.body();
         let mut res = Response::build();
-        res.status(self.status).header(problem_json());
+        res.status(status).header(problem_json());
         if let Some(challenge) = self.www_authenticate {
             res.header(Header::new("WWW-Authenticate", challenge));
         }
         if let Some(seconds) = self.retry_after {
             res.header(Header::new("Retry-After", seconds.to_string()));
         }
-        res.sized_body(body.len(), std::io::Cursor::new(body)).ok()
+        res.sized_body(body.len(), Cursor::new(body)).finalize()
     }
+}
+
+impl<'r> Responder<'r, 'static> for Problem {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if self.status >= 500 {
+            rocket::error!("{} {}: {}", req.method(), req.uri(), self.detail);
+        }
+        Ok(self.into_response())
+    }
+}
+
+/// Answers `error` as a problem document; `error_pages` sends API requests here.
+pub fn respond(error: &AppError, _req: &Request<'_>) -> response::Result<'static> {
+    let mut problem = Problem::general(error.status());
+    match error {
+        AppError::BadRequest(errors) => {
+            let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+            problem.detail = format!("Invalid query parameter: {}.", names.join(", "));
+            problem.errors = Some(invalid(errors));
+        }
+        // The Content API's only 401: a content key is set and the request has not got it.
+        AppError::Unauthorized => {
+            problem.detail = "This API needs a content key: add `key=…` to the query.".into();
+            problem.www_authenticate = None;
+        }
+        AppError::TooManyRequests(seconds) => problem.retry_after = Some(*seconds),
+        _ => {}
+    }
+    Ok(problem.into_response())
+}
+
+fn invalid(errors: &[Invalid]) -> Vec<InvalidParam> {
+    errors.iter().map(|e| InvalidParam { name: e.name.clone(), reason: e.reason.clone() }).collect()
 }
 
 /// The problem a guard met, kept for the catcher (a guard can only hand Rocket a status).
@@ -94,20 +167,10 @@ pub fn met(req: &Request<'_>, problem: Problem) {
 
 /// The problem recorded for this request, else a general one for `status`.
 fn answer(status: Status, req: &Request<'_>) -> Problem {
-    if let Some(problem) = &req.local_cache(|| Met(None)).0 {
-        return problem.clone();
+    match &req.local_cache(|| Met(None)).0 {
+        Some(problem) => problem.clone(),
+        None => Problem::general(status),
     }
-    let detail = match status.code {
-        401 => "Send a personal access token as `Authorization: Bearer <token>`.",
-        404 => "There is nothing at this address.",
-        405 => "This address does not take that method.",
-        413 => "The body is larger than this address accepts.",
-        415 => "This address does not take a body of that type.",
-        422 => "The body could not be read.",
-        _ => "The request could not be completed.",
-    };
-    let problem = Problem::new(status, detail);
-    if status == Status::Unauthorized { problem.challenge(r#"Bearer realm="folio""#) } else { problem }
 }
 
 #[catch(default)]
@@ -137,7 +200,7 @@ fn too_many(req: &Request<'_>) -> Problem {
     answer(Status::TooManyRequests, req)
 }
 
-/// The catchers to register at `/api`.
+/// The catchers to register at `/api`, overriding the site's HTML pages and sign-in redirect.
 pub fn catchers() -> Vec<Catcher> {
     catchers![any, unauthorized, forbidden, not_found, too_many]
 }
@@ -154,6 +217,7 @@ mod tests {
         assert_eq!(body["title"], "Too Many Requests");
         assert_eq!(body["status"], 429);
         assert_eq!(body["detail"], "Slow \"down\".");
+        assert!(body.get("retry_after").is_none() && body.get("errors").is_none(), "{body}");
         assert_eq!(problem.retry_after, Some(7));
         assert_eq!(problem_json().to_string(), "application/problem+json");
     }
