@@ -256,6 +256,7 @@ test('every kind of public page passes axe (WCAG 2.1 AA), light and dark', async
           '/sign-up',
           '/?page=2',
           '/search?q=rust',
+          '/api',
         ];
         await page.goto('/');
         pages.push(await pick('.card .kicker'), await pick('.card .meta a'), '/series/rust-from-scratch');
