@@ -102,7 +102,7 @@ async fn public_pages_answer_304_to_their_etag(backend: Backend) {
     }
 }
 
-async fn articles_answer_if_modified_since_when_no_etag_is_sent(backend: Backend) {
+async fn articles_and_feeds_answer_if_modified_since_when_no_etag_is_sent(backend: Backend) {
     let app = TestApp::new(backend, content()).await;
     let page = get(&app, "/posts/first-story", &[]).await;
     assert_eq!(page.status, Status::Ok);
@@ -127,6 +127,16 @@ async fn articles_answer_if_modified_since_when_no_etag_is_sent(backend: Backend
         get(&app, "/posts/first-story", &[("If-None-Match", "\"stale\""), ("If-Modified-Since", &later)])
             .await;
     assert_eq!(both.status, Status::Ok);
+    // A feed's date is its newest entry's (the one it states as lastBuildDate or updated).
+    for path in ["/feed.xml", "/atom.xml", "/feed.json", "/tags/design/feed.xml"] {
+        let feed = get(&app, path, &[]).await;
+        let modified = feed.header("Last-Modified").unwrap_or_else(|| panic!("{path}")).to_owned();
+        let feed_since = get(&app, path, &[("If-Modified-Since", &modified)]).await;
+        assert_eq!(feed_since.status, Status::NotModified, "{path}");
+    }
+    let newest = app.count("SELECT MAX(CASE WHEN updated_at > published_at THEN updated_at ELSE published_at END) FROM posts WHERE status = 'published'").await;
+    let feed = get(&app, "/feed.xml", &[]).await;
+    assert_eq!(feed.header("Last-Modified"), Some(folio::web::http::conditions::http_date(newest).as_str()));
     // A page without a known date has no Last-Modified, so the condition cannot hold.
     let home = get(&app, "/", &[("If-Modified-Since", &later)]).await;
     assert_eq!(home.status, Status::Ok);
@@ -335,7 +345,7 @@ async fn small_bodies_and_media_are_left_alone(backend: Backend) {
 
 both_backends!(
     public_pages_answer_304_to_their_etag,
-    articles_answer_if_modified_since_when_no_etag_is_sent,
+    articles_and_feeds_answer_if_modified_since_when_no_etag_is_sent,
     the_etag_changes_when_the_content_does,
     per_visitor_responses_get_no_validators_nor_compression,
     head_works_on_every_get_route,

@@ -3,9 +3,12 @@
 //! (`/tags/<slug>/feed.xml`, …). What goes into them is `domain::feed`'s; which posts,
 //! `db::feeds`'.
 
-use rocket::http::{ContentType, MediaType};
-use rocket::request::FromParam;
-use rocket::{Responder, State, get};
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, MediaType};
+use rocket::request::{FromParam, Request};
+use rocket::response::{self, Responder, Response};
+use rocket::{State, get};
 use rocket_db_pools::Connection;
 
 use crate::db::feeds::{self, Scope};
@@ -13,12 +16,28 @@ use crate::db::{Db, FolioDb, taxonomy};
 use crate::domain::clock::Clock;
 use crate::domain::feed::{self, Feed, Format};
 use crate::web::error::{AppError, AppResult};
+use crate::web::http::conditions::http_date;
 use crate::web::params::SlugParam;
 use crate::web::view::{Site, SiteRef};
 
-/// A feed document with its media type.
-#[derive(Responder)]
-pub struct FeedBody(String, ContentType);
+/// A feed document with its media type and, when it has entries, its newest entry's date as
+/// `Last-Modified` (the date it states itself as `lastBuildDate` or `updated`), which
+/// `If-Modified-Since` is then compared with ([`crate::web::http`]).
+pub struct FeedBody {
+    body: String,
+    content_type: ContentType,
+    last_modified: Option<i64>,
+}
+
+impl<'r> Responder<'r, 'static> for FeedBody {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Response::build();
+        if let Some(time) = self.last_modified {
+            res.header(Header::new("Last-Modified", http_date(time)));
+        }
+        res.header(self.content_type).sized_body(self.body.len(), Cursor::new(self.body)).ok()
+    }
+}
 
 /// The last segment of a feed's address: one of [`Format`]'s file names. Anything else names no
 /// feed, so [`FeedFile::get`] answers "not found" (failing in `from_param` would answer 422).
@@ -62,7 +81,8 @@ async fn serve(db: &Db, site: &Site, clock: &Clock, about: About, format: Format
     );
     let (top, sub) = format.media_type();
     let media_type = MediaType::new(top, sub).with_params(("charset", "utf-8"));
-    Ok(FeedBody(format.render(&feed), ContentType(media_type)))
+    let last_modified = (!feed.entries.is_empty()).then_some(feed.updated);
+    Ok(FeedBody { body: format.render(&feed), content_type: ContentType(media_type), last_modified })
 }
 
 fn site_feed(site: &Site) -> About {

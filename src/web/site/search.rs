@@ -10,6 +10,7 @@ use rocket_db_pools::Connection;
 use crate::cache::SearchCache;
 use crate::db::FolioDb;
 use crate::db::search::{Hit, Kind};
+use crate::domain::addresses;
 use crate::domain::clock::Clock;
 use crate::domain::dates;
 use crate::domain::pagination::PageNumber;
@@ -37,10 +38,11 @@ pub struct Found {
 
 impl From<(Kind, Hit)> for Found {
     fn from((kind, hit): (Kind, Hit)) -> Found {
-        let (url, label) = match kind {
-            Kind::Page => (format!("/{}", hit.slug), "Page"),
-            Kind::Post => (format!("/posts/{}", hit.slug), "Post"),
+        let (address, label) = match kind {
+            Kind::Page => (addresses::Kind::Page, "Page"),
+            Kind::Post => (addresses::Kind::Post, "Post"),
         };
+        let url = address.path(&hit.slug);
         Found {
             title: hit.title,
             url,
