@@ -3,11 +3,11 @@
 //! PostgreSQL with `ts_rank` over the generated `search_vector` columns (migrations 0009). In
 //! both, a title match weighs ten times a body match.
 //!
-//! A search runs in two steps, so that its cost does not grow with the number of matches:
-//! [`candidates`] takes the newest [`CANDIDATES`] matches of each [`Tier`] with their scores
-//! (FTS5 and a backward scan of the primary key both yield matches newest first and stop at the
-//! limit), the caller ranks them, and [`hits`] reads titles, addresses and snippets for the one
-//! page of results shown.
+//! A search runs in two statements, so that its cost does not grow with the number of matches:
+//! [`rank`] takes the newest [`CANDIDATES`] matches of each [`Tier`] of posts and of pages with
+//! their scores (FTS5 and a backward scan of the primary key both yield matches newest first and
+//! stop at the limit) and orders them, returning only the page asked for; [`hits`] then reads
+//! titles, slugs and snippets for those results.
 
 use sqlx::FromRow;
 
