@@ -65,7 +65,12 @@ async fn mounted_routes_and_documented_paths_are_the_same(backend: Backend) {
         .collect();
     assert_eq!(mounted, documented);
     assert!(documented.contains(&("get".into(), "/api/v1/posts/slug/{slug}".into())));
-    assert_eq!(documented.len(), 18, "15 content operations, the token's two and the document itself");
+    assert!(documented.contains(&("patch".into(), "/api/v1/admin/posts/{id}".into())));
+    assert_eq!(
+        documented.len(),
+        36,
+        "15 content operations, 18 writing ones, the token's two and the document itself"
+    );
 }
 
 async fn the_served_document_is_valid_openapi_3_1(backend: Backend) {
@@ -129,14 +134,23 @@ async fn the_reference_page_lists_every_operation(backend: Backend) {
     let doc = ApiDoc::openapi();
     let mut operations = 0;
     for (path, item) in &doc.paths.paths {
-        for (method, present) in [("GET", item.get.is_some()), ("DELETE", item.delete.is_some())] {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in methods {
             if present {
                 page.assert_contains(&format!("<code>{method} {path}</code>"));
                 operations += 1;
             }
         }
     }
-    assert_eq!(operations, 18, "every documented operation, the token's DELETE too");
+    assert_eq!(operations, 36, "every documented operation, the writing ones too");
+    // A write's body is described member by member, from its schema.
+    page.assert_contains("<code>body_markdown</code>");
+    page.assert_contains("<code>multipart/form-data</code>");
     page.assert_contains("<code>published_after</code>");
     page.assert_contains("application/problem+json");
 }

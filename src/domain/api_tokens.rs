@@ -28,7 +28,8 @@ pub const TOUCH_EVERY: i64 = 60;
 pub enum Scope {
     /// Read content, drafts included where the role may see them.
     Read,
-    /// Create, change, publish and delete posts.
+    /// Create, change, publish and delete posts; create, rename and delete tags and series
+    /// (which only sort posts) where the role allows.
     Posts,
     /// Create, change, publish and delete pages.
     Pages,
@@ -63,7 +64,7 @@ impl Scope {
     pub fn description(self) -> &'static str {
         match self {
             Scope::Read => "Read posts, pages and drafts",
-            Scope::Posts => "Write, publish and delete posts",
+            Scope::Posts => "Write, publish and delete posts (and tags and series, for editors)",
             Scope::Pages => "Write, publish and delete pages (editors and above)",
             Scope::Media => "Upload and delete media",
             Scope::Admin => "Everything your role allows (administrators)",

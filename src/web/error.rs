@@ -19,6 +19,18 @@ pub enum AppError {
     /// Signed in, but the role does not allow it.
     #[error("forbidden")]
     Forbidden,
+    /// A request body that was read but breaks a rule, each field named with the reason (the
+    /// API's 422; the admin's forms re-render themselves instead).
+    #[error("unprocessable")]
+    Unprocessable(Vec<Invalid>),
+    /// `If-Match` names a version that is no longer current: someone changed the resource since
+    /// the client read it (RFC 9110, section 13.1.1).
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// A change that must say which version it started from came without `If-Match`
+    /// (RFC 6585, section 3).
+    #[error("precondition required")]
+    PreconditionRequired,
     /// Too many attempts; try again after this many seconds.
     #[error("too many requests; retry after {0} s")]
     TooManyRequests(u64),
@@ -44,6 +56,11 @@ impl AppError {
         AppError::BadRequest(vec![Invalid { name: name.to_owned(), reason: reason.into() }])
     }
 
+    /// A 422 for one body field `name`, saying why it was refused.
+    pub fn unprocessable(name: &str, reason: impl Into<String>) -> AppError {
+        AppError::Unprocessable(vec![Invalid { name: name.to_owned(), reason: reason.into() }])
+    }
+
     pub fn forbidden() -> AppError {
         AppError::Forbidden
     }
@@ -59,6 +76,9 @@ impl AppError {
             AppError::BadRequest(_) => Status::BadRequest,
             AppError::Unauthorized => Status::Unauthorized,
             AppError::Forbidden => Status::Forbidden,
+            AppError::Unprocessable(_) => Status::UnprocessableEntity,
+            AppError::PreconditionFailed => Status::PreconditionFailed,
+            AppError::PreconditionRequired => Status::new(428),
             AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Busy => Status::ServiceUnavailable,
             AppError::Database(e) if crate::db::is_busy(e) => Status::ServiceUnavailable,
@@ -106,11 +126,14 @@ mod tests {
     #[test]
     fn the_status_table() {
         let io = || std::io::Error::other("disk gone");
-        let cases: [(AppError, u16); 10] = [
+        let cases: [(AppError, u16); 13] = [
             (AppError::not_found(), 404),
             (AppError::bad_param("limit", "must be a number"), 400),
             (AppError::Unauthorized, 401),
             (AppError::forbidden(), 403),
+            (AppError::Unprocessable(Vec::new()), 422),
+            (AppError::PreconditionFailed, 412),
+            (AppError::PreconditionRequired, 428),
             (AppError::TooManyRequests(30), 429),
             (AppError::Busy, 503),
             (AppError::Database(sqlx::Error::PoolTimedOut), 503),

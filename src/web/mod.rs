@@ -19,3 +19,4 @@ pub mod redirect;
 pub mod site;
 pub mod system;
 pub mod view;
+pub mod writing;

@@ -14,6 +14,11 @@ use crate::web::error_pages::render_error_page_with;
 use crate::web::htmx::Html;
 use crate::web::view::LiveSite;
 
+/// Parses an id from a form or query value; anything else is no id.
+pub fn parse_id(raw: Option<&str>) -> Option<i64> {
+    raw.and_then(|s| s.trim().parse().ok()).filter(|n: &i64| *n > 0)
+}
+
 /// A path segment that should be a slug. A malformed one (upper case, over-long, `..`) cannot name
 /// anything, so [`SlugParam::get`] answers "not found" without a query. (Failing in `from_param`
 /// instead would make Rocket answer 422, which is wrong for a URL.)

@@ -12,9 +12,9 @@ use rocket_db_pools::Connection;
 use crate::db::admin_content::{self, Vocabulary};
 use crate::db::editing::{self, EditPost};
 use crate::db::{Db, FolioDb, media, users};
-use crate::domain::editor::{self, PostInput, datetime_local};
-use crate::domain::roles::{Action, PostChange, PostOwnership};
-use crate::domain::state::{PostState, Publication};
+use crate::domain::editor::{self, PostInput};
+use crate::domain::roles::{Action, PostChange};
+use crate::domain::state::PostState;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, markdown, now, secrets};
 use crate::web::admin::confirm::DeletePrompt;
@@ -25,6 +25,7 @@ use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
+use crate::web::writing::{self, input_of, ownership};
 
 #[derive(Template)]
 #[template(path = "admin/posts/editor.html", blocks = ["form"])]
@@ -126,34 +127,9 @@ impl EditorForm {
     }
 }
 
-/// The editor's fields filled from a saved post.
-pub fn input_of(post: &EditPost) -> PostInput {
-    PostInput {
-        title: post.title.clone(),
-        slug: post.slug.clone(),
-        body: post.body_md.clone(),
-        excerpt: post.excerpt.clone(),
-        tags: post.tags.join(", "),
-        series_id: post.series_id.map(|id| id.to_string()).unwrap_or_default(),
-        series_position: post.series_position.map(|p| p.to_string()).unwrap_or_default(),
-        cover_image: post.cover_image.clone().unwrap_or_default(),
-        cover_alt: post.cover_alt.clone(),
-        seo_title: post.seo_title.clone().unwrap_or_default(),
-        seo_description: post.seo_description.clone().unwrap_or_default(),
-        publish_at: post.published_at.map(datetime_local).unwrap_or_default(),
-        author: post.author_id.to_string(),
-    }
-}
-
-/// The facts of `post` that [`may_change_post`](crate::domain::roles::may_change_post) decides by.
-pub fn ownership(post: &EditPost) -> PostOwnership {
-    PostOwnership { author_id: post.author_id, published: post.status != Publication::Draft }
-}
-
 /// Loads post `id` for a `change` by this user: 404 if missing, 403 if the role rule refuses.
 pub async fn load(db: &Db, desk: &Desk, id: i64, change: PostChange) -> AppResult<EditPost> {
-    let post = editing::find(db, id).await?.ok_or_else(AppError::not_found)?;
-    if desk.may_change(ownership(&post), change) { Ok(post) } else { Err(AppError::forbidden()) }
+    writing::load(db, &desk.writer(), id, change).await
 }
 
 /// Everything the editor shows besides the fields themselves.
@@ -200,14 +176,12 @@ async fn page<'a>(
         author_name: post.map_or_else(|| desk.user().display_name.clone(), |p| p.author_name.clone()),
         authors: if desk.can(Action::EditAllContent) { author_choices(db, post).await? } else { Vec::new() },
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
-        may_publish: desk.may_change(post.map_or_else(|| new_post(desk), ownership), PostChange::Publish),
+        may_publish: desk
+            .may_change(post.map_or_else(|| desk.writer().new_post(), ownership), PostChange::Publish),
     })
 }
 
 /// A post this user is about to create.
-fn new_post(desk: &Desk) -> PostOwnership {
-    PostOwnership { author_id: desk.user().id, published: false }
-}
 
 #[get("/admin/posts/new")]
 async fn new(db: Connection<FolioDb>, desk: Desk) -> AppResult<Html> {

@@ -31,6 +31,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{Notice, private_meta};
 use crate::web::htmx::HxRequest;
 use crate::web::view::{Meta, Paging, Site, SiteRef};
+use crate::web::writing::Writer;
 
 /// Everything an admin handler needs about the request: who (staff only), the site, the CSRF
 /// token for its forms, a pending notice, and whether htmx asked.
@@ -74,6 +75,12 @@ impl<'r> FromRequest<'r> for Desk {
 impl Desk {
     pub fn user(&self) -> &User {
         &self.me.user
+    }
+
+    /// This user as the writer of a change ([`Writer`]): the same rules as through the API.
+    pub fn writer(&self) -> Writer {
+        let user = &self.me.user;
+        Writer { user_id: user.id, role: user.role, name: user.display_name.clone(), token: None }
     }
 
     pub fn can(&self, action: Action) -> bool {
@@ -171,10 +178,7 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
     out.finish()
 }
 
-/// Parses an id from a form or query value; anything else is no id.
-pub fn parse_id(raw: Option<&str>) -> Option<i64> {
-    raw.and_then(|s| s.trim().parse().ok()).filter(|n: &i64| *n > 0)
-}
+pub use crate::web::params::parse_id;
 
 pub fn routes() -> Vec<Route> {
     [

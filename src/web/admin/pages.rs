@@ -88,7 +88,8 @@ fn editor<'a>(
     }
 }
 
-fn input_of(page: &AdminPage) -> PageInput {
+/// The page editor's fields filled from a saved page (the API's changes start from them too).
+pub fn input_of(page: &AdminPage) -> PageInput {
     PageInput {
         title: page.title.clone(),
         slug: page.slug.clone(),

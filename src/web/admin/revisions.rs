@@ -12,12 +12,13 @@ use crate::domain::diff::{self, Row};
 use crate::domain::editor::{Current, Intent, check_post};
 use crate::domain::roles::{Action, PostChange};
 use crate::domain::{Timestamp, dates, now};
-use crate::web::admin::editor::{input_of, load};
+use crate::web::admin::editor::load;
 use crate::web::admin::{Desk, Shell};
 use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Site};
+use crate::web::writing::input_of;
 
 const SHOWN: i64 = 200;
 

@@ -14,11 +14,12 @@ use crate::db::throttle::{self, Verdict};
 use crate::db::{FolioDb, is_busy};
 use crate::domain::api_tokens::{Scope, Scopes};
 use crate::domain::clock::Clock;
-use crate::domain::roles::Role;
+use crate::domain::roles::{Action, Role};
 use crate::domain::{Timestamp, throttle as limits};
 use crate::web::auth::bearer_token;
 use crate::web::error::BUSY_RETRY_AFTER;
 use crate::web::headers::PerVisitor;
+use crate::web::writing::Writer;
 
 /// The challenge for a request without credentials: no error code (RFC 6750, section 3.1).
 const CHALLENGE: &str = r#"Bearer realm="folio""#;
@@ -58,6 +59,39 @@ impl ApiToken {
                 .challenge(format!(r#"Bearer realm="folio", error="insufficient_scope", scope="{scope}""#)),
         ))
     }
+}
+
+impl ApiToken {
+    /// The token's owner as the writer of a change: judged by the same role rules as in the
+    /// admin, and named with the token in the audit log.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            user_id: self.user_id,
+            role: self.role,
+            name: self.user_name.clone(),
+            token: Some(self.token_name.clone()),
+        }
+    }
+
+    /// [`ApiToken::require`] for `scope`, then the role's `action` (403 without either).
+    pub fn writer_for(&self, scope: Scope, action: Action) -> Result<Writer, Box<Problem>> {
+        self.require(scope)?;
+        let writer = self.writer();
+        if writer.can(action) {
+            return Ok(writer);
+        }
+        Err(Box::new(Problem::new(
+            Status::Forbidden,
+            format!("The token's owner is {} here, which does not allow this.", article(self.role)),
+        )))
+    }
+}
+
+/// "an Administrator", "a Contributor".
+fn article(role: Role) -> String {
+    let label = role.label();
+    let vowel = label.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {label}", if vowel { "an" } else { "a" })
 }
 
 impl From<Authenticated> for ApiToken {

@@ -1,9 +1,15 @@
 //! The JSON API (`/api/v1/…`, issue 14): the Content API (published posts, pages, tags, authors
-//! and series, read-only), bearer-token authentication ([`auth`]) and the token's own endpoints
-//! ([`me`]), with its OpenAPI 3.1 document (`/api/v1/openapi.json`) and a reference page (`/api`)
+//! and series, read-only), the write API under `/api/v1/admin/` (posts and pages in every state,
+//! tags, series, media; [`admin_posts`] and its siblings), bearer-token authentication
+//! ([`auth`]) and the token's own endpoints ([`me`]), with its OpenAPI 3.1 document (`/api/v1/openapi.json`) and a reference page (`/api`)
 //! generated from the same handlers. Errors are RFC 9457 problem documents ([`problem`]).
 
+pub mod admin_media;
+pub mod admin_pages;
+pub mod admin_posts;
+pub mod admin_terms;
 pub mod auth;
+pub mod body;
 pub mod context;
 pub mod cors;
 pub mod me;
@@ -14,6 +20,7 @@ pub mod problem;
 pub mod reference;
 pub mod spec;
 pub mod terms;
+pub mod writes;
 
 use rocket::{Request, Route, routes};
 use serde::Serialize;
@@ -37,6 +44,24 @@ pub fn routes() -> Vec<Route> {
         terms::series_index,
         terms::series,
         terms::series_slug,
+        admin_posts::index,
+        admin_posts::show,
+        admin_posts::create,
+        admin_posts::update,
+        admin_posts::remove,
+        admin_pages::index,
+        admin_pages::show,
+        admin_pages::create,
+        admin_pages::update,
+        admin_pages::remove,
+        admin_terms::create_tag,
+        admin_terms::update_tag,
+        admin_terms::delete_tag,
+        admin_terms::create_series,
+        admin_terms::update_series,
+        admin_terms::delete_series,
+        admin_media::upload,
+        admin_media::remove,
         me::me,
         me::revoke_current,
         spec::openapi,

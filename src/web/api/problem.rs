@@ -30,7 +30,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request, in a sentence.
     pub detail: String,
-    /// For a 400: each refused query parameter and why (an extension member, section 3.2).
+    /// For a 400 or a 422: each refused query parameter or body member and why (an extension
+    /// member, section 3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<InvalidParam>>,
     /// `WWW-Authenticate`, for 401 and 403 from the bearer guard (RFC 6750, section 3).
@@ -41,10 +42,10 @@ pub struct Problem {
     pub retry_after: Option<u64>,
 }
 
-/// One refused query parameter.
+/// One refused query parameter or body member.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvalidParam {
-    /// The parameter's name, e.g. `limit`.
+    /// The parameter's or member's name, e.g. `limit` or `title`.
     pub name: String,
     /// Why it was refused, e.g. `must be a whole number from 1 to 100`.
     pub reason: String,
@@ -76,9 +77,14 @@ impl Problem {
             401 => "Send a personal access token as `Authorization: Bearer <token>`.",
             404 => "There is nothing at this address, or it is not published.",
             405 => "This address does not take that method.",
+            412 => {
+                "The resource changed since the version `If-Match` names; read it again, \
+                    reapply the change and send its new `ETag`."
+            }
             413 => "The body is larger than this address accepts.",
             415 => "This address does not take a body of that type.",
             422 => "The request could not be read.",
+            428 => "Send `If-Match` with the `ETag` of the version the change starts from.",
             429 => "Too many requests; wait, then try again.",
             503 => "The site is busy; try again shortly.",
             500..=599 => "Something went wrong on the server.",
@@ -146,6 +152,11 @@ pub fn respond(error: &AppError, _req: &Request<'_>) -> response::Result<'static
         AppError::Unauthorized => {
             problem.detail = "This API needs a content key: add `key=…` to the query.".into();
             problem.www_authenticate = None;
+        }
+        AppError::Unprocessable(errors) => {
+            let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+            problem.detail = format!("Something to fix in: {}.", names.join(", "));
+            problem.errors = Some(invalid(errors));
         }
         AppError::TooManyRequests(seconds) => problem.retry_after = Some(*seconds),
         _ => {}

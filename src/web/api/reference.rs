@@ -1,4 +1,4 @@
-//! `/api`: the Content API's reference, a plain server-rendered page (no JavaScript) made from
+//! `/api`: the API's reference, a plain server-rendered page (no JavaScript) made from
 //! the OpenAPI document itself, so it says exactly what `/api/v1/openapi.json` says.
 
 use askama::Template;
@@ -26,7 +26,22 @@ struct Operation {
     path: String,
     summary: String,
     params: Vec<Param>,
+    /// The request body's media type and members, for writes.
+    body: Option<Body>,
     responses: Vec<Answer>,
+}
+
+struct Body {
+    media_type: String,
+    members: Vec<Member>,
+}
+
+/// One member of a request body's schema.
+struct Member {
+    name: String,
+    /// Its JSON type(s), `string or null`, or the schema it names.
+    kind: String,
+    description: String,
 }
 
 struct Param {
@@ -85,12 +100,19 @@ fn sections(doc: &Value) -> Vec<Section> {
                     .and_then(|c| c.keys().next().cloned())
                     .unwrap_or_default(),
             });
+            let body = op["requestBody"]["content"].as_object().and_then(|c| c.iter().next()).map(
+                |(media, content)| Body {
+                    media_type: media.clone(),
+                    members: members(doc, &content["schema"]),
+                },
+            );
             let operation = Operation {
                 id: text(&op["operationId"]),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(&op["summary"]),
                 params: params.collect(),
+                body,
                 responses: responses.collect(),
             };
             let tag = op["tags"][0].as_str().unwrap_or_default();
@@ -100,6 +122,30 @@ fn sections(doc: &Value) -> Vec<Section> {
         }
     }
     sections
+}
+
+/// The members of `schema` (a `$ref` into the document's components, or inline).
+fn members(doc: &Value, schema: &Value) -> Vec<Member> {
+    let resolved = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map_or(schema, |name| &doc["components"]["schemas"][name]);
+    let kind = |p: &Value| match &p["type"] {
+        Value::String(t) => t.clone(),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
+        _ => p["$ref"]
+            .as_str()
+            .or_else(|| p["oneOf"][0]["$ref"].as_str())
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or("")
+            .to_owned(),
+    };
+    resolved["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, p)| Member { name: name.clone(), kind: kind(p), description: text(&p["description"]) })
+        .collect()
 }
 
 /// The reference page.

@@ -8,7 +8,7 @@ use rocket::http::ContentType;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{me, pages, posts, terms};
+use super::{admin_media, admin_pages, admin_posts, admin_terms, me, pages, posts, terms};
 use crate::web::error::{AppError, AppResult};
 
 /// The document's paths, schemas and tags.
@@ -17,8 +17,9 @@ use crate::web::error::{AppError, AppResult};
     info(
         title = "Folio API",
         version = "1",
-        description = "Published posts, pages, tags, authors and series, read-only, and the \
-            personal access token's own endpoints. Lists are keyset-paginated: follow \
+        description = "Published posts, pages, tags, authors and series, read-only; under \
+            `/api/v1/admin/`, writing posts, pages, tags, series and media with a personal access \
+            token, under its owner's role; and the token's own endpoints. Lists are keyset-paginated: follow \
             `meta.next`. Errors are RFC 9457 problem documents."
     ),
     paths(
@@ -27,6 +28,13 @@ use crate::web::error::{AppError, AppResult};
         terms::tags, terms::tag, terms::tag_slug,
         terms::authors, terms::author, terms::author_slug,
         terms::series_index, terms::series, terms::series_slug,
+        admin_posts::index, admin_posts::show, admin_posts::create, admin_posts::update,
+        admin_posts::remove,
+        admin_pages::index, admin_pages::show, admin_pages::create, admin_pages::update,
+        admin_pages::remove,
+        admin_terms::create_tag, admin_terms::update_tag, admin_terms::delete_tag,
+        admin_terms::create_series, admin_terms::update_series, admin_terms::delete_series,
+        admin_media::upload, admin_media::remove,
         me::me, me::revoke_current,
         openapi,
     ),
@@ -37,6 +45,8 @@ use crate::web::error::{AppError, AppResult};
         (name = "tags", description = "Tags with a visible post"),
         (name = "authors", description = "Authors with a visible post"),
         (name = "series", description = "Series with a visible post"),
+        (name = "admin", description = "Writing: posts and pages in every state, tags, series and \
+            media, under the token owner's role and the token's scopes"),
         (name = "tokens", description = "The personal access token sending the request"),
         (name = "meta", description = "This document"),
     ),

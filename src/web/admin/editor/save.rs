@@ -1,129 +1,36 @@
 //! Saving the editor's form. The buttons (save, publish, schedule, unpublish) and the background
-//! autosave go through one sequence, [`write`]: load and check permission, validate, write with
-//! the version the form started from. Each handler then answers in its own way: the buttons
+//! autosave go through the one sequence the API uses too, [`write`]: load and check permission,
+//! validate, write with the version the form started from. Each handler then answers in its own way: the buttons
 //! with a redirect or the form again, autosave with a status line.
 
 use rocket::http::{Header, Status};
 use rocket::{Route, post, routes};
 use rocket_db_pools::Connection;
 
-use super::{Context, EDITOR_LIMIT, EditorForm, load, new_post, ownership, page};
-use crate::db::admin_content::{self, Vocabulary};
-use crate::db::editing::{self, EditPost, Save, SaveError};
-use crate::db::{Db, FolioDb, users};
-use crate::domain::editor::{Current, Intent, PostDraft, PostInput, check_post, datetime_local};
-use crate::domain::roles::{self, Action, PostChange};
+use super::{Context, EDITOR_LIMIT, EditorForm, page};
+use crate::db::Db;
+use crate::db::FolioDb;
+use crate::db::editing::{self, EditPost};
+use crate::domain::editor::{Intent, PostInput, datetime_local};
 use crate::domain::state::{PostState, Publication};
 use crate::domain::validation::FieldErrors;
-use crate::domain::{Timestamp, dates, now};
+use crate::domain::{dates, now};
 use crate::web::admin::{Desk, parse_id};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
+use crate::web::writing::{self, Attempt, Mode, Outcome, Request, write};
 
-/// How a save was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A button: keeps a revision, may publish and hand the post to another author.
-    Button,
-    /// The editor's background save of a draft: no revision, no change of state or author.
-    Autosave,
-}
-
-/// The form a save started from.
-struct Attempt {
-    /// The post as loaded, `None` for a new one.
-    existing: Option<EditPost>,
-    input: PostInput,
-    /// The version of the post the form was loaded at.
-    version: i64,
-    intent: Intent,
-}
-
-/// What a save came to.
-enum Outcome {
-    Saved {
-        id: i64,
-        version: i64,
-        draft: Box<PostDraft>,
-        new_author: Option<(i64, String)>,
-    },
-    /// The form has something to fix, said per field.
-    Invalid(FieldErrors),
-    SlugTaken,
-    /// Someone saved the post since the form was loaded; it is at version `current` now.
-    Conflict {
-        current: i64,
-    },
-    /// An autosave of a post that is not a draft ([`roles::autosaves`]).
-    NotAutosaved,
-}
-
-/// The one save sequence: loads the post the form names (404, or 403 when the role rule
-/// refuses), asks [`roles::may_save_post`] about the intent, validates, and writes the post if
-/// it is still at the version the form started from.
-async fn write(
-    db: &Db,
-    desk: &Desk,
-    form: &EditorForm,
-    mode: Mode,
-    now: Timestamp,
-) -> AppResult<(Attempt, Outcome)> {
-    desk.require(Action::WriteOwnPosts)?;
-    let existing = match parse_id(Some(&form.id)) {
-        Some(id) => Some(load(db, desk, id, PostChange::Edit).await?),
-        None => None,
-    };
-    let intent = if mode == Mode::Autosave { Intent::Save } else { Intent::parse(&form.intent) };
-    let facts = existing.as_ref().map_or_else(|| new_post(desk), ownership);
-    if !desk.may_save(facts, intent) {
-        return Err(AppError::forbidden());
+/// The editor's form as a save request of `mode`.
+fn request(form: &EditorForm, mode: Mode) -> Request {
+    Request {
+        id: parse_id(Some(&form.id)),
+        input: form.input(),
+        version: Some(form.version.trim().parse().unwrap_or(0)),
+        intent: Intent::parse(&form.intent),
+        mode,
     }
-    let attempt =
-        Attempt { input: form.input(), version: form.version.trim().parse().unwrap_or(0), intent, existing };
-    if mode == Mode::Autosave && !roles::autosaves(attempt.existing.as_ref().map(|p| p.status)) {
-        return Ok((attempt, Outcome::NotAutosaved));
-    }
-    let mut errors = FieldErrors::new();
-    check_series(db, &attempt.input, &mut errors).await?;
-    let new_author = match mode {
-        Mode::Button => chosen_author(db, desk, &attempt.input, facts.author_id, &mut errors).await?,
-        Mode::Autosave => None,
-    };
-    let current =
-        attempt.existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
-    let draft = match check_post(&attempt.input, intent, current, now) {
-        Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return Ok((attempt, Outcome::Invalid(errors))),
-        Err(more) => {
-            for (field, message) in more.iter() {
-                errors.add(field, message);
-            }
-            return Ok((attempt, Outcome::Invalid(errors)));
-        }
-    };
-    let by = desk.user().id;
-    let save = match mode {
-        Mode::Button => {
-            Save { by, author: new_author.as_ref().map(|(id, _)| *id), now, revision: true, note: "" }
-        }
-        Mode::Autosave => Save { by, author: None, now, revision: false, note: "autosave" },
-    };
-    let result = match &attempt.existing {
-        None => editing::create(db, &draft, save).await.map(|id| (id, 1)),
-        // The permission was judged on the loaded version: the save applies to that version only.
-        Some(post) if attempt.version != post.version => Err(SaveError::Conflict { current: post.version }),
-        Some(post) => editing::update(db, post.id, post.version, &draft, save).await.map(|v| (post.id, v)),
-    };
-    let outcome = match result {
-        Ok((id, version)) => Outcome::Saved { id, version, draft: Box::new(draft), new_author },
-        Err(SaveError::SlugTaken) => Outcome::SlugTaken,
-        Err(SaveError::Conflict { current }) => Outcome::Conflict { current },
-        Err(SaveError::NotFound) => return Err(AppError::not_found()),
-        Err(SaveError::Db(e)) => return Err(e.into()),
-    };
-    Ok((attempt, outcome))
 }
 
 #[post("/admin/posts/save", data = "<form>")]
@@ -133,7 +40,8 @@ async fn save(
     form: Form<EditorForm, { EDITOR_LIMIT }>,
 ) -> AppResult<Answer> {
     let now = now();
-    let (attempt, outcome) = write(&db, &desk, &form, Mode::Button, now).await?;
+    let writer = desk.writer();
+    let (attempt, outcome) = write(&db, &writer, request(&form, Mode::Button), now).await?;
     let ctx = |post: Option<EditPost>, version| Context {
         id: post.as_ref().map(|p| p.id),
         version,
@@ -164,15 +72,9 @@ async fn save(
         }
         Outcome::NotAutosaved => return Err(AppError::internal("a button save was taken for an autosave")),
     };
-    let verb = match (intent, draft.status) {
-        (Intent::Publish, _) => "published",
-        (Intent::Schedule, _) => "scheduled",
-        (Intent::Unpublish, _) => "unpublished",
-        (_, Publication::Draft) => "saved a draft of",
-        (_, Publication::Published) => "updated",
-    };
+    let verb = writing::verb(intent, draft.status);
     let handed = new_author.map(|(_, name)| format!("author: {name}")).unwrap_or_default();
-    desk.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
+    writer.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
     let message = match intent {
         Intent::Publish => format!("Published: it is live at /posts/{}.", draft.slug),
         Intent::Schedule => format!(
@@ -235,7 +137,7 @@ async fn autosave(
     form: Form<EditorForm, { EDITOR_LIMIT }>,
 ) -> AppResult<Autosaved> {
     let now = now();
-    let (_, outcome) = write(&db, &desk, &form, Mode::Autosave, now).await?;
+    let (_, outcome) = write(&db, &desk.writer(), request(&form, Mode::Autosave), now).await?;
     let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
     Ok(match outcome {
         Outcome::Saved { id, version, .. } => {
@@ -250,39 +152,6 @@ async fn autosave(
             autosaved("Not autosaved: someone else changed this post. Save to compare.", None)
         }
     })
-}
-
-/// The author an editor chose, when it differs from `current`; it must be staff, who may write.
-/// Others cannot hand a post on, whatever they send.
-async fn chosen_author(
-    db: &Db,
-    desk: &Desk,
-    input: &PostInput,
-    current: i64,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<(i64, String)>> {
-    let Some(chosen) = parse_id(Some(&input.author)).filter(|id| *id != current) else {
-        return Ok(None);
-    };
-    if !desk.can(Action::EditAllContent) {
-        return Ok(None);
-    }
-    let staff = users::active_staff_names(db).await?;
-    let found = staff.into_iter().find(|(id, _)| *id == chosen);
-    if found.is_none() {
-        errors.add("author", "Only staff can be a post's author; choose someone from the list.");
-    }
-    Ok(found)
-}
-
-/// The series chosen must exist (the list may be stale).
-async fn check_series(db: &Db, input: &PostInput, errors: &mut FieldErrors) -> AppResult<()> {
-    if let Some(id) = parse_id(Some(&input.series_id))
-        && admin_content::term(db, Vocabulary::Series, id).await?.is_none()
-    {
-        errors.add("series_id", "That series no longer exists; choose another.");
-    }
-    Ok(())
 }
 
 pub fn routes() -> Vec<Route> {
