@@ -15,12 +15,14 @@ use crate::domain::editor::{Current, Intent, PostDraft, PostInput, check_post, d
 use crate::domain::roles::{self, Action, PostChange};
 use crate::domain::state::{PostState, Publication};
 use crate::domain::validation::FieldErrors;
+use crate::domain::webhooks::{Subject, visible};
 use crate::domain::{Timestamp, dates, now};
 use crate::web::admin::{Desk, parse_id};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
+use crate::webhooks;
 
 /// How a save was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +175,15 @@ async fn save(
     };
     let handed = new_author.map(|(_, name)| format!("author: {name}")).unwrap_or_default();
     desk.audit(&db, verb, &format!("post “{}”", draft.title), &handed).await?;
+    webhooks::saved(
+        &db,
+        &desk.site.base_url,
+        Subject::Post,
+        id,
+        existing.map(|p| visible(p.status, p.published_at, now)),
+        now,
+    )
+    .await?;
     let message = match intent {
         Intent::Publish => format!("Published: it is live at /posts/{}.", draft.slug),
         Intent::Schedule => format!(
