@@ -73,6 +73,9 @@ pub struct Settings {
     /// A key every Content API request must carry as `?key=…`; empty (the default) makes the
     /// API public.
     pub api_content_key: String,
+    /// Let webhooks reach loopback, private, link-local and other non-public addresses
+    /// (`domain::webhooks::address`). Off by default: a hook must not reach inside the network.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
             search_cache: 8 * 1024 * 1024,
             api_cors_origins: Vec::new(),
             api_content_key: String::new(),
+            webhooks_allow_private: false,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod media;
 pub mod rerender;
 pub mod tasks;
 pub mod web;
+pub mod webhooks;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;

@@ -36,8 +36,31 @@ pub async fn start(rocket: &Rocket<Orbit>, on_reload: impl Fn(&[(String, String)
     if let Some(store) = rocket.state::<crate::media::Store>() {
         rocket::tokio::spawn(crate::media::repair::run(db.clone(), store.clone()));
     }
+    if let Some(sender) = webhook_sender(rocket, &db, config) {
+        rocket::tokio::spawn(crate::webhooks::sender::run(sender, rocket.shutdown()));
+    }
     let lifetimes = config.settings.session_lifetimes();
     rocket::tokio::spawn(maintain(db, Box::new(on_reload), mailer.clone(), lifetimes, rocket.shutdown()));
+}
+
+/// The webhook sender, on the managed clock (tests move it), or `None` when its HTTP client
+/// cannot be built (then webhooks wait in the queue, and the log says why).
+fn webhook_sender(
+    rocket: &Rocket<Orbit>,
+    db: &Db,
+    config: &Config,
+) -> Option<crate::webhooks::sender::Sender> {
+    let allow_private = config.settings.webhooks_allow_private;
+    let client = crate::webhooks::client::build(allow_private)
+        .map_err(|e| rocket::error!("webhooks: cannot build the HTTP client: {e}"))
+        .ok()?;
+    Some(crate::webhooks::sender::Sender {
+        db: db.clone(),
+        client,
+        clock: rocket.state::<crate::domain::clock::Clock>().cloned().unwrap_or_default(),
+        site_url: config.settings.base_url.clone(),
+        allow_private,
+    })
 }
 
 async fn maintain(
@@ -75,6 +98,7 @@ async fn prune(db: &Db, lifetimes: Lifetimes) {
         tokens::prune(db, now).await,
         throttle::prune(db, now - crate::domain::throttle::longest_window()).await,
         crate::db::outbox::prune(db, now).await,
+        crate::db::webhooks::prune(db, now).await,
     ];
     for result in results {
         if let Err(e) = result {

@@ -22,6 +22,7 @@ async fn every_screen_answers_by_role(backend: Backend) {
         ("/admin/users", "---AO"),
         ("/admin/settings", "---AO"),
         ("/admin/audit", "---AO"),
+        ("/admin/webhooks", "---AO"),
     ];
     let roles = [Role::Contributor, Role::Author, Role::Editor, Role::Admin, Role::Owner];
     let member = app.user(Role::Member, "member@example.org").await;

@@ -466,7 +466,65 @@ async fn revoked_and_expired_tokens_write_nothing(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM posts WHERE title = 'Too late'").await, 0);
 }
 
+async fn api_writes_queue_the_admins_webhook_events(backend: Backend) {
+    let app = TestApp::new(backend, base()).await;
+    let editor = app.user(Role::Editor, "ed@example.org").await;
+    let secret = token(&app, &editor, "w", &[Scope::Posts, Scope::Pages]).await;
+    let b: &Browser = &app;
+    let all = "post.published post.updated post.unpublished post.deleted page.published page.updated page.unpublished page.deleted";
+    app.sql(&format!(
+        "INSERT INTO webhooks (url, events, enabled, secret, created_at, updated_at)
+         VALUES ('http://127.0.0.1:9/hook', '{all}', TRUE, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 1, 1)"
+    ))
+    .await;
+    let created =
+        call(b, Method::Post, "/api/v1/admin/posts", &secret, &[], Some(json!({"title": "Hooked"}))).await;
+    let path = format!("/api/v1/admin/posts/{}", json_of(&created, Status::Created)["id"]);
+    for change in
+        [json!({"status": "published"}), json!({"title": "Hooked again"}), json!({"status": "draft"})]
+    {
+        json_of(
+            &call(b, Method::Patch, &path, &secret, &[("If-Match", "*")], Some(change)).await,
+            Status::Ok,
+        );
+    }
+    assert_eq!(call(b, Method::Delete, &path, &secret, &[], None).await.status, Status::NoContent);
+    let page = call(
+        b,
+        Method::Post,
+        "/api/v1/admin/pages",
+        &secret,
+        &[],
+        Some(json!({"title": "Hooks", "status": "published"})),
+    )
+    .await;
+    let page_path = format!("/api/v1/admin/pages/{}", json_of(&page, Status::Created)["id"]);
+    assert_eq!(call(b, Method::Delete, &page_path, &secret, &[], None).await.status, Status::NoContent);
+    let events: Vec<String> = match &app.db {
+        folio::db::Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT event FROM webhook_deliveries ORDER BY id").fetch_all(pool).await
+        }
+        folio::db::Db::Postgres(pool) => {
+            sqlx::query_scalar("SELECT event FROM webhook_deliveries ORDER BY id").fetch_all(pool).await
+        }
+    }
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            "post.published",
+            "post.updated",
+            "post.unpublished",
+            "post.deleted",
+            "page.published",
+            "page.deleted"
+        ],
+        "a draft's save is no event, as in the admin; a deletion is one whatever the state"
+    );
+}
+
 both_backends!(
+    api_writes_queue_the_admins_webhook_events,
     an_author_writes_publishes_unpublishes_and_deletes_a_post,
     the_admins_role_rules_hold_for_tokens,
     bad_bodies_are_problems_naming_each_member,

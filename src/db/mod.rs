@@ -31,6 +31,8 @@ pub mod throttle;
 pub mod tokens;
 pub mod two_factor;
 pub mod users;
+pub mod webhook_events;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

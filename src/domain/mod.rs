@@ -29,6 +29,7 @@ pub mod text;
 pub mod throttle;
 pub mod totp;
 pub mod validation;
+pub mod webhooks;
 pub mod webp;
 
 /// Seconds since the Unix epoch: the one time representation stored in the database.

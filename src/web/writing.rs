@@ -11,9 +11,11 @@ use crate::domain::editor::{Current, Intent, PostDraft, PostInput, check_post, d
 use crate::domain::roles::{self, Action, PostChange, PostOwnership, Role, may_change_post};
 use crate::domain::state::Publication;
 use crate::domain::validation::FieldErrors;
+use crate::domain::webhooks::{Subject, visible};
 use crate::domain::{Timestamp, now};
 use crate::web::error::{AppError, AppResult};
 use crate::web::params::parse_id;
+use crate::webhooks;
 
 /// The person behind a change, and through what: the admin (a session) or the API (a token).
 #[derive(Debug, Clone)]
@@ -147,10 +149,13 @@ pub enum Outcome {
 
 /// The one save sequence: loads the post the request names (404, or 403 when the role rule
 /// refuses), asks [`roles::may_save_post`] about the intent (403), validates, and writes the
-/// post if it is still at the version the request started from.
+/// post if it is still at the version the request started from; a save that changes what
+/// readers see queues its webhook events ([`webhooks::saved`]; `site_url` makes the payload's
+/// addresses absolute).
 pub async fn write(
     db: &Db,
     writer: &Writer,
+    site_url: &str,
     request: Request,
     now: Timestamp,
 ) -> AppResult<(Attempt, Outcome)> {
@@ -202,7 +207,11 @@ pub async fn write(
         Some(post) => editing::update(db, post.id, post.version, &draft, save).await.map(|v| (post.id, v)),
     };
     let outcome = match result {
-        Ok((id, version)) => Outcome::Saved { id, version, draft: Box::new(draft), new_author },
+        Ok((id, version)) => {
+            let was_visible = attempt.existing.as_ref().map(|p| visible(p.status, p.published_at, now));
+            webhooks::saved(db, site_url, Subject::Post, id, was_visible, now).await?;
+            Outcome::Saved { id, version, draft: Box::new(draft), new_author }
+        }
         Err(SaveError::SlugTaken) => Outcome::SlugTaken,
         Err(SaveError::Conflict { current }) => Outcome::Conflict { current },
         Err(SaveError::NotFound) => return Err(AppError::not_found()),

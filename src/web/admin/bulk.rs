@@ -11,6 +11,7 @@ use crate::db::admin_posts::{self, BULK_MAX, Bulk};
 use crate::domain::editor::parse_tags;
 use crate::domain::now;
 use crate::domain::roles::Action;
+use crate::domain::webhooks::Subject;
 use crate::web::admin::Desk;
 use crate::web::admin::confirm::DeletePrompt;
 use crate::web::error::AppResult;
@@ -59,6 +60,7 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
         return confirm_delete(&desk, &form).map(Answer::from);
     }
     let change = action.change();
+    let before = crate::webhooks::Before::take(&db, &desk.site.base_url, Subject::Post, &form.ids).await?;
     let changed =
         admin_posts::bulk(&db, &action, &form.ids, |post| desk.may_change(post, change), now()).await?;
     let verb = match &action {
@@ -69,6 +71,7 @@ async fn apply(db: Connection<FolioDb>, desk: Desk, form: Form<BulkForm>) -> App
     };
     let subject = if changed == 1 { "1 post".to_owned() } else { format!("{changed} posts") };
     desk.audit(&db, &verb, &subject, "bulk action").await?;
+    before.emit(&db, now()).await?;
     let skipped = form.ids.len() as u64 - changed.min(form.ids.len() as u64);
     let mut message = format!("{subject} {verb}.");
     if skipped > 0 {

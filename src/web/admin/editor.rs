@@ -16,6 +16,7 @@ use crate::domain::editor::{self, PostInput};
 use crate::domain::roles::{Action, PostChange};
 use crate::domain::state::PostState;
 use crate::domain::validation::FieldErrors;
+use crate::domain::webhooks::Subject;
 use crate::domain::{dates, markdown, now, secrets};
 use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::{Desk, Shell};
@@ -268,11 +269,13 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
 #[post("/admin/posts/<id>/delete")]
 async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
     let post = load(&db, &desk, id, PostChange::Delete).await?;
+    let before = crate::webhooks::Before::take(&db, &desk.site.base_url, Subject::Post, &[id]).await?;
     if !editing::delete(&db, id, post.version).await? {
         let back = format!("/admin/posts/{id}/edit");
         return Ok(failed(desk.hx, back, "Someone changed this post just now; nothing was deleted."));
     }
     desk.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
+    before.emit(&db, now()).await?;
     Ok(done(desk.hx, "/admin/posts", format!("Deleted “{}”.", post.title)))
 }
 

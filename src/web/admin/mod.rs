@@ -13,6 +13,7 @@ pub mod revisions;
 pub mod settings;
 pub mod terms;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -151,6 +152,7 @@ impl Shell {
         if self.role.can(Action::ManageSettings) {
             items.push(("settings", "Settings", "/admin/settings"));
             items.push(("audit", "Audit log", "/admin/audit"));
+            items.push(("webhooks", "Webhooks", "/admin/webhooks"));
         }
         items
     }
@@ -193,6 +195,7 @@ pub fn routes() -> Vec<Route> {
         users::routes(),
         settings::routes(),
         audit::routes(),
+        webhooks::routes(),
     ]
     .concat()
 }

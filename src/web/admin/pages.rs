@@ -12,6 +12,7 @@ use crate::domain::pages::{PageInput, check_page};
 use crate::domain::roles::Action;
 use crate::domain::state::Publication;
 use crate::domain::validation::FieldErrors;
+use crate::domain::webhooks::Subject;
 use crate::domain::{Timestamp, dates, markdown, now};
 use crate::web::admin::confirm::DeletePrompt;
 use crate::web::admin::editor::EDITOR_LIMIT;
@@ -22,6 +23,7 @@ use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, done};
 use crate::web::view::{Meta, Paging, Site};
+use crate::webhooks;
 
 #[derive(Template)]
 #[template(path = "admin/pages/index.html")]
@@ -146,9 +148,10 @@ async fn save(
 ) -> AppResult<Answer> {
     desk.require(Action::EditAllContent)?;
     let id = parse_id(Some(&form.id));
-    if let Some(id) = id {
-        find(&db, id).await?;
-    }
+    let was_visible = match id {
+        Some(id) => Some(find(&db, id).await?.status == Publication::Published),
+        None => None,
+    };
     let version: i64 = form.version.trim().parse().unwrap_or(0);
     let input = PageInput {
         title: form.title.clone(),
@@ -171,6 +174,7 @@ async fn save(
         Written::Done(saved) => {
             let verb = if id.is_some() { "updated" } else { "created" };
             desk.audit(&db, verb, &format!("page “{}”", draft.title), "").await?;
+            webhooks::saved(&db, &desk.site.base_url, Subject::Page, saved, was_visible, now()).await?;
             Ok(done(desk.hx, format!("/admin/pages/{saved}/edit"), "Page saved."))
         }
         Written::SlugTaken => {
@@ -203,8 +207,10 @@ async fn confirm_delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResu
 async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answer> {
     desk.require(Action::EditAllContent)?;
     let page = find(&db, id).await?;
+    let before = webhooks::Before::take(&db, &desk.site.base_url, Subject::Page, &[id]).await?;
     admin_content::delete_page(&db, id).await?;
     desk.audit(&db, "deleted", &format!("page “{}”", page.title), "").await?;
+    before.emit(&db, now()).await?;
     Ok(done(desk.hx, "/admin/pages", format!("Deleted the page “{}”.", page.title)))
 }
 

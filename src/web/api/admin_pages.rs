@@ -21,9 +21,11 @@ use crate::domain::dates;
 use crate::domain::pages::{PageInput, check_page};
 use crate::domain::roles::Action;
 use crate::domain::state::Publication;
+use crate::domain::webhooks::Subject;
 use crate::web::admin::pages::input_of;
 use crate::web::error::AppError;
 use crate::web::view::{LiveSite, Site};
+use crate::webhooks;
 
 /// A page as editors see it, in either state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,8 +223,9 @@ pub async fn create(
 ) -> ApiResult<Versioned> {
     let writer = token.writer_for(Scope::Pages, Action::EditAllContent)?;
     let input = body.0.apply(PageInput::default());
-    let id = save(&db, &writer, None, &input, clock.now()).await?;
-    answer(&db, &live.get(), id, true).await
+    let site = live.get();
+    let id = save(&db, &writer, &site, None, &input, clock.now()).await?;
+    answer(&db, &site, id, true).await
 }
 
 /// Changes a page. `If-Match` must name the version the change started from.
@@ -263,29 +266,48 @@ pub async fn update(
     let version = if_match.required()?;
     let current = find(&db, id).await?;
     let input = body.0.apply(input_of(&current));
-    save(&db, &writer, Some((id, version.unwrap_or(current.version))), &input, clock.now()).await?;
-    answer(&db, &live.get(), id, false).await
+    let site = live.get();
+    let target = Target {
+        id,
+        version: version.unwrap_or(current.version),
+        was_visible: current.status == Publication::Published,
+    };
+    save(&db, &writer, &site, Some(target), &input, clock.now()).await?;
+    answer(&db, &site, id, false).await
 }
 
-/// Checks and saves a page (`target`: its id and the version the change started from), and
-/// writes the audit entry; the page's id.
+/// The saved page a change applies to.
+struct Target {
+    id: i64,
+    /// The version the change started from.
+    version: i64,
+    /// Whether readers could see it before the change (for the webhook event).
+    was_visible: bool,
+}
+
+/// Checks and saves a page (`target`: `None` for a new one), writes the audit entry and queues
+/// the webhook events; the page's id.
 async fn save(
     db: &Db,
     writer: &crate::web::writing::Writer,
-    target: Option<(i64, i64)>,
+    site: &Site,
+    target: Option<Target>,
     input: &PageInput,
     now: crate::domain::Timestamp,
 ) -> ApiResult<i64> {
     let draft = check_page(input)
         .map_err(|errors| AppError::Unprocessable(renamed(&errors, &[("body", "body_markdown")])))?;
-    match admin_content::save_page(db, target, &draft, writer.user_id, now).await? {
+    let at = target.as_ref().map(|t| (t.id, t.version));
+    match admin_content::save_page(db, at, &draft, writer.user_id, now).await? {
         Written::Done(id) => {
-            let verb = match (target, draft.status) {
+            let verb = match (&target, draft.status) {
                 (None, _) => "created",
                 (Some(_), Publication::Published) => "updated",
                 (Some(_), Publication::Draft) => "saved a draft of",
             };
             writer.audit(db, verb, &format!("page “{}”", draft.title), "").await?;
+            let was_visible = target.map(|t| t.was_visible);
+            webhooks::saved(db, &site.base_url, Subject::Page, id, was_visible, now).await?;
             Ok(id)
         }
         Written::SlugTaken => {
@@ -318,6 +340,8 @@ async fn save(
 pub async fn remove(
     db: Connection<FolioDb>,
     token: ApiToken,
+    live: &State<LiveSite>,
+    clock: &State<Clock>,
     if_match: IfMatch,
     id: i64,
 ) -> ApiResult<Status> {
@@ -326,7 +350,9 @@ pub async fn remove(
     if if_match.optional().is_some_and(|v| v != page.version) {
         return Err(AppError::PreconditionFailed.into());
     }
+    let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Page, &[id]).await?;
     admin_content::delete_page(&db, id).await?;
     writer.audit(&db, "deleted", &format!("page “{}”", page.title), "").await?;
+    before.emit(&db, clock.now()).await?;
     Ok(Status::NoContent)
 }

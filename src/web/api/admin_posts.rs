@@ -22,10 +22,12 @@ use crate::domain::clock::Clock;
 use crate::domain::editor::{Intent, PostInput};
 use crate::domain::roles::{Action, PostChange};
 use crate::domain::state::PostState;
+use crate::domain::webhooks::Subject;
 use crate::domain::{Timestamp, dates};
 use crate::web::error::AppError;
 use crate::web::view::{LiveSite, Site};
 use crate::web::writing::{self, Mode, Outcome, Request, Writer, input_of};
+use crate::webhooks;
 
 /// A post as its writers see it, in any state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -364,9 +366,10 @@ pub async fn create(
     let writer = token.writer_for(Scope::Posts, Action::WriteOwnPosts)?;
     let now = clock.now();
     let (input, intent) = body.0.apply(PostInput::default(), None, &writer, now)?;
-    let id = save(&db, &writer, Request { id: None, input, version: None, intent, mode: Mode::Button }, now)
-        .await?;
-    answer(&db, &live.get(), id, now, true).await
+    let site = live.get();
+    let request = Request { id: None, input, version: None, intent, mode: Mode::Button };
+    let id = save(&db, &writer, &site, request, now).await?;
+    answer(&db, &site, id, now, true).await
 }
 
 /// Changes a post: the members sent, and its state as `status` asks. `If-Match` must name the
@@ -409,13 +412,15 @@ pub async fn update(
     let now = clock.now();
     let current = writing::load(&db, &writer, id, PostChange::Edit).await?;
     let (input, intent) = body.0.apply(input_of(&current), Some(&current), &writer, now)?;
-    save(&db, &writer, Request { id: Some(id), input, version, intent, mode: Mode::Button }, now).await?;
-    answer(&db, &live.get(), id, now, false).await
+    let site = live.get();
+    save(&db, &writer, &site, Request { id: Some(id), input, version, intent, mode: Mode::Button }, now)
+        .await?;
+    answer(&db, &site, id, now, false).await
 }
 
 /// Runs the save sequence and writes the audit entry; the saved post's id.
-async fn save(db: &Db, writer: &Writer, request: Request, now: Timestamp) -> ApiResult<i64> {
-    let (attempt, outcome) = writing::write(db, writer, request, now).await?;
+async fn save(db: &Db, writer: &Writer, site: &Site, request: Request, now: Timestamp) -> ApiResult<i64> {
+    let (attempt, outcome) = writing::write(db, writer, &site.base_url, request, now).await?;
     match outcome {
         Outcome::Saved { id, draft, new_author, .. } => {
             let verb = writing::verb(attempt.intent, draft.status);
@@ -455,16 +460,20 @@ async fn save(db: &Db, writer: &Writer, request: Request, now: Timestamp) -> Api
 pub async fn remove(
     db: Connection<FolioDb>,
     token: ApiToken,
+    live: &State<LiveSite>,
+    clock: &State<Clock>,
     if_match: IfMatch,
     id: i64,
 ) -> ApiResult<rocket::http::Status> {
     let writer = token.writer_for(Scope::Posts, Action::WriteOwnPosts)?;
     let post = writing::load(&db, &writer, id, PostChange::Delete).await?;
     let version = if_match.optional().unwrap_or(post.version);
+    let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Post, &[id]).await?;
     if version != post.version || !editing::delete(&db, id, version).await? {
         return Err(AppError::PreconditionFailed.into());
     }
     writer.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
+    before.emit(&db, clock.now()).await?;
     Ok(rocket::http::Status::NoContent)
 }
 

@@ -1,7 +1,8 @@
 //! Saving the editor's form. The buttons (save, publish, schedule, unpublish) and the background
 //! autosave go through the one sequence the API uses too, [`write`]: load and check permission,
-//! validate, write with the version the form started from. Each handler then answers in its own way: the buttons
-//! with a redirect or the form again, autosave with a status line.
+//! validate, write with the version the form started from, queue the webhooks. Each handler then
+//! answers in its own way: the buttons with a redirect or the form again, autosave with a status
+//! line.
 
 use rocket::http::{Header, Status};
 use rocket::{Route, post, routes};
@@ -41,7 +42,8 @@ async fn save(
 ) -> AppResult<Answer> {
     let now = now();
     let writer = desk.writer();
-    let (attempt, outcome) = write(&db, &writer, request(&form, Mode::Button), now).await?;
+    let (attempt, outcome) =
+        write(&db, &writer, &desk.site.base_url, request(&form, Mode::Button), now).await?;
     let ctx = |post: Option<EditPost>, version| Context {
         id: post.as_ref().map(|p| p.id),
         version,
@@ -137,7 +139,8 @@ async fn autosave(
     form: Form<EditorForm, { EDITOR_LIMIT }>,
 ) -> AppResult<Autosaved> {
     let now = now();
-    let (_, outcome) = write(&db, &desk.writer(), request(&form, Mode::Autosave), now).await?;
+    let site = &desk.site.base_url;
+    let (_, outcome) = write(&db, &desk.writer(), site, request(&form, Mode::Autosave), now).await?;
     let time = datetime_local(now).split('T').nth(1).unwrap_or_default().to_owned();
     Ok(match outcome {
         Outcome::Saved { id, version, .. } => {
