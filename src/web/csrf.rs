@@ -210,8 +210,7 @@ fn rejected(
 
 fn page(refused: &Refused, site: &SiteRef) -> crate::web::error::AppResult<Html> {
     let meta = crate::web::forms::private_meta(site, "Request refused", REJECTED_PATH);
-    let page =
-        RefusedPage { site, meta, code: 403, title: "Request refused", detail: refused.0.message() };
+    let page = RefusedPage { site, meta, code: 403, title: "Request refused", detail: refused.0.message() };
     Ok(Html::page(&page)?.with_status(Status::Forbidden))
 }
 

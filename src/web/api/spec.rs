@@ -9,8 +9,8 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::{Modify, OpenApi};
 
 use super::{me, pages, posts, terms};
@@ -87,13 +87,28 @@ impl Modify for CommonResponses {
         for item in openapi.paths.paths.values_mut() {
             let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in writes.into_iter().flatten() {
-                add(operation, "403", "Refused: a write without `Authorization: Bearer` (a possible cross-site request)", false);
+                add(
+                    operation,
+                    "403",
+                    "Refused: a write without `Authorization: Bearer` (a possible cross-site request)",
+                    false,
+                );
             }
             let all = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in all.into_iter().flatten() {
-                add(operation, "400", "The address could not be read: it contains a control character", false);
+                add(
+                    operation,
+                    "400",
+                    "The address could not be read: it contains a control character",
+                    false,
+                );
                 if operation.operation_id.as_deref() != Some("openapi") {
-                    add(operation, "503", "The database is busy; try again after `Retry-After` seconds", true);
+                    add(
+                        operation,
+                        "503",
+                        "The database is busy; try again after `Retry-After` seconds",
+                        true,
+                    );
                 }
             }
         }
@@ -107,12 +122,16 @@ fn add(operation: &mut Operation, status: &str, description: &str, retry_after: 
         return;
     }
     let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
-    let mut response = ResponseBuilder::new().description(description).content("application/problem+json", body);
+    let mut response =
+        ResponseBuilder::new().description(description).content("application/problem+json", body);
     if retry_after {
         let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
         response = response.header(
             "Retry-After",
-            HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait before trying again")).build(),
+            HeaderBuilder::new()
+                .schema(seconds)
+                .description(Some("Seconds to wait before trying again"))
+                .build(),
         );
     }
     responses.insert(status.to_owned(), response.build().into());
