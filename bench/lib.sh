@@ -1,7 +1,12 @@
 # Shared set-up of the benchmark scripts (sourced; expects PORT): a release build, a scratch
 # directory removed on exit with the server started in it, and release-profile settings.
-cargo build --release --locked --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/folio"
+# FOLIO_RELEASE_BIN names a release binary already built (the build is then skipped).
+if [[ -n "${FOLIO_RELEASE_BIN:-}" ]]; then
+  BIN="$(realpath "$FOLIO_RELEASE_BIN")"
+else
+  cargo build --release --locked --quiet
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/folio"
+fi
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }

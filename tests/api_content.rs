@@ -351,7 +351,31 @@ async fn a_content_key_guards_the_api_when_set(backend: Backend) {
     assert_eq!(app.get("/").await.status, Status::Ok);
 }
 
+/// Found by schemathesis (`scripts/api-fuzz`): an escaped control character anywhere in an API
+/// address was refused with the site's HTML 400 page, which no operation documented.
+async fn control_characters_are_refused_with_a_problem(backend: Backend) {
+    let app = TestApp::new(backend, content()).await;
+    for path in [
+        "/api/v1/posts?series=%00",
+        "/api/v1/posts/slug/a%07b",
+        "/api/v1/pages/1?fields=%17",
+        "/api/v1/tags/slug/%15",
+        "/api/v1/authors?cursor=%C2%8E%00",
+        "/api/v1/me?x=%01",
+        "/api/v1/openapi.json?%0A=1",
+    ] {
+        let problem = get(&app, path, Status::BadRequest).await;
+        assert_eq!(problem["title"], "Bad Request", "{path}: {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("control character"), "{path}: {problem}");
+    }
+    // The site's pages keep their HTML refusal.
+    let page = app.get("/search?q=%00").await;
+    assert_eq!(page.status, Status::BadRequest);
+    assert!(page.header("Content-Type").unwrap().starts_with("text/html"));
+}
+
 both_backends!(
+    control_characters_are_refused_with_a_problem,
     posts_show_what_readers_see_in_full,
     fields_and_include_shape_each_post,
     filters_narrow_the_list_and_bad_parameters_are_named,

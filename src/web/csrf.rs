@@ -17,10 +17,11 @@
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{ContentType, Method, Status, uri::Origin};
 use rocket::request::{self, FromRequest, Request};
-use rocket::{Data, Route, post, routes};
+use rocket::{Data, Either, Route, post, routes};
 
 use crate::config::Config;
 use crate::domain::secrets;
+use crate::web::api::problem::Problem;
 use crate::web::auth::{Visitor, bearer_token, cookie, cookie_name};
 use crate::web::htmx::Html;
 use crate::web::view::SiteRef;
@@ -105,6 +106,7 @@ impl Fairing for CsrfProtection {
         let rejection = check(req, data).await;
         if let Some(rejection) = rejection {
             req.local_cache(|| Verdict(Some(rejection)));
+            crate::web::api::problem::remember_api(req);
             req.set_method(Method::Post);
             req.set_uri(Origin::parse(REJECTED_PATH).unwrap_or(Origin::ROOT));
         }
@@ -176,11 +178,39 @@ impl<'r> FromRequest<'r> for Refused {
     }
 }
 
+/// Whether the refused request was addressed to the API (see `api::problem::remember_api`).
+struct FromApi(bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FromApi {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        request::Outcome::Success(FromApi(crate::web::api::problem::was_api(req)))
+    }
+}
+
+/// 403 with a page saying why; under `/api`, a problem document telling the client to send its
+/// token (an API request with `Authorization: Bearer` is never checked, see the module's docs).
 #[post("/__folio/csrf-rejected")]
-fn rejected(refused: Refused, site: SiteRef) -> crate::web::error::AppResult<Html> {
-    let meta = crate::web::forms::private_meta(&site, "Request refused", REJECTED_PATH);
-    let page =
-        RefusedPage { site: &site, meta, code: 403, title: "Request refused", detail: refused.0.message() };
+fn rejected(
+    refused: Refused,
+    site: SiteRef,
+    api: FromApi,
+) -> Either<Problem, crate::web::error::AppResult<Html>> {
+    if api.0 {
+        return Either::Left(Problem::new(
+            Status::Forbidden,
+            "A write to the API must carry a personal access token as `Authorization: Bearer <token>`; \
+             without one it is refused as a possible cross-site request.",
+        ));
+    }
+    Either::Right(page(&refused, &site))
+}
+
+fn page(refused: &Refused, site: &SiteRef) -> crate::web::error::AppResult<Html> {
+    let meta = crate::web::forms::private_meta(site, "Request refused", REJECTED_PATH);
+    let page = RefusedPage { site, meta, code: 403, title: "Request refused", detail: refused.0.message() };
     Ok(Html::page(&page)?.with_status(Status::Forbidden))
 }
 

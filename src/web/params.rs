@@ -9,6 +9,7 @@ use rocket::response::{self, Responder};
 use rocket::{Data, Route, get, routes};
 
 use crate::domain::slug::Slug;
+use crate::web::api::problem::Problem;
 use crate::web::error::{AppError, AppResult};
 use crate::web::error_pages::render_error_page_with;
 use crate::web::htmx::Html;
@@ -63,18 +64,23 @@ impl Fairing for ControlCharacters {
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
         let uri = req.uri();
         if escapes_control(uri.path().as_str()) || uri.query().is_some_and(|q| escapes_control(q.as_str())) {
+            crate::web::api::problem::remember_api(req);
             req.set_method(Method::Get);
             req.set_uri(Origin::parse(BAD_URI_PATH).unwrap_or(Origin::ROOT));
         }
     }
 }
 
-/// The 400 page for a URI with control characters.
+/// The 400 page for a URI with control characters; a problem document (RFC 9457) when the
+/// request was addressed to the API.
 struct BadUri;
 
 impl<'r> Responder<'r, 'static> for BadUri {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let detail = "The address contains a control character (such as NUL), which no page here uses.";
+        if crate::web::api::problem::was_api(req) {
+            return Problem::new(Status::BadRequest, detail).respond_to(req);
+        }
         match req.rocket().state::<LiveSite>().map(LiveSite::get) {
             Some(site) => render_error_page_with(Status::BadRequest, req, &site, Some(detail)),
             None => Html::plain(detail.to_owned()).with_status(Status::BadRequest),

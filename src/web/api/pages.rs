@@ -13,24 +13,30 @@ use crate::domain::addresses::Kind;
 use crate::domain::dates;
 use crate::web::error::{AppError, AppResult};
 
-/// A published page. With `fields`, only the named members are present.
+/// A published page. With `fields`, only the named members are present, so the document marks
+/// none as required.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page {
+    #[schema(required = false)]
     pub id: i64,
+    #[schema(required = false)]
     pub slug: String,
+    #[schema(required = false)]
     pub title: String,
     /// The page's absolute URL on the site.
-    #[schema(format = "uri")]
+    #[schema(format = "uri", required = false)]
     pub url: String,
     /// The body as written, in Markdown.
+    #[schema(required = false)]
     pub body_markdown: String,
     /// The body rendered and sanitised, as the site shows it.
+    #[schema(required = false)]
     pub body_html: String,
     /// When the page was created, RFC 3339 in UTC.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = false)]
     pub created_at: String,
     /// Its last save, RFC 3339 in UTC.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = false)]
     pub updated_at: String,
 }
 

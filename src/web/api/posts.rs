@@ -14,30 +14,38 @@ use crate::domain::addresses::Kind;
 use crate::domain::dates;
 use crate::web::error::{AppError, AppResult};
 
-/// A published post. With `fields`, only the named members are present.
+/// A published post. With `fields`, only the named members are present, so the document marks
+/// none as required (the answer to `fields=id` broke the schema while they were).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Post {
+    #[schema(required = false)]
     pub id: i64,
+    #[schema(required = false)]
     pub slug: String,
+    #[schema(required = false)]
     pub title: String,
     /// The post's absolute URL on the site.
-    #[schema(format = "uri")]
+    #[schema(format = "uri", required = false)]
     pub url: String,
+    #[schema(required = false)]
     pub excerpt: String,
     /// The body as written, in Markdown (CommonMark with GFM tables, footnotes, strikethrough).
+    #[schema(required = false)]
     pub body_markdown: String,
     /// The body rendered and sanitised, as the site shows it.
+    #[schema(required = false)]
     pub body_html: String,
     /// The cover image's absolute URL, if the post has one.
     #[schema(format = "uri")]
     pub cover_image: Option<String>,
     /// The cover image's alternative text (empty when decorative or absent).
+    #[schema(required = false)]
     pub cover_alt: String,
     /// When the post went (or goes) live, RFC 3339 in UTC.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = false)]
     pub published_at: String,
     /// Its last save, RFC 3339 in UTC.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = false)]
     pub updated_at: String,
     /// The series the post belongs to, and its place in it.
     pub series: Option<SeriesPlace>,

@@ -168,6 +168,23 @@ fn invalid(errors: &[Invalid]) -> Vec<InvalidParam> {
     errors.iter().map(|e| InvalidParam { name: e.name.clone(), reason: e.reason.clone() }).collect()
 }
 
+/// Set on an API request before a fairing reroutes it to one of the site's own refusal handlers
+/// (`/__folio/…`, for a control character in the address or a failed CSRF check), which then
+/// answer with a problem document instead of an HTML page: the reroute loses the address.
+struct Rerouted(bool);
+
+/// Records, before a fairing reroutes `req`, whether it was addressed to the API.
+pub fn remember_api(req: &Request<'_>) {
+    if super::is_api(req) {
+        req.local_cache(|| Rerouted(true));
+    }
+}
+
+/// Whether `req` was addressed to the API before a fairing rerouted it ([`remember_api`]).
+pub fn was_api(req: &Request<'_>) -> bool {
+    req.local_cache(|| Rerouted(false)).0
+}
+
 /// The problem a guard met, kept for the catcher (a guard can only hand Rocket a status).
 struct Met(Option<Problem>);
 

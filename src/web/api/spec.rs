@@ -5,7 +5,12 @@
 
 use rocket::get;
 use rocket::http::ContentType;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::{Modify, OpenApi};
 
 use super::{admin_media, admin_pages, admin_posts, admin_terms, me, pages, posts, terms};
@@ -38,7 +43,7 @@ use crate::web::error::{AppError, AppResult};
         me::me, me::revoke_current,
         openapi,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "posts", description = "Published posts, newest first"),
         (name = "pages", description = "Published pages"),
@@ -74,6 +79,72 @@ impl Modify for SecuritySchemes {
             ))),
         );
     }
+}
+
+/// Adds to every operation the refusals that can meet any request, whatever its handler, so no
+/// handler's `responses(...)` can forget them (schemathesis found them missing; see
+/// `scripts/api-fuzz`):
+/// - 400: an escaped control character in the address (`web::params::ControlCharacters`);
+/// - 503 with `Retry-After`: no database connection came free in time, or the database is busy
+///   (every operation but this document, which reads no database);
+/// - 403 on writes: refused by the CSRF check when no bearer token is sent (`web::csrf`).
+///
+/// A handler's own description of a status, when it has one, is kept.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in writes.into_iter().flatten() {
+                add(
+                    operation,
+                    "403",
+                    "Refused: a write without `Authorization: Bearer` (a possible cross-site request)",
+                    false,
+                );
+            }
+            let all = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in all.into_iter().flatten() {
+                add(
+                    operation,
+                    "400",
+                    "The address could not be read: it contains a control character",
+                    false,
+                );
+                if operation.operation_id.as_deref() != Some("openapi") {
+                    add(
+                        operation,
+                        "503",
+                        "The database is busy; try again after `Retry-After` seconds",
+                        true,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Adds a problem-document response for `status` to `operation` unless it documents one already.
+fn add(operation: &mut Operation, status: &str, description: &str, retry_after: bool) {
+    let responses = &mut operation.responses.responses;
+    if responses.contains_key(status) {
+        return;
+    }
+    let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    let mut response =
+        ResponseBuilder::new().description(description).content("application/problem+json", body);
+    if retry_after {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(seconds)
+                .description(Some("Seconds to wait before trying again"))
+                .build(),
+        );
+    }
+    responses.insert(status.to_owned(), response.build().into());
 }
 
 /// This OpenAPI 3.1 document.
