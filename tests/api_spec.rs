@@ -143,10 +143,14 @@ async fn every_operation_documents_the_statuses_any_request_can_meet(backend: Ba
             if method != "get" {
                 assert!(problem("403"), "{method} {path}: {responses}");
             }
+            // Rocket answers 422 for an `{id}` that is not an i64 (schemathesis sent 2^63).
+            if path.contains("{id}") {
+                assert!(problem("422"), "{method} {path}: {responses}");
+            }
             operations += 1;
         }
     }
-    assert_eq!(operations, 18);
+    assert_eq!(operations, 36);
 }
 
 /// `fields` keeps only the members it names, so an answer with `fields=id` must still match the

@@ -274,6 +274,13 @@ async fn bad_bodies_are_problems_naming_each_member(backend: Backend) {
         .await;
     assert_eq!(form.status(), Status::UnsupportedMediaType);
 
+    // An id out of range is refused as documented (422), for every method.
+    for method in [Method::Get, Method::Patch, Method::Delete] {
+        let page =
+            call(b, method, "/api/v1/admin/posts/9223372036854775808", &secret, &[], Some(json!({}))).await;
+        problem(&page, Status::UnprocessableEntity);
+    }
+
     json_of(&post(json!({"title": "Taken"})).await, Status::Created);
     assert_eq!(
         problem(&post(json!({"title": "Other", "slug": "taken"})).await, Status::UnprocessableEntity),

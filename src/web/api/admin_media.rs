@@ -76,7 +76,6 @@ pub struct UploadParts {
         (status = 415, description = "The body is not `multipart/form-data`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file is refused (empty, of a kind not taken, or a damaged image), as `errors` says", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many images are being processed; try again shortly", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -87,14 +87,22 @@ impl Modify for SecuritySchemes {
 /// - 400: an escaped control character in the address (`web::params::ControlCharacters`);
 /// - 503 with `Retry-After`: no database connection came free in time, or the database is busy
 ///   (every operation but this document, which reads no database);
-/// - 403 on writes: refused by the CSRF check when no bearer token is sent (`web::csrf`).
+/// - 403 on writes: refused by the CSRF check when no bearer token is sent (`web::csrf`);
+/// - 422 where the path has an `{id}`: Rocket refuses a segment that is not an `i64` (a word,
+///   a number out of range) before the handler runs.
 ///
 /// A handler's own description of a status, when it has one, is kept.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path.contains("{id}") {
+                let all = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+                for operation in all.into_iter().flatten() {
+                    add(operation, "422", "The id is not a whole number", false);
+                }
+            }
             let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in writes.into_iter().flatten() {
                 add(
