@@ -104,13 +104,22 @@ async fn an_author_writes_publishes_unpublishes_and_deletes_a_post(backend: Back
         call(b, Method::Patch, &path, &secret, &[("If-Match", "W/\"v2\"")], Some(json!({"title": "Old"})))
             .await;
     problem(&weak, Status::PreconditionFailed);
+    // Strong comparison is of the exact tag: "v02" is not "v2".
+    let padded =
+        call(b, Method::Patch, &path, &secret, &[("If-Match", "\"v02\"")], Some(json!({"title": "Old"})));
+    problem(&padded.await, Status::PreconditionFailed);
+    // The precondition is judged before the body: a stale change with a bad body is 412, not 422.
+    let stale_bad =
+        call(b, Method::Patch, &path, &secret, &[("If-Match", "\"v1\"")], Some(json!({"tags": ["a,b"]})));
+    problem(&stale_bad.await, Status::PreconditionFailed);
     assert_eq!(
         json_of(&call(b, Method::Get, &path, &secret, &[], None).await, Status::Ok)["title"],
         "From the API"
     );
 
     let renamed =
-        call(b, Method::Patch, &path, &secret, &[("If-Match", "\"v2\"")], Some(json!({"title": "Renamed"})))
+        // Any listed tag may name the current version (RFC 9110, section 13.1.1).
+        call(b, Method::Patch, &path, &secret, &[("If-Match", "\"v1\", \"v2\"")], Some(json!({"title": "Renamed"})))
             .await;
     let renamed = json_of(&renamed, Status::Ok);
     assert_eq!((renamed["title"].as_str(), renamed["status"].as_str()), (Some("Renamed"), Some("published")));
@@ -248,6 +257,8 @@ async fn bad_bodies_are_problems_naming_each_member(backend: Backend) {
         problem(&post(json!({"title": "T", "status": "scheduled"})).await, Status::UnprocessableEntity),
         ["published_at"]
     );
+    let unread = post(json!({"title": "T", "published_at": "tomorrow"})).await;
+    assert_eq!(problem(&unread, Status::UnprocessableEntity), ["published_at"], "never silently dropped");
     let past =
         post(json!({"title": "T", "status": "scheduled", "published_at": "2001-01-01T00:00:00Z"})).await;
     assert_eq!(problem(&past, Status::UnprocessableEntity), ["published_at"]);
@@ -302,8 +313,23 @@ async fn a_scheduled_post_goes_live_at_its_time(backend: Backend) {
         (Some("scheduled"), Some(at.as_str()))
     );
     assert_eq!(app.get("/api/v1/posts/slug/later").await.status, Status::NotFound);
+    // Sent again without a date, a scheduled post keeps its own (as the editor's Reschedule).
+    let path = format!("/api/v1/admin/posts/{}", post["id"]);
+    let again = call(
+        &app,
+        Method::Patch,
+        &path,
+        &secret,
+        &[("If-Match", "*")],
+        Some(json!({"status": "scheduled", "title": "Later"})),
+    )
+    .await;
+    assert_eq!(json_of(&again, Status::Ok)["published_at"].as_str(), Some(at.as_str()));
     app.advance_clock(3601);
     assert_eq!(app.get("/api/v1/posts/slug/later").await.status, Status::Ok);
+    // Live, it cannot be scheduled again: it would vanish until then (the editor offers no such button).
+    let hide = call(&app, Method::Patch, &path, &secret, &[("If-Match", "*")], Some(json!({"status": "scheduled", "published_at": folio::domain::dates::iso(folio::domain::now() + 90_000)}))).await;
+    assert_eq!(problem(&hide, Status::UnprocessableEntity), ["status"]);
 }
 
 async fn pages_tags_series_and_media(backend: Backend) {
@@ -350,12 +376,24 @@ async fn pages_tags_series_and_media(backend: Backend) {
     )
     .await;
     assert_eq!(problem(&reserved, Status::UnprocessableEntity), ["slug"]);
+    // A deletion that names an old version deletes nothing.
+    problem(
+        &call(b, Method::Delete, &path, &secret, &[("If-Match", &version)], None).await,
+        Status::PreconditionFailed,
+    );
+    assert_eq!(app.get("/colophon").await.status, Status::Ok);
     assert_eq!(call(b, Method::Delete, &path, &secret, &[], None).await.status, Status::NoContent);
     assert_eq!(app.get("/colophon").await.status, Status::NotFound);
 
     let tag =
         call(b, Method::Post, "/api/v1/admin/tags", &secret, &[], Some(json!({"name": "Field notes"}))).await;
+    let location = tag.header("Location").unwrap().to_owned();
     let tag = json_of(&tag, Status::Created);
+    let local = &location[location.find("/api/").unwrap()..];
+    assert_eq!(
+        json_of(&call(b, Method::Get, local, &secret, &[], None).await, Status::Ok)["name"],
+        "Field notes"
+    );
     assert_eq!(tag["slug"], "field-notes");
     let tag_path = format!("/api/v1/admin/tags/{}", tag["id"]);
     let renamed =

@@ -168,9 +168,11 @@ pub async fn save_page(
     })
 }
 
-pub async fn delete_page(db: &Db, id: i64) -> sqlx::Result<bool> {
-    const SQL: &str = "DELETE FROM pages WHERE id = $1";
-    Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).execute(pool).await?.rows_affected()) == 1)
+/// Deletes page `id` if it is still at `version` (the one the decision was made on); `false`
+/// when it changed or went meanwhile.
+pub async fn delete_page(db: &Db, id: i64, version: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM pages WHERE id = $1 AND version = $2";
+    Ok(on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(version).execute(pool).await?.rows_affected()) == 1)
 }
 
 /// Which vocabulary: tags or series share the list/edit screens.

@@ -21,7 +21,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::forms::form_fragment;
 use crate::web::htmx::Html;
-use crate::web::redirect::{Answer, done};
+use crate::web::redirect::{Answer, done, failed};
 use crate::web::view::{Meta, Paging, Site};
 use crate::webhooks;
 
@@ -208,7 +208,10 @@ async fn delete(db: Connection<FolioDb>, desk: Desk, id: i64) -> AppResult<Answe
     desk.require(Action::EditAllContent)?;
     let page = find(&db, id).await?;
     let before = webhooks::Before::take(&db, &desk.site.base_url, Subject::Page, &[id]).await?;
-    admin_content::delete_page(&db, id).await?;
+    if !admin_content::delete_page(&db, id, page.version).await? {
+        let back = format!("/admin/pages/{id}/edit");
+        return Ok(failed(desk.hx, back, "Someone changed this page just now; nothing was deleted."));
+    }
     desk.audit(&db, "deleted", &format!("page “{}”", page.title), "").await?;
     before.emit(&db, now()).await?;
     Ok(done(desk.hx, "/admin/pages", format!("Deleted the page “{}”.", page.title)))

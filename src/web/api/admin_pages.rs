@@ -263,15 +263,13 @@ pub async fn update(
     body: JsonBody<PageFields>,
 ) -> ApiResult<Versioned> {
     let writer = token.writer_for(Scope::Pages, Action::EditAllContent)?;
-    let version = if_match.required()?;
     let current = find(&db, id).await?;
+    // The precondition before the body (RFC 9110, section 13.2.1); the save applies to this
+    // version only, so a change made meanwhile is never written over, with `*` either.
+    let version = if_match.resolve(current.version)?;
     let input = body.0.apply(input_of(&current));
     let site = live.get();
-    let target = Target {
-        id,
-        version: version.unwrap_or(current.version),
-        was_visible: current.status == Publication::Published,
-    };
+    let target = Target { id, version, was_visible: current.status == Publication::Published };
     save(&db, &writer, &site, Some(target), &input, clock.now()).await?;
     answer(&db, &site, id, false).await
 }
@@ -346,13 +344,19 @@ pub async fn remove(
     id: i64,
 ) -> ApiResult<Status> {
     let writer = token.writer_for(Scope::Pages, Action::EditAllContent)?;
-    let page = find(&db, id).await?;
-    if if_match.optional().is_some_and(|v| v != page.version) {
-        return Err(AppError::PreconditionFailed.into());
+    // Without `If-Match`, a change made meanwhile is no reason to refuse (a few tries).
+    for _ in 0..3 {
+        let page = find(&db, id).await?;
+        let version = if_match.condition(page.version)?;
+        let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Page, &[id]).await?;
+        if admin_content::delete_page(&db, id, version).await? {
+            writer.audit(&db, "deleted", &format!("page “{}”", page.title), "").await?;
+            before.emit(&db, clock.now()).await?;
+            return Ok(Status::NoContent);
+        }
+        if if_match != IfMatch::Absent {
+            return Err(AppError::PreconditionFailed.into());
+        }
     }
-    let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Page, &[id]).await?;
-    admin_content::delete_page(&db, id).await?;
-    writer.audit(&db, "deleted", &format!("page “{}”", page.title), "").await?;
-    before.emit(&db, clock.now()).await?;
-    Ok(Status::NoContent)
+    Err(AppError::PreconditionFailed.into())
 }

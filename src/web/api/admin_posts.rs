@@ -186,22 +186,31 @@ impl PostFields {
             Some(PostStatus::Published) => Intent::Publish,
             Some(PostStatus::Scheduled) => Intent::Schedule,
         };
-        match (self.published_at, intent) {
-            (Some(at), Intent::Schedule) => match dates::parse_iso(&at) {
-                Some(at) => input.publish_at = dates::iso(at).trim_end_matches('Z').to_owned(),
-                None => {
-                    fields.refuse("published_at", "Give an RFC 3339 date-time such as 2030-01-31T09:00:00Z.")
+        if intent == Intent::Schedule && state == Some(PostState::Published) {
+            // As in the editor, which offers no Schedule for a live post: it would vanish until then.
+            fields.refuse("status", "A published post cannot be scheduled; unpublish it first.");
+        }
+        let given = self.published_at.as_deref().map(|at| (at, dates::parse_iso(at)));
+        match (given, intent) {
+            (Some((_, None)), _) => {
+                fields.refuse("published_at", "Give an RFC 3339 date-time such as 2030-01-31T09:00:00Z.")
+            }
+            (Some((_, Some(at))), Intent::Schedule) => {
+                input.publish_at = dates::iso(at).trim_end_matches('Z').to_owned()
+            }
+            // Left out, a scheduled post keeps its date (the editor's Reschedule does the same), to
+            // the second: the editor's field (`input_of`) holds only minutes.
+            (None, Intent::Schedule) => {
+                if let Some(at) = current.and_then(|p| p.published_at) {
+                    input.publish_at = dates::iso(at).trim_end_matches('Z').to_owned();
                 }
-            },
-            (None, Intent::Schedule) => input.publish_at.clear(),
+            }
+            (None, _) => {}
             // The date a client read back and sends again unchanged is no request to move it.
-            (Some(at), _)
-                if current.and_then(|p| p.published_at).map(dates::iso)
-                    == dates::parse_iso(&at).map(dates::iso) => {}
+            (Some((_, Some(at))), _) if current.and_then(|p| p.published_at) == Some(at) => {}
             (Some(_), _) => {
                 fields.refuse("published_at", "Set when a post goes live with `status: scheduled`.")
             }
-            (None, _) => {}
         }
         fields.finish()?;
         Ok((input, intent))
@@ -408,13 +417,21 @@ pub async fn update(
     body: JsonBody<PostFields>,
 ) -> ApiResult<Versioned> {
     let writer = token.writer_for(Scope::Posts, Action::WriteOwnPosts)?;
-    let version = if_match.required()?;
     let now = clock.now();
     let current = writing::load(&db, &writer, id, PostChange::Edit).await?;
+    // The precondition comes before the body (RFC 9110, section 13.2.1); the save then applies
+    // to this version only, so a change made meanwhile is never written over with `*` either.
+    let version = if_match.resolve(current.version)?;
     let (input, intent) = body.0.apply(input_of(&current), Some(&current), &writer, now)?;
     let site = live.get();
-    save(&db, &writer, &site, Request { id: Some(id), input, version, intent, mode: Mode::Button }, now)
-        .await?;
+    save(
+        &db,
+        &writer,
+        &site,
+        Request { id: Some(id), input, version: Some(version), intent, mode: Mode::Button },
+        now,
+    )
+    .await?;
     answer(&db, &site, id, now, false).await
 }
 
@@ -466,15 +483,22 @@ pub async fn remove(
     id: i64,
 ) -> ApiResult<rocket::http::Status> {
     let writer = token.writer_for(Scope::Posts, Action::WriteOwnPosts)?;
-    let post = writing::load(&db, &writer, id, PostChange::Delete).await?;
-    let version = if_match.optional().unwrap_or(post.version);
-    let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Post, &[id]).await?;
-    if version != post.version || !editing::delete(&db, id, version).await? {
-        return Err(AppError::PreconditionFailed.into());
+    // Without `If-Match` a change made meanwhile is no reason to refuse: the permission is judged
+    // again on the new version (a few tries, then 412 as if the client had named the first).
+    for _ in 0..3 {
+        let post = writing::load(&db, &writer, id, PostChange::Delete).await?;
+        let version = if_match.condition(post.version)?;
+        let before = webhooks::Before::take(&db, &live.get().base_url, Subject::Post, &[id]).await?;
+        if editing::delete(&db, id, version).await? {
+            writer.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
+            before.emit(&db, clock.now()).await?;
+            return Ok(rocket::http::Status::NoContent);
+        }
+        if if_match != IfMatch::Absent {
+            return Err(AppError::PreconditionFailed.into());
+        }
     }
-    writer.audit(&db, "deleted", &format!("post “{}”", post.title), "").await?;
-    before.emit(&db, clock.now()).await?;
-    Ok(rocket::http::Status::NoContent)
+    Err(AppError::PreconditionFailed.into())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! (terms only sort posts), and its owner the right to manage them (editors and above).
 
 use rocket::http::Status;
-use rocket::{State, delete, patch, post};
+use rocket::{State, delete, get, patch, post};
 use rocket_db_pools::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,6 +105,53 @@ async fn remove(db: &Db, token: &ApiToken, kind: Vocabulary, id: i64) -> ApiResu
     admin_content::delete_term(db, kind, id).await?;
     writer.audit(db, "deleted", &format!("{} “{}”", words(kind).0, term.name), "").await?;
     Ok(Status::NoContent)
+}
+
+/// One term as stored, for any staff member's token with the `read` scope.
+async fn show(db: &Db, token: &ApiToken, kind: Vocabulary, id: i64) -> ApiResult<Versioned> {
+    token.writer_for(Scope::Read, Action::WriteOwnPosts)?;
+    let term = admin_content::term(db, kind, id).await?.ok_or_else(AppError::not_found)?;
+    Ok(Versioned {
+        json: serde_json::to_value(stored(term)).map_err(AppError::internal)?,
+        version: None,
+        created: None,
+    })
+}
+
+/// One tag, with how many posts hold it (drafts included).
+#[utoipa::path(
+    tag = "admin", operation_id = "admin_get_tag",
+    params(("id" = i64, Path, description = "The tag's id")),
+    responses(
+        (status = 200, description = "The tag", body = StoredTerm),
+        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `read` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/api/v1/admin/tags/<id>")]
+pub async fn show_tag(db: Connection<FolioDb>, token: ApiToken, id: i64) -> ApiResult<Versioned> {
+    show(&db, &token, Vocabulary::Tags, id).await
+}
+
+/// One series, with how many posts it holds (drafts included).
+#[utoipa::path(
+    tag = "admin", operation_id = "admin_get_series",
+    params(("id" = i64, Path, description = "The series' id")),
+    responses(
+        (status = 200, description = "The series", body = StoredTerm),
+        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `read` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such series", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/api/v1/admin/series/<id>")]
+pub async fn show_series(db: Connection<FolioDb>, token: ApiToken, id: i64) -> ApiResult<Versioned> {
+    show(&db, &token, Vocabulary::Series, id).await
 }
 
 /// Creates a tag.

@@ -55,49 +55,63 @@ pub fn version_tag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
-/// A request's `If-Match` (RFC 9110, section 13.1.1), as the version it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A request's `If-Match` (RFC 9110, section 13.1.1): the versions it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
     /// No header.
     Absent,
     /// `*`: whatever version is current.
     Any,
-    /// The first of the tags that names a version; `None` when none does (a weak tag, or one
-    /// this API never gave out), which no version matches.
-    Version(Option<i64>),
+    /// Every version the header's tags name, from all its lines. A weak tag (`W/"v7"`) never
+    /// matches by strong comparison, and a tag this API never gave out (`"x"`, `"v07"`) names
+    /// none; an empty list matches nothing.
+    Versions(Vec<i64>),
 }
 
 impl IfMatch {
-    /// Reads the header's value: `*`, or a comma-separated list of entity tags.
-    pub fn parse(header: Option<&str>) -> IfMatch {
-        let Some(value) = header else { return IfMatch::Absent };
-        if value.trim() == "*" {
-            return IfMatch::Any;
+    /// Reads the header's values: `*`, or comma-separated entity tags.
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> IfMatch {
+        let values: Vec<&str> = values.into_iter().collect();
+        if values.is_empty() {
+            return IfMatch::Absent;
         }
-        // A weak tag (`W/"v7"`) never matches by strong comparison, so only `"vN"` counts.
-        let version = value.split(',').map(str::trim).find_map(|tag| {
-            tag.strip_prefix("\"v").and_then(|t| t.strip_suffix('"')).and_then(|n| n.parse::<i64>().ok())
-        });
-        IfMatch::Version(version)
+        let tags = values.iter().flat_map(|v| v.split(',')).map(str::trim);
+        let mut versions = Vec::new();
+        for tag in tags {
+            if tag == "*" {
+                return IfMatch::Any;
+            }
+            let number = tag.strip_prefix("\"v").and_then(|t| t.strip_suffix('"'));
+            // Strong comparison is of the exact text: `"v07"` is not the tag `"v7"` this API sends.
+            if let Some(n) = number.and_then(|n| n.parse::<i64>().ok().filter(|v| v.to_string() == n)) {
+                versions.push(n);
+            }
+        }
+        IfMatch::Versions(versions)
     }
 
-    /// The version a change must start from: `None` for any (`*`), a version that never exists
-    /// (0) for tags that name none; 428 when the header is missing.
-    pub fn required(self) -> AppResult<Option<i64>> {
+    /// Whether the condition holds for the resource at `current`.
+    fn holds(&self, current: i64) -> bool {
+        match self {
+            IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Versions(list) => list.contains(&current),
+        }
+    }
+
+    /// For a change: the version it applies to, `current`, when the header names it or is `*`;
+    /// 412 when it names others, 428 when it is missing.
+    pub fn resolve(&self, current: i64) -> AppResult<i64> {
         match self {
             IfMatch::Absent => Err(AppError::PreconditionRequired),
-            IfMatch::Any => Ok(None),
-            IfMatch::Version(v) => Ok(Some(v.unwrap_or(0))),
+            condition if condition.holds(current) => Ok(current),
+            _ => Err(AppError::PreconditionFailed),
         }
     }
 
-    /// As [`IfMatch::required`], but a missing header means any version (deleting, where
-    /// nothing of the client's is written over).
-    pub fn optional(self) -> Option<i64> {
-        match self {
-            IfMatch::Absent | IfMatch::Any => None,
-            IfMatch::Version(v) => Some(v.unwrap_or(0)),
-        }
+    /// For a deletion, where the header is optional: `current` when it holds (or is missing),
+    /// else 412.
+    pub fn condition(&self, current: i64) -> AppResult<i64> {
+        if self.holds(current) { Ok(current) } else { Err(AppError::PreconditionFailed) }
     }
 }
 
@@ -106,7 +120,7 @@ impl<'r> FromRequest<'r> for IfMatch {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        request::Outcome::Success(IfMatch::parse(req.headers().get_one("If-Match")))
+        request::Outcome::Success(IfMatch::parse(req.headers().get("If-Match")))
     }
 }
 
@@ -176,16 +190,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_names_a_version_or_any() {
-        assert_eq!(IfMatch::parse(None), IfMatch::Absent);
-        assert_eq!(IfMatch::parse(Some(" * ")), IfMatch::Any);
-        assert_eq!(IfMatch::parse(Some("\"v7\"")), IfMatch::Version(Some(7)));
-        assert_eq!(IfMatch::parse(Some("\"x\", \"v12\"")), IfMatch::Version(Some(12)));
-        assert_eq!(IfMatch::parse(Some("W/\"v7\"")), IfMatch::Version(None));
-        assert_eq!(IfMatch::parse(Some("v7")), IfMatch::Version(None));
-        assert!(IfMatch::Absent.required().is_err());
-        assert_eq!(IfMatch::Version(None).required().ok(), Some(Some(0)));
-        assert_eq!(IfMatch::Absent.optional(), None);
+    fn if_match_holds_when_any_tag_names_the_current_version() {
+        let parse = |v: &str| IfMatch::parse([v]);
+        assert_eq!(IfMatch::parse([]), IfMatch::Absent);
+        assert_eq!(parse(" * "), IfMatch::Any);
+        assert_eq!(parse("\"v7\""), IfMatch::Versions(vec![7]));
+        assert_eq!(IfMatch::parse(["\"x\", \"v12\"", "\"v3\""]), IfMatch::Versions(vec![12, 3]));
+        for never in ["W/\"v7\"", "v7", "\"v07\"", "\"v+7\""] {
+            assert_eq!(parse(never), IfMatch::Versions(Vec::new()), "{never}");
+        }
+        assert_eq!(parse("\"v3\", \"v7\"").resolve(7).ok(), Some(7));
+        assert!(matches!(parse("\"v3\"").resolve(7), Err(AppError::PreconditionFailed)));
+        assert!(matches!(IfMatch::Absent.resolve(7), Err(AppError::PreconditionRequired)));
+        assert_eq!(IfMatch::Any.resolve(7).ok(), Some(7));
+        assert_eq!(IfMatch::Absent.condition(7).ok(), Some(7));
+        assert!(parse("\"v6\"").condition(7).is_err());
         assert_eq!(version_tag(3), "\"v3\"");
     }
 }

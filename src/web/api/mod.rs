@@ -54,6 +54,8 @@ pub fn routes() -> Vec<Route> {
         admin_pages::create,
         admin_pages::update,
         admin_pages::remove,
+        admin_terms::show_tag,
+        admin_terms::show_series,
         admin_terms::create_tag,
         admin_terms::update_tag,
         admin_terms::delete_tag,

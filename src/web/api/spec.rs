@@ -37,6 +37,7 @@ use crate::web::error::{AppError, AppResult};
         admin_posts::remove,
         admin_pages::index, admin_pages::show, admin_pages::create, admin_pages::update,
         admin_pages::remove,
+        admin_terms::show_tag, admin_terms::show_series,
         admin_terms::create_tag, admin_terms::update_tag, admin_terms::delete_tag,
         admin_terms::create_series, admin_terms::update_series, admin_terms::delete_series,
         admin_media::upload, admin_media::remove,
