@@ -20,17 +20,6 @@ source bench/lib.sh
 need_wrk
 BASE="http://127.0.0.1:$PORT"
 
-# One wrk run → "req/s p99_ms".
-measure_once() {
-  local out rps p99
-  out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$1")"
-  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx responses for $1" >&2; echo "$out" >&2; exit 1; fi
-  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-  # wrk prints 99% as 812.00us, 5.62ms or 1.02s; normalise to milliseconds.
-  p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' <<<"$out")"
-  echo "$rps $p99"
-}
-
 # The median of ROUNDS runs (this machine is shared; single runs swing by a third).
 measure() {
   local runs=()
