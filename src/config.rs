@@ -67,6 +67,9 @@ pub struct Settings {
     /// Bytes of search results kept in memory ([`crate::cache::SearchCache`]); 0 turns the
     /// cache off. A page of results takes about 4 KB.
     pub search_cache: u64,
+    /// Bytes of rendered public pages kept in memory ([`crate::web::http::page_cache`]); 0
+    /// turns the page cache off. A page takes about 15 KB.
+    pub page_cache: u64,
     /// Origins whose pages may read the Content API from a browser (CORS), each an origin such
     /// as `https://example.com` (scheme, host and port; no path). Empty: none.
     pub api_cors_origins: Vec<String>,
@@ -105,6 +108,7 @@ impl Default for Settings {
             large_downloads: 64,
             sitemap_urls: crate::domain::sitemap::MAX_URLS,
             search_cache: 8 * 1024 * 1024,
+            page_cache: 64 * 1024 * 1024,
             api_cors_origins: Vec::new(),
             api_content_key: String::new(),
             webhooks_allow_private: false,

@@ -65,6 +65,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                     let budget = media::Budget::new(config.settings.image_memory, wait);
                     let downloads = media::stream::Downloads::new(config.settings.large_downloads);
                     let search_cache = cache::SearchCache::new(config.settings.search_cache);
+                    let page_cache = web::http::page_cache::PageCache::new(config.settings.page_cache);
                     Ok(rocket
                         .manage(site)
                         .manage(config)
@@ -72,7 +73,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                         .manage(store)
                         .manage(budget)
                         .manage(downloads)
-                        .manage(search_cache))
+                        .manage(search_cache)
+                        .manage(page_cache)
+                        .manage(web::http::freshness::LiveFreshness::new()))
                 }
                 Err(e) => {
                     rocket::error!("{e}");
@@ -99,6 +102,23 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 }
             }
         }))
+        .attach(AdHoc::on_liftoff("Content generation", |rocket| {
+            Box::pin(async move {
+                let (Some(db), Some(live), Some(clock)) = (
+                    FolioDb::fetch(rocket),
+                    rocket.state::<web::http::freshness::LiveFreshness>(),
+                    rocket.state::<domain::clock::Clock>(),
+                ) else {
+                    return;
+                };
+                let db: db::Db = (**db).clone();
+                if let Err(e) = live.refresh(&db, clock.now()).await {
+                    rocket::warn!("cannot read the content generation: {e}");
+                }
+                let watch = web::http::freshness::watch(db, live.clone(), clock.clone(), rocket.shutdown());
+                rocket::tokio::spawn(watch);
+            })
+        }))
         .attach(AdHoc::on_liftoff("Background tasks", |rocket| {
             let live = rocket.state::<LiveSite>().cloned();
             Box::pin(tasks::start(rocket, move |saved| {
@@ -110,11 +130,15 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)
         .attach(SecurityHeaders)
+        // After SecurityHeaders (their headers are stored and replayed), before HttpCaching (the
+        // identity body is stored; HttpCaching leaves answers from the cache alone).
+        .attach(web::http::page_cache::PageCacheFairing)
         // After SecurityHeaders, so a per-visitor response already says `private, no-store`.
         .attach(web::http::HttpCaching)
         .attach(web::api::cors::ApiCors)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
         .attach(Shield::new())
+        .mount("/", web::http::page_cache::routes())
         .mount("/", web::site::routes())
         .mount("/", web::account::routes())
         .mount("/", web::admin::routes())

@@ -1,4 +1,5 @@
-//! The content generation (migrations 0010): a number every write to posts or pages changes in
+//! The content generation (migrations 0010 and 0013): a number every write to public content
+//! (posts, pages, tags, series, their links, media, settings, authors' public fields) changes in
 //! its own transaction, read with the next moment a scheduled post appears. Together they say
 //! whether something computed from public content earlier is still true ([`crate::cache`]).
 
@@ -10,7 +11,7 @@ use crate::domain::Timestamp;
 /// What an answer about public content depends on beside the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
 pub struct Freshness {
-    /// Changes with every committed write to posts or pages.
+    /// Changes with every committed write to public content.
     pub generation: i64,
     /// The earliest publication time after `now` of a published post, if any: from then on a
     /// reader sees one more post although nothing was written.

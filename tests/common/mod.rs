@@ -223,6 +223,9 @@ impl TestApp {
             .merge(("log_level", "off"))
             .merge(("databases.folio.url", test_db.url.clone()))
             .merge(("databases.folio.max_connections", 4))
+            // Tests change content behind the application's back (SQL), which the page cache sees
+            // only within a second; tests/page_cache.rs turns it on and tests it.
+            .merge(("page_cache", 0))
             .merge(extra)
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);

@@ -24,6 +24,8 @@
 
 pub mod conditions;
 pub mod encoding;
+pub mod freshness;
+pub mod page_cache;
 
 use std::io::Cursor;
 use std::time::SystemTime;
@@ -42,6 +44,17 @@ pub const PUBLIC_REVALIDATE: &str = "public, max-age=0, must-revalidate";
 /// is about 12 KB), and reading a large body whole to hash it would cost memory per request.
 const MAX_BUFFERED: usize = 8 * 1024 * 1024;
 
+/// Whether `res` is a `200` any reader may be given ([`headers::is_per_visitor`]), not yet
+/// encoded, not a ranged stream, with its body in memory and at most `max` bytes: what this
+/// module and the page cache work on.
+pub(crate) fn shared_in_memory(req: &Request<'_>, res: &Response<'_>, max: usize) -> bool {
+    res.status() == Status::Ok
+        && !headers::is_per_visitor(req, res)
+        && !res.headers().contains("Content-Encoding")
+        && !res.headers().contains("Accept-Ranges")
+        && res.body().preset_size().is_some_and(|size| size <= max)
+}
+
 /// Sets validators, answers preconditions and compresses; see the module's documentation.
 pub struct HttpCaching;
 
@@ -53,11 +66,8 @@ impl Fairing for HttpCaching {
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         if !matches!(req.method(), Method::Get | Method::Head)
-            || res.status() != Status::Ok
-            || headers::is_per_visitor(req, res)
-            || res.headers().contains("Content-Encoding")
-            || res.headers().contains("Accept-Ranges")
-            || res.body().preset_size().is_none_or(|size| size > MAX_BUFFERED)
+            || page_cache::served_from_cache(req)
+            || !shared_in_memory(req, res, MAX_BUFFERED)
         {
             return;
         }
@@ -123,7 +133,7 @@ impl Fairing for HttpCaching {
 }
 
 /// Whether the request's preconditions say the client's copy, tagged `etag`, is current.
-fn not_modified(req: &Request<'_>, res: &Response<'_>, etag: &str) -> bool {
+pub(crate) fn not_modified(req: &Request<'_>, res: &Response<'_>, etag: &str) -> bool {
     let request = req.headers();
     if request.contains("If-None-Match") {
         let list = request.get("If-None-Match").collect::<Vec<_>>().join(",");
@@ -136,7 +146,7 @@ fn not_modified(req: &Request<'_>, res: &Response<'_>, etag: &str) -> bool {
 }
 
 /// Adds `field` to the response's `Vary`, keeping what the route put there (`HX-Request`).
-fn add_vary(res: &mut Response<'_>, field: &str) {
+pub(crate) fn add_vary(res: &mut Response<'_>, field: &str) {
     let mut fields: Vec<String> =
         res.headers().get("Vary").flat_map(|v| v.split(',')).map(|f| f.trim().to_owned()).collect();
     if !fields.iter().any(|f| f.eq_ignore_ascii_case(field)) {
