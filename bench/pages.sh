@@ -68,6 +68,9 @@ mkdir -p "$ROOT/posts"
 curl -fs -o "$ROOT/index.html" "$BASE/"
 curl -fs -o "$ROOT$post" "$BASE$post"
 curl -fs -o "$ROOT/feed.xml" "$BASE/feed.xml"
+# nginx's workers run as an unprivileged user: they must be able to reach the files.
+chmod a+x "$WORK"
+chmod -R a+rX "$ROOT"
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes auto;
 daemon off;
@@ -81,7 +84,8 @@ http {
   server {
     listen 127.0.0.1:$NGINX_PORT;
     root $ROOT;
-    location / { try_files \$uri \$uri/index.html =404; }
+    location = / { try_files /index.html =404; }
+    location / { try_files \$uri =404; }
   }
 }
 EOF
