@@ -36,7 +36,7 @@ async fn request(b: &Browser, method: Method, path: &str, headers: &[(&str, &str
 }
 
 /// Requests `path` until its answer comes from the cache (the second request at the latest).
-async fn cached(app: &TestApp, path: &str) -> Page {
+async fn cached(app: &Browser, path: &str) -> Page {
     let first = app.get(path).await;
     assert_eq!(first.status, Status::Ok, "{path}");
     let again = app.get(path).await;
@@ -53,6 +53,12 @@ async fn answers_come_from_the_cache_with_validators_and_compression(backend: Ba
     assert_eq!(hit.header("ETag"), first.header("ETag"));
     assert_eq!(hit.header("Content-Type"), Some("text/html; charset=utf-8"));
     assert!(hit.header("Content-Security-Policy").is_some(), "the security headers are replayed");
+    let replayed = |page: &Page| {
+        let mut headers: Vec<_> = page.headers.iter().filter(|(name, _)| name != "Cache-Status").cloned().collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(replayed(&hit), replayed(&first), "a hit carries the headers of the answer it stored");
     let etag = hit.header("ETag").unwrap().to_owned();
     let not_modified = request(&app, Method::Get, "/", &[("If-None-Match", &etag)]).await;
     assert_eq!((not_modified.status, cache_status(&not_modified)), (Status::NotModified, "folio; hit"));
@@ -196,7 +202,59 @@ async fn the_byte_bound_holds_whatever_is_asked(backend: Backend) {
     assert!(held > 0 && held <= bound, "{held} bytes held, bound {bound}");
 }
 
+/// How many connections of this test's database are listening for generation bumps.
+const LISTENING: &str = "SELECT count(*) FROM pg_stat_activity \
+    WHERE datname = current_database() AND query LIKE 'LISTEN%'";
+
+/// Waits up to five seconds for `processes` listening connections (PostgreSQL).
+async fn await_listeners(app: &TestApp, processes: i64) {
+    let started = std::time::Instant::now();
+    while app.count(LISTENING).await < processes {
+        assert!(started.elapsed().as_secs() < 5, "each process listens again within five seconds");
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn processes_see_each_others_writes_within_a_second_even_after_the_listener_is_killed(
+    backend: Backend,
+) {
+    let app = app(backend, 3, 64 << 20).await;
+    // Another process on the same database: its own cache and its own watcher.
+    let other = app.browser().await;
+    let postgres = backend == Backend::Postgres;
+    if postgres {
+        await_listeners(&app, 2).await;
+    }
+    for round in 1..=3 {
+        if round == 2 && postgres {
+            let killed = app
+                .count(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+                )
+                .await;
+            assert_eq!(killed, 2, "both processes' listening connections are killed");
+        }
+        for process in [&*app, &other] {
+            cached(process, "/posts/post-1").await.assert_lacks(&format!("Round {round}"));
+        }
+        // Written behind both processes' backs, as a third process would.
+        app.sql(&format!("UPDATE posts SET title = 'Round {round}' WHERE slug = 'post-1'")).await;
+        let written = std::time::Instant::now();
+        for process in [&*app, &other] {
+            while !process.get("/posts/post-1").await.body.contains(&format!("Round {round}")) {
+                assert!(written.elapsed().as_millis() < 1500, "round {round}: seen within a second");
+                rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+    if postgres {
+        await_listeners(&app, 2).await;
+    }
+}
+
 both_backends!(
+    processes_see_each_others_writes_within_a_second_even_after_the_listener_is_killed,
     answers_come_from_the_cache_with_validators_and_compression,
     every_write_to_public_content_drops_the_pages_before_it,
     a_scheduled_post_appears_at_its_moment_with_the_home_page_cached,

@@ -66,6 +66,10 @@ impl Fairing for SecurityHeaders {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        // An answer from the page cache repeats the headers this set when it was stored.
+        if crate::web::http::page_cache::served_from_cache(req) {
+            return;
+        }
         // A response may bring a stricter policy of its own (uploaded media do).
         if !res.headers().contains("Content-Security-Policy") {
             res.set_header(Header::new("Content-Security-Policy", CSP));

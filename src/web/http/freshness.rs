@@ -60,13 +60,22 @@ impl LiveFreshness {
 }
 
 /// Keeps `live` current until shutdown: every [`POLL`], and on PostgreSQL at each notification.
+///
+/// The listening connection is watched too: when it drops (a PostgreSQL restart, an idle reaper,
+/// `pg_terminate_backend`), sqlx reconnects it and the generation is read at once, since any
+/// notification sent meanwhile is lost; when it cannot be made again, the poll carries on alone
+/// and a new one is tried at every tick.
 pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, shutdown: rocket::Shutdown) {
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut listener = listen(&db).await;
+    let mut listener = None;
     loop {
+        if listener.is_none() {
+            listener = listen(&db).await;
+        }
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.is_ok(),
+                // `Ok(None)`: the connection was lost and made again (eager reconnection).
+                Some(l) => l.try_recv().await.is_ok(),
                 None => std::future::pending().await,
             }
         };
@@ -74,8 +83,7 @@ pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, shutdown: rocket::
             _ = &mut shutdown => return,
             ok = notified => {
                 if !ok {
-                    // sqlx reconnects on the next call; until then the poll carries on.
-                    listener = listen(&db).await;
+                    listener = None;
                 }
             }
             _ = rocket::tokio::time::sleep(POLL) => {}
