@@ -54,7 +54,8 @@ async fn answers_come_from_the_cache_with_validators_and_compression(backend: Ba
     assert_eq!(hit.header("Content-Type"), Some("text/html; charset=utf-8"));
     assert!(hit.header("Content-Security-Policy").is_some(), "the security headers are replayed");
     let replayed = |page: &Page| {
-        let mut headers: Vec<_> = page.headers.iter().filter(|(name, _)| name != "Cache-Status").cloned().collect();
+        let mut headers: Vec<_> =
+            page.headers.iter().filter(|(name, _)| name != "Cache-Status").cloned().collect();
         headers.sort();
         headers
     };
