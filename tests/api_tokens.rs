@@ -10,18 +10,11 @@ use common::fixtures::base;
 use common::{Backend, Browser, Page, TestApp, TestDb};
 use folio::domain::api_tokens::PREFIX;
 use folio::domain::roles::Role;
-use rocket::http::{Header, Method, Status};
+use rocket::http::{Method, Status};
 
 /// A request with `headers`, read whole.
 async fn call(b: &Browser, method: Method, path: &str, headers: &[(&str, &str)]) -> Page {
-    let mut req = b.client.req(method, path.to_owned());
-    for (name, value) in headers {
-        req = req.header(Header::new(name.to_string(), value.to_string()));
-    }
-    let res = req.dispatch().await;
-    let status = res.status();
-    let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
-    Page { status, body: res.into_string().await.unwrap_or_default(), headers }
+    b.send(method, path, headers, None).await
 }
 
 fn bearer(secret: &str) -> String {

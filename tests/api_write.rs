@@ -31,20 +31,12 @@ async fn call(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> Page {
-    let mut req = b.client.req(method, path.to_owned());
+    let bearer = format!("Bearer {secret}");
+    let mut all = headers.to_vec();
     if !secret.is_empty() {
-        req = req.header(Header::new("Authorization", format!("Bearer {secret}")));
+        all.push(("Authorization", &bearer));
     }
-    for (name, value) in headers {
-        req = req.header(Header::new(name.to_string(), value.to_string()));
-    }
-    if let Some(body) = body {
-        req = req.header(ContentType::JSON).body(body.to_string());
-    }
-    let res = req.dispatch().await;
-    let status = res.status();
-    let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
-    Page { status, body: res.into_string().await.unwrap_or_default(), headers }
+    b.send(method, path, &all, body.map(|v| v.to_string()).as_deref()).await
 }
 
 fn json_of(page: &Page, status: Status) -> Value {

@@ -25,14 +25,7 @@ fn cache_status(page: &Page) -> &str {
 }
 
 async fn request(b: &Browser, method: Method, path: &str, headers: &[(&str, &str)]) -> Page {
-    let mut req = b.client.req(method, path.to_owned());
-    for (name, value) in headers {
-        req = req.header(Header::new(name.to_string(), value.to_string()));
-    }
-    let res = req.dispatch().await;
-    let status = res.status();
-    let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
-    Page { status, body: res.into_string().await.unwrap_or_default(), headers }
+    b.send(method, path, headers, None).await
 }
 
 /// Requests `path` until its answer comes from the cache (the second request at the latest).
@@ -159,6 +152,57 @@ async fn every_write_to_public_content_drops_the_pages_before_it(backend: Backen
     assert_eq!(cache_status(&app.get("/").await), "folio; hit");
 }
 
+/// Through this process, each kind of write an editor makes is on the very next reader's request
+/// (the write's own answer reads the new generation first), whatever page it changes.
+async fn each_kind_of_write_shows_on_the_next_request(backend: Backend) {
+    let app = app(backend, 3, 64 << 20).await;
+    let editor = app.user(Role::Editor, "desk@example.org").await;
+    let token = NewApiToken { name: "desk".into(), scopes: Scopes::new([Scope::Posts]), days: None };
+    let secret = api_tokens::create(&app.db, editor.id, &token, folio::domain::now()).await.unwrap().secret;
+    let auth = format!("Bearer {secret}");
+    let post_1 =
+        format!("/api/v1/admin/posts/{}", app.count("SELECT id FROM posts WHERE slug = 'post-1'").await);
+    let post_2 =
+        format!("/api/v1/admin/posts/{}", app.count("SELECT id FROM posts WHERE slug = 'post-2'").await);
+    let rust = format!("/api/v1/admin/tags/{}", app.count("SELECT id FROM tags WHERE slug = 'rust'").await);
+    // (the write, its request, the page cached before it, what that page shows after it)
+    let writes = [
+        (
+            "edit",
+            Method::Patch,
+            &post_1,
+            Some(r#"{"title": "Edited in place"}"#),
+            "/posts/post-1",
+            "Edited in place",
+        ),
+        ("retag", Method::Patch, &post_1, Some(r#"{"tags": ["Gardening"]}"#), "/posts/post-1", "Gardening"),
+        (
+            "slug change",
+            Method::Patch,
+            &post_1,
+            Some(r#"{"slug": "moved-along"}"#),
+            "/",
+            "/posts/moved-along",
+        ),
+        ("tag rename", Method::Patch, &rust, Some(r#"{"name": "Rustacean"}"#), "/posts/post-2", "Rustacean"),
+        ("unpublish", Method::Patch, &post_1, Some(r#"{"status": "draft"}"#), "/posts/moved-along", ""),
+        ("delete", Method::Delete, &post_2, None, "/posts/post-2", ""),
+    ];
+    for (what, method, path, body, page, shows) in writes {
+        cached(&app, page).await;
+        let headers = [("Authorization", auth.as_str()), ("If-Match", "*")];
+        let written = app.send(method, path, &headers, body).await;
+        assert!(written.status.class().is_success(), "{what}: {} {}", written.status, written.body);
+        let after = app.get(page).await;
+        assert_ne!(cache_status(&after), "folio; hit", "{what}");
+        if shows.is_empty() {
+            assert_eq!(after.status, Status::NotFound, "{what}");
+        } else {
+            after.assert_contains(shows);
+        }
+    }
+}
+
 async fn a_scheduled_post_appears_at_its_moment_with_the_home_page_cached(backend: Backend) {
     let app = app(backend, 3, 64 << 20).await;
     let (_, editor) = app.browser_as(Role::Editor).await;
@@ -255,6 +299,7 @@ async fn processes_see_each_others_writes_within_a_second_even_after_the_listene
 }
 
 both_backends!(
+    each_kind_of_write_shows_on_the_next_request,
     processes_see_each_others_writes_within_a_second_even_after_the_listener_is_killed,
     answers_come_from_the_cache_with_validators_and_compression,
     every_write_to_public_content_drops_the_pages_before_it,

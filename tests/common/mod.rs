@@ -16,7 +16,7 @@ use folio::domain::content::ContentBundle;
 use folio::domain::email::Email;
 use folio::domain::roles::Role;
 use rocket::figment::Figment;
-use rocket::http::{Header, Status};
+use rocket::http::{Header, Method, Status};
 use rocket::local::asynchronous::Client;
 use sqlx::Connection;
 
@@ -363,6 +363,24 @@ impl Browser {
     /// A GET, read whole.
     pub async fn get(&self, path: &str) -> Page {
         read(self.client.get(path.to_owned()).dispatch().await).await
+    }
+
+    /// A request with `headers` and, when given, a JSON `body`, read whole.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        json: Option<&str>,
+    ) -> Page {
+        let mut req = self.client.req(method, path.to_owned());
+        for (name, value) in headers {
+            req = req.header(Header::new(name.to_string(), value.to_string()));
+        }
+        if let Some(body) = json {
+            req = req.header(rocket::http::ContentType::JSON).body(body);
+        }
+        read(req.dispatch().await).await
     }
 
     /// A GET as htmx sends it.
