@@ -271,6 +271,10 @@ async fn processes_see_each_others_writes_within_a_second_even_after_the_listene
         await_listeners(&app, 2).await;
     }
     for round in 1..=3 {
+        if round == 3 && postgres {
+            // Made again by sqlx: from here on, notifications arrive again.
+            await_listeners(&app, 2).await;
+        }
         if round == 2 && postgres {
             let killed = app
                 .count(
@@ -285,16 +289,18 @@ async fn processes_see_each_others_writes_within_a_second_even_after_the_listene
         }
         // Written behind both processes' backs, as a third process would.
         app.sql(&format!("UPDATE posts SET title = 'Round {round}' WHERE slug = 'post-1'")).await;
+        // While PostgreSQL's notification arrives, at once (well inside the one-second poll, which
+        // alone would meet this bound for both processes about one time in six); otherwise by the
+        // poll, with room for a loaded machine.
+        let notified = postgres && round != 2;
+        let bound = if notified { 400 } else { 2000 };
         let written = std::time::Instant::now();
         for process in [&*app, &other] {
             while !process.get("/posts/post-1").await.body.contains(&format!("Round {round}")) {
-                assert!(written.elapsed().as_millis() < 1500, "round {round}: seen within a second");
-                rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                assert!(written.elapsed().as_millis() < bound, "round {round}: seen within {bound} ms");
+                rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         }
-    }
-    if postgres {
-        await_listeners(&app, 2).await;
     }
 }
 

@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use rocket::tokio::sync::Notify;
+
 use crate::db::generation::{self, Freshness};
 use crate::db::{Db, is_busy};
 use crate::domain::Timestamp;
@@ -59,39 +61,54 @@ impl LiveFreshness {
     }
 }
 
-/// Keeps `live` current until shutdown: every [`POLL`], and on PostgreSQL at each notification.
-///
-/// The listening connection is watched too: when it drops (a PostgreSQL restart, an idle reaper,
-/// `pg_terminate_backend`), sqlx reconnects it and the generation is read at once, since any
-/// notification sent meanwhile is lost; when it cannot be made again, the poll carries on alone
-/// and a new one is tried at every tick.
+/// Keeps `live` current until shutdown: every [`POLL`], and on PostgreSQL at each notification
+/// ([`listen_for_bumps`], in a task of its own so that neither a slow reconnection nor a lost
+/// connection ever holds up the poll or shutdown).
 pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, shutdown: rocket::Shutdown) {
+    let bumped = Arc::new(Notify::new());
+    if matches!(db, Db::Postgres(_)) {
+        rocket::tokio::spawn(listen_for_bumps(db.clone(), bumped.clone(), shutdown.clone()));
+    }
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut listener = None;
     loop {
-        if listener.is_none() {
-            listener = listen(&db).await;
-        }
-        let notified = async {
-            match listener.as_mut() {
-                // `Ok(None)`: the connection was lost and made again (eager reconnection).
-                Some(l) => l.try_recv().await.is_ok(),
-                None => std::future::pending().await,
-            }
-        };
         rocket::tokio::select! {
             _ = &mut shutdown => return,
-            ok = notified => {
-                if !ok {
-                    listener = None;
-                }
-            }
+            _ = bumped.notified() => {}
             _ = rocket::tokio::time::sleep(POLL) => {}
         }
         if let Err(e) = live.refresh(&db, clock.now()).await
             && !is_busy(&e)
         {
             rocket::warn!("cannot read the content generation: {e}");
+        }
+    }
+}
+
+/// Wakes `bumped` at each notification on `folio_generation`, and when the listening connection
+/// was lost and made again (sqlx's eager reconnection), since a notification sent meanwhile is
+/// lost. When the connection cannot be made (a PostgreSQL restart, an idle reaper,
+/// `pg_terminate_backend`), it is tried again every [`POLL`] while the poll carries on alone.
+async fn listen_for_bumps(db: Db, bumped: Arc<Notify>, shutdown: rocket::Shutdown) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut listener = None;
+    loop {
+        let next = async {
+            match &mut listener {
+                None => {
+                    listener = listen(&db).await;
+                    if listener.is_none() {
+                        rocket::tokio::time::sleep(POLL).await;
+                    }
+                }
+                Some(l) => match l.try_recv().await {
+                    Ok(_) => bumped.notify_one(),
+                    Err(_) => listener = None,
+                },
+            }
+        };
+        rocket::tokio::select! {
+            _ = &mut shutdown => return,
+            _ = next => {}
         }
     }
 }

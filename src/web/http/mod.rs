@@ -155,7 +155,9 @@ where
 {
     let len = body.as_ref().len();
     res.set_sized_body(len, Cursor::new(body));
-    res.set_max_chunk_size(len.max(rocket::response::Body::DEFAULT_MAX_CHUNK));
+    // One more than the body: Rocket's reader then sees the end in the buffer it read into,
+    // instead of reserving a second one of the same size to find it.
+    res.set_max_chunk_size((len + 1).max(rocket::response::Body::DEFAULT_MAX_CHUNK));
 }
 
 /// Adds `field` to the response's `Vary`, keeping what the route put there (`HX-Request`).

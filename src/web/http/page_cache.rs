@@ -200,7 +200,7 @@ impl<'r> FromRequest<'r> for Hit {
 }
 
 /// The entry a hit answers with, held by the request so the answer can borrow its headers and
-/// body: a hit allocates and copies none of them.
+/// body instead of cloning them (Rocket still copies the body once, into the chunk it sends).
 struct Serving(Arc<Page>);
 
 impl<'r> Responder<'r, 'r> for Hit {
