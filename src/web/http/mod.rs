@@ -71,16 +71,8 @@ impl Fairing for HttpCaching {
         {
             return;
         }
-        let body = match res.body_mut().to_bytes().await {
-            Ok(body) => body,
-            Err(e) => {
-                rocket::error!("cannot read a response body: {e}");
-                res.set_status(Status::InternalServerError);
-                return;
-            }
-        };
-        let media_type = res.content_type().map(|t| t.to_string()).unwrap_or_default();
-        let negotiable = body.len() >= encoding::MIN_SIZE && encoding::compressible(&media_type);
+        let Some(body) = read_whole(res).await else { return };
+        let negotiable = compressible(res, &body);
         let chosen = if negotiable {
             encoding::negotiate(req.headers().get("Accept-Encoding"))
         } else {
@@ -89,11 +81,7 @@ impl Fairing for HttpCaching {
         if negotiable {
             add_vary(res, "Accept-Encoding");
         }
-        // A route's own tag (the static files' content hash) names the identity body.
-        let fingerprint = match res.headers().get_one("ETag") {
-            Some(tag) => tag.trim_start_matches("W/").trim_matches('"').to_owned(),
-            None => conditions::fingerprint(&body),
-        };
+        let fingerprint = identity_fingerprint(res, &body);
         let etag = conditions::entity_tag(&fingerprint, chosen);
         res.set_header(Header::new("ETag", etag.clone()));
         if !res.headers().contains("Cache-Control") {
@@ -129,6 +117,35 @@ impl Fairing for HttpCaching {
             },
         };
         set_whole_body(res, body);
+    }
+}
+
+/// The body of `res`, read whole; `None` after turning the answer into a 500 when it cannot be
+/// read.
+pub(crate) async fn read_whole(res: &mut Response<'_>) -> Option<Vec<u8>> {
+    match res.body_mut().to_bytes().await {
+        Ok(body) => Some(body),
+        Err(e) => {
+            rocket::error!("cannot read a response body: {e}");
+            res.set_status(Status::InternalServerError);
+            None
+        }
+    }
+}
+
+/// Whether `body`, the body of `res`, is worth compressing: large enough
+/// ([`encoding::MIN_SIZE`]) and of a compressible media type.
+pub(crate) fn compressible(res: &Response<'_>, body: &[u8]) -> bool {
+    let media_type = res.content_type().map(|t| t.to_string()).unwrap_or_default();
+    body.len() >= encoding::MIN_SIZE && encoding::compressible(&media_type)
+}
+
+/// The opaque part of the identity body's strong tag: the route's own when it set one (the
+/// static files' content hash, so no second hash), else [`conditions::fingerprint`] of `body`.
+pub(crate) fn identity_fingerprint(res: &Response<'_>, body: &[u8]) -> String {
+    match res.headers().get_one("ETag") {
+        Some(tag) => tag.trim_start_matches("W/").trim_matches('"').to_owned(),
+        None => conditions::fingerprint(body),
     }
 }
 

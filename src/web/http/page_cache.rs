@@ -30,7 +30,10 @@ use rocket_db_pools::Database;
 
 use super::encoding::{self, Encoding};
 use super::freshness::LiveFreshness;
-use super::{PUBLIC_REVALIDATE, conditions, not_modified, set_whole_body, shared_in_memory, vary_with};
+use super::{
+    PUBLIC_REVALIDATE, compressible, conditions, identity_fingerprint, not_modified, read_whole,
+    set_whole_body, shared_in_memory, vary_with,
+};
 use crate::db::FolioDb;
 use crate::db::generation::Freshness;
 use crate::domain::clock::Clock;
@@ -319,23 +322,12 @@ impl Fairing for PageCacheFairing {
             res.set_header(Header::new("Cache-Status", "folio; fwd=miss"));
             return;
         }
-        let body = match res.body_mut().to_bytes().await {
-            Ok(body) => body,
-            Err(e) => {
-                rocket::error!("cannot read a response body: {e}");
-                res.set_status(Status::InternalServerError);
-                return;
-            }
-        };
-        let fingerprint = match res.headers().get_one("ETag") {
-            Some(tag) => tag.trim_start_matches("W/").trim_matches('"').to_owned(),
-            None => conditions::fingerprint(&body),
-        };
+        let Some(body) = read_whole(res).await else { return };
+        let fingerprint = identity_fingerprint(res, &body);
         // The validators fairing takes the route's own tag as the identity body's: no second hash.
         res.set_header(Header::new("ETag", format!("\"{fingerprint}\"")));
         res.set_header(Header::new("Cache-Status", "folio; fwd=miss; stored"));
-        let media_type = res.content_type().map(|t| t.to_string()).unwrap_or_default();
-        let compressible = body.len() >= encoding::MIN_SIZE && encoding::compressible(&media_type);
+        let compressible = compressible(res, &body);
         let page = Page {
             freshness,
             headers: replayed_headers(res, compressible),
