@@ -11,11 +11,28 @@ use crate::mail::MailSettings;
 
 const DAY: i64 = 86_400;
 
+/// The shortest `metrics_token` accepted: 24 characters, as `openssl rand -base64 18` makes.
+pub const METRICS_TOKEN_MIN: usize = 24;
+
 /// A link in the site's main navigation.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct NavLink {
     pub label: String,
     pub url: String,
+}
+
+/// What `request_log` in `Rocket.toml` asks for: the line written for each request
+/// (`web::ops::request_log`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// No request lines.
+    Off,
+    /// `2026-12-05T04:50:00.123Z 5f0c…0001 GET /posts/hello 200 1.234ms`
+    #[default]
+    Text,
+    /// `{"time":…,"request_id":…,"method":…,"path":…,"status":…,"duration_ms":…}`
+    Json,
 }
 
 /// The Folio keys of `Rocket.toml` (documented there with their defaults).
@@ -76,6 +93,11 @@ pub struct Settings {
     /// A key every Content API request must carry as `?key=…`; empty (the default) makes the
     /// API public.
     pub api_content_key: String,
+    /// One line per request on standard output: `text`, `json` or `off`.
+    pub request_log: LogFormat,
+    /// The bearer token a Prometheus scrape of `/metrics` must carry; empty (the default) turns
+    /// `/metrics` off. At least [`METRICS_TOKEN_MIN`] characters.
+    pub metrics_token: String,
     /// Let webhooks reach loopback, private, link-local and other non-public addresses
     /// (`domain::webhooks::address`). Off by default: a hook must not reach inside the network.
     pub webhooks_allow_private: bool,
@@ -112,6 +134,8 @@ impl Default for Settings {
             api_cors_origins: Vec::new(),
             api_content_key: String::new(),
             webhooks_allow_private: false,
+            request_log: LogFormat::Text,
+            metrics_token: String::new(),
         }
     }
 }
@@ -202,6 +226,15 @@ impl Settings {
         if !(1..=100_000).contains(&self.large_downloads) {
             return Err("large_downloads must be between 1 and 100000".into());
         }
+        let token = &self.metrics_token;
+        if !token.is_empty()
+            && (token.len() < METRICS_TOKEN_MIN || !token.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(format!(
+                "metrics_token must be at least {METRICS_TOKEN_MIN} visible ASCII characters \
+                 (make one with `openssl rand -base64 24`), or empty to turn /metrics off"
+            ));
+        }
         for origin in &self.api_cors_origins {
             check_origin(origin)?;
         }
@@ -275,6 +308,8 @@ mod tests {
             ("api_cors_origins = ['https://example.com/']", "api_cors_origins"),
             ("api_cors_origins = ['https://example.com/app']", "api_cors_origins"),
             ("api_cors_origins = ['example.com']", "api_cors_origins"),
+            ("metrics_token = 'short'", "metrics_token"),
+            ("request_log = 'xml'", "request_log"),
         ] {
             let err = parse(&format!("{toml}{db}")).expect_err(toml);
             assert!(err.contains(needle), "{err}");

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod mail;
 pub mod media;
+pub mod metrics;
 pub mod rerender;
 pub mod tasks;
 pub mod web;
@@ -54,6 +55,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .merge(("limits.data-form", upload_limit.saturating_add(1024 * 1024)));
     rocket::custom(figment)
         .manage(domain::clock::Clock::new())
+        .manage(metrics::Metrics::new())
+        .manage(web::ops::Readiness::default())
+        .manage(tasks::Background::default())
         .attach(AdHoc::try_on_ignite("Folio configuration", |rocket| async {
             let built = Config::from_figment(rocket.figment())
                 .and_then(|config| Ok((Mailer::new(&config.settings.mail)?, config)));
@@ -66,7 +70,12 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                     let downloads = media::stream::Downloads::new(config.settings.large_downloads);
                     let search_cache = cache::SearchCache::new(config.settings.search_cache);
                     let page_cache = web::http::page_cache::PageCache::new(config.settings.page_cache);
+                    let request_log = web::ops::request_log::RequestLog::new(
+                        config.settings.request_log,
+                        !config.settings.client_ip_header.is_empty(),
+                    );
                     Ok(rocket
+                        .manage(request_log)
                         .manage(site)
                         .manage(config)
                         .manage(mailer)
@@ -104,10 +113,11 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         }))
         .attach(AdHoc::on_liftoff("Content generation", |rocket| {
             Box::pin(async move {
-                let (Some(db), Some(live), Some(clock)) = (
+                let (Some(db), Some(live), Some(clock), Some(metrics)) = (
                     FolioDb::fetch(rocket),
                     rocket.state::<web::http::freshness::LiveFreshness>(),
                     rocket.state::<domain::clock::Clock>(),
+                    rocket.state::<metrics::Metrics>(),
                 ) else {
                     return;
                 };
@@ -115,7 +125,13 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 if let Err(e) = live.refresh(&db, clock.now()).await {
                     rocket::warn!("cannot read the content generation: {e}");
                 }
-                let watch = web::http::freshness::watch(db, live.clone(), clock.clone(), rocket.shutdown());
+                let watch = web::http::freshness::watch(
+                    db,
+                    live.clone(),
+                    clock.clone(),
+                    metrics.clone(),
+                    rocket.shutdown(),
+                );
                 rocket::tokio::spawn(watch);
             })
         }))
@@ -127,6 +143,16 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 }
             }))
         }))
+        // Shutdown waits for the mail sender to finish or release the message it is sending.
+        .attach(AdHoc::on_shutdown("Background tasks", |rocket| {
+            Box::pin(async move {
+                if let Some(background) = rocket.state::<tasks::Background>() {
+                    background.stopped().await;
+                }
+            })
+        }))
+        // The last liftoff fairing: the process is ready once everything above has run.
+        .attach(web::ops::ReadinessFairing)
         .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)
         .attach(SecurityHeaders)
@@ -138,6 +164,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .attach(web::api::cors::ApiCors)
         // Our own fairing sets every security header; an empty Shield keeps Rocket's from doubling them.
         .attach(Shield::new())
+        // Last: it sees every other fairing's answer (the page cache's Cache-Status), and the
+        // request id it adds is never stored with a cached page.
+        .attach(web::ops::request_log::RequestLogFairing)
         .mount("/", web::http::page_cache::routes())
         .mount("/", web::site::routes())
         .mount("/", web::account::routes())
@@ -145,10 +174,12 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", web::csrf::routes())
         .mount("/", web::params::routes())
         .mount("/", web::system::routes())
+        .mount("/", web::ops::routes())
         .mount("/", web::media::routes())
         .mount("/", web::assets::routes())
         .mount("/", web::api::routes())
         .register("/", web::error_pages::catchers())
+        .register("/metrics", web::ops::catchers())
         // Errors under /api are problem details (RFC 9457), never pages or sign-in redirects.
         .register("/api", web::api::problem::catchers())
 }

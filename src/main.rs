@@ -103,7 +103,14 @@ async fn run(command: Command) -> Result<(), String> {
     }
     println!("{}", folio::commands::raise_open_files_limit());
     match folio::rocket(figment).launch().await {
-        Ok(_) => Ok(()),
+        Ok(stopped) => {
+            // Not closed at shutdown's start (db::Db's Pool::close): requests finishing in the
+            // grace period and the mail sender's release needed it until now.
+            if let Some(db) = <folio::db::FolioDb as rocket_db_pools::Database>::fetch(&stopped) {
+                db.close().await;
+            }
+            Ok(())
+        }
         Err(e) => Err(format!("could not serve: {}", e.kind())),
     }
 }

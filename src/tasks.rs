@@ -12,6 +12,7 @@ use crate::db::sessions::Lifetimes;
 use crate::db::{Db, FolioDb, sessions, settings, throttle, tokens};
 use crate::domain::now;
 use crate::mail::{Mailer, sender};
+use crate::metrics::Metrics;
 
 /// How often saved settings are reloaded (a change made in another process shows within this).
 const REFRESH: Duration = Duration::from_secs(10);
@@ -31,7 +32,14 @@ pub async fn start(rocket: &Rocket<Orbit>, on_reload: impl Fn(&[(String, String)
         return;
     };
     let db: Db = (**db).clone();
-    rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), rocket.shutdown()));
+    let metrics = rocket.state::<Metrics>().cloned().unwrap_or_default();
+    let mail =
+        rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), metrics.clone(), rocket.shutdown()));
+    if let Some(background) = rocket.state::<Background>()
+        && let Ok(mut slot) = background.mail.lock()
+    {
+        *slot = Some(mail);
+    }
     rocket::tokio::spawn(crate::rerender::run(db.clone()));
     if let Some(store) = rocket.state::<crate::media::Store>() {
         rocket::tokio::spawn(crate::media::repair::run(db.clone(), store.clone()));
@@ -40,7 +48,26 @@ pub async fn start(rocket: &Rocket<Orbit>, on_reload: impl Fn(&[(String, String)
         rocket::tokio::spawn(crate::webhooks::sender::run(sender, rocket.shutdown()));
     }
     let lifetimes = config.settings.session_lifetimes();
-    rocket::tokio::spawn(maintain(db, Box::new(on_reload), mailer.clone(), lifetimes, rocket.shutdown()));
+    let maintenance =
+        Maintenance { db, on_reload: Box::new(on_reload), mailer: mailer.clone(), lifetimes, metrics };
+    rocket::tokio::spawn(maintenance.run(rocket.shutdown()));
+}
+
+/// The background tasks a shutdown waits for, in Rocket's managed state: the mail sender, which
+/// finishes or releases the message it is sending ([`sender::DRAIN`]).
+#[derive(Default)]
+pub struct Background {
+    mail: std::sync::Mutex<Option<rocket::tokio::task::JoinHandle<()>>>,
+}
+
+impl Background {
+    /// Waits for the mail sender to stop, at most a second longer than it gives a delivery.
+    pub async fn stopped(&self) {
+        let handle = self.mail.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(handle) = handle {
+            let _ = rocket::tokio::time::timeout(sender::DRAIN + Duration::from_secs(1), handle).await;
+        }
+    }
 }
 
 /// The webhook sender, on the managed clock (tests move it), or `None` when its HTTP client
@@ -60,38 +87,47 @@ fn webhook_sender(
         clock: rocket.state::<crate::domain::clock::Clock>().cloned().unwrap_or_default(),
         site_url: config.settings.base_url.clone(),
         allow_private,
+        metrics: rocket.state::<Metrics>().cloned().unwrap_or_default(),
     })
 }
 
-async fn maintain(
+struct Maintenance {
     db: Db,
     on_reload: OnReload,
     mailer: Mailer,
     lifetimes: Lifetimes,
-    shutdown: rocket::Shutdown,
-) {
-    let mut shutdown = std::pin::pin!(shutdown);
-    let mut round: u32 = 0;
-    loop {
-        rocket::tokio::select! {
-            _ = &mut shutdown => return,
-            _ = rocket::tokio::time::sleep(REFRESH) => {},
-        }
-        match settings::all(&db).await {
-            Ok(saved) => {
-                on_reload(&saved);
-                mailer.apply(&saved);
+    metrics: Metrics,
+}
+
+impl Maintenance {
+    async fn run(self, shutdown: rocket::Shutdown) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut round: u32 = 0;
+        loop {
+            rocket::tokio::select! {
+                _ = &mut shutdown => return,
+                _ = rocket::tokio::time::sleep(REFRESH) => {},
             }
-            Err(e) => rocket::warn!("cannot reload saved settings: {e}"),
-        }
-        round = round.wrapping_add(1);
-        if round.is_multiple_of(PRUNE_EVERY) {
-            prune(&db, lifetimes).await;
+            match settings::all(&self.db).await {
+                Ok(saved) => {
+                    (self.on_reload)(&saved);
+                    self.mailer.apply(&saved);
+                }
+                Err(e) => {
+                    rocket::warn!("cannot reload saved settings: {e}");
+                    self.metrics.task_failed("settings");
+                }
+            }
+            round = round.wrapping_add(1);
+            if round.is_multiple_of(PRUNE_EVERY) && !prune(&self.db, self.lifetimes).await {
+                self.metrics.task_failed("housekeeping");
+            }
         }
     }
 }
 
-async fn prune(db: &Db, lifetimes: Lifetimes) {
+/// Deletes what has expired; `false` when any of it failed (and was logged).
+async fn prune(db: &Db, lifetimes: Lifetimes) -> bool {
     let now = now();
     let results = [
         sessions::prune(db, now, lifetimes).await,
@@ -100,9 +136,12 @@ async fn prune(db: &Db, lifetimes: Lifetimes) {
         crate::db::outbox::prune(db, now).await,
         crate::db::webhooks::prune(db, now).await,
     ];
+    let mut done = true;
     for result in results {
         if let Err(e) = result {
             rocket::warn!("housekeeping failed: {e}");
+            done = false;
         }
     }
+    done
 }

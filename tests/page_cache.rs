@@ -233,6 +233,51 @@ async fn nothing_personal_is_stored_or_served(backend: Backend) {
     assert_ne!(cache_status(&member.get("/admin").await), "folio; hit");
 }
 
+/// What answers one client because of what it sent (a bearer token, RFC 9111 section 3.5), and
+/// what reports on the process now (health and readiness), is never stored nor served from the
+/// cache: a stored `/healthz` said "ok" with the database gone, a stored `/metrics` went to
+/// anyone without the token.
+async fn authorized_answers_and_health_checks_are_never_cached(backend: Backend) {
+    const TOKEN: &str = "a-metrics-token-of-24-characters";
+    let extra = Figment::new().merge(("page_cache", 64 << 20)).merge(("metrics_token", TOKEN));
+    let app = TestApp::with_config(backend, base(), extra).await;
+    for path in ["/healthz", "/readyz"] {
+        for _ in 0..2 {
+            let page = app.get(path).await;
+            assert_eq!(page.status, Status::Ok, "{path}");
+            assert!(
+                !cache_status(&page).contains("stored") && !cache_status(&page).contains("hit"),
+                "{path}"
+            );
+            assert_eq!(page.header("Cache-Control"), Some("no-store"), "{path}");
+        }
+    }
+    let bearer = format!("Bearer {TOKEN}");
+    for _ in 0..2 {
+        let scrape = request(&app, Method::Get, "/metrics", &[("Authorization", &bearer)]).await;
+        assert_eq!(scrape.status, Status::Ok);
+        assert_eq!(cache_status(&scrape), "folio; fwd=uri-miss");
+    }
+    let anonymous = app.get("/metrics").await;
+    assert_eq!(
+        anonymous.status,
+        Status::Unauthorized,
+        "the scrape is not handed to a client without the token"
+    );
+    assert!(!anonymous.body.contains("folio_http_requests_total"));
+    let editor = app.user(Role::Editor, "desk@example.com").await;
+    let token = NewApiToken { name: "desk".into(), scopes: Scopes::new([Scope::Read]), days: None };
+    let secret = api_tokens::create(&app.db, editor.id, &token, folio::domain::now()).await.unwrap().secret;
+    let with_token = format!("Bearer {secret}");
+    for path in ["/api/v1/admin/posts", "/api/v1/posts"] {
+        let first = request(&app, Method::Get, path, &[("Authorization", &with_token)]).await;
+        assert_eq!(first.status, Status::Ok, "{path}");
+        let again = request(&app, Method::Get, path, &[("Authorization", &with_token)]).await;
+        assert_eq!(cache_status(&again), "folio; fwd=uri-miss", "{path}");
+    }
+    assert_eq!(app.get("/api/v1/admin/posts").await.status, Status::Unauthorized);
+}
+
 async fn the_byte_bound_holds_whatever_is_asked(backend: Backend) {
     let bound: u64 = 60_000;
     let app = app(backend, 40, bound).await;
@@ -311,5 +356,6 @@ both_backends!(
     every_write_to_public_content_drops_the_pages_before_it,
     a_scheduled_post_appears_at_its_moment_with_the_home_page_cached,
     nothing_personal_is_stored_or_served,
+    authorized_answers_and_health_checks_are_never_cached,
     the_byte_bound_holds_whatever_is_asked,
 );

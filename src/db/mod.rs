@@ -241,6 +241,33 @@ impl Db {
         on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
+    /// Migrations this binary has that the database has not applied: non-zero while another
+    /// process (a newer binary's, or this one's own start) has not finished migrating.
+    pub async fn pending_migrations(&self) -> Result<usize, sqlx::Error> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
+        let (applied, migrator): (Vec<i64>, _) = match self {
+            Db::Sqlite(pool) => (sqlx::query_scalar(SQL).fetch_all(pool).await?, &SQLITE_MIGRATIONS),
+            Db::Postgres(pool) => (sqlx::query_scalar(SQL).fetch_all(pool).await?, &POSTGRES_MIGRATIONS),
+        };
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .filter(|m| !applied.contains(&m.version))
+            .count())
+    }
+
+    /// The pool's connections: `(open, idle, most)`.
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        on_pool!(self, |pool| (pool.size(), pool.num_idle(), pool.options().get_max_connections()))
+    }
+
+    /// How long taking a connection from the pool takes now (and gives it straight back).
+    pub async fn probe_acquire(&self) -> Result<Duration, sqlx::Error> {
+        let start = std::time::Instant::now();
+        on_pool!(self, |pool| pool.acquire().await.map(drop))?;
+        Ok(start.elapsed())
+    }
+
     pub async fn close(&self) {
         on_pool!(self, |pool| pool.close().await)
     }
@@ -286,7 +313,8 @@ impl rocket_db_pools::Pool for Db {
         Ok(self.clone())
     }
 
-    async fn close(&self) {
-        Db::close(self).await;
-    }
+    /// Does nothing: rocket_db_pools calls this as soon as shutdown begins, while requests
+    /// under way (Rocket's grace period) and the mail sender releasing its claim still need
+    /// the pool. `folio serve` closes it once Rocket has stopped.
+    async fn close(&self) {}
 }

@@ -120,3 +120,32 @@ pub async fn pending(db: &Db) -> sqlx::Result<Vec<Mail>> {
                               last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id";
     on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
 }
+
+/// Gives back a claim this process will not finish (it is shutting down), so that any process
+/// sends the message at once instead of after the lease. A message already sent or given up on
+/// is left alone.
+pub async fn release(db: &Db, id: i64) -> sqlx::Result<()> {
+    const SQL: &str =
+        "UPDATE outbox SET claimed_until = 0 WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).execute(pool).await.map(|_| ()))
+}
+
+/// The outbox at a glance, for `/metrics`.
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct Depth {
+    /// Messages not yet sent nor given up on.
+    pub pending: i64,
+    /// When the oldest of them was queued (Unix seconds), if any is.
+    pub oldest: Option<i64>,
+    /// Messages given up on after their last attempt (until pruned, [`KEEP_SECS`]).
+    pub failed: i64,
+}
+
+pub async fn depth(db: &Db) -> sqlx::Result<Depth> {
+    const SQL: &str = "SELECT
+            COUNT(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS pending,
+            MIN(created_at) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest,
+            COUNT(*) FILTER (WHERE failed_at IS NOT NULL) AS failed
+        FROM outbox";
+    on_pool!(db, |pool| sqlx::query_as(SQL).fetch_one(pool).await)
+}

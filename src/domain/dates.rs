@@ -26,6 +26,13 @@ pub fn parse_iso(text: &str) -> Option<Timestamp> {
     OffsetDateTime::parse(text, &Rfc3339).ok().map(OffsetDateTime::unix_timestamp)
 }
 
+/// The current time to the millisecond, "2026-12-05T04:50:00.123Z", for log lines (RFC 3339
+/// with a fixed three-digit fraction, so lines sort as text).
+pub fn log_time_now() -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::now_utc().format(format).unwrap_or_default()
+}
+
 /// "2026-11-23 09:30 UTC", for the admin's logs and histories.
 pub fn utc_minute(ts: Timestamp) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

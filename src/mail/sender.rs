@@ -1,6 +1,7 @@
 //! The sender task: claims due messages from the outbox, delivers them over SMTP, and reschedules
 //! failures with exponential backoff. Runs in every process; claims keep them from colliding.
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
@@ -10,6 +11,7 @@ use super::Mailer;
 use crate::db::Db;
 use crate::db::outbox::{self, Mail};
 use crate::domain::now;
+use crate::metrics::Metrics;
 
 /// How long a claimed message stays reserved for the process that claimed it.
 const LEASE_SECS: i64 = 120;
@@ -20,21 +22,40 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: i64 = 12;
 /// How often the outbox is polled when nobody wakes the sender (retries, other processes).
 const POLL: Duration = Duration::from_secs(5);
+/// How long a delivery under way may go on once shutdown begins. After it the delivery is
+/// dropped (an SMTP server discards a message whose DATA never ended, RFC 5321 section 4.1.1.4)
+/// and the claim released, so another process sends the message at once, not after the lease.
+/// Inside Rocket's default grace and mercy (5 s) and systemd's stop timeout (30 s).
+pub const DRAIN: Duration = Duration::from_secs(4);
+
+/// How a round of deliveries ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Round {
+    /// Every due message was tried; this many were sent.
+    Done(usize),
+    /// Shutdown began; the message under way was finished or released.
+    Stopped,
+}
 
 /// Seconds to wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, ... capped at 2 hours.
 pub fn backoff(attempts: i64) -> i64 {
     30 * 2_i64.pow(u32::try_from(attempts.clamp(0, 8)).unwrap_or(8)).min(240)
 }
 
-/// Delivers mail until `shutdown` resolves.
-pub async fn run(db: Db, mailer: Mailer, shutdown: rocket::Shutdown) {
+/// Delivers mail until `shutdown` resolves, counting failed rounds in `metrics`.
+pub async fn run(db: Db, mailer: Mailer, metrics: Metrics, shutdown: rocket::Shutdown) {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Without SMTP (maybe until the admin's settings give some), messages wait in the outbox.
-        if mailer.is_configured()
-            && let Err(e) = deliver_due(&db, &mailer).await
-        {
-            rocket::warn!("mail: outbox unavailable: {e}");
+        if mailer.is_configured() {
+            match deliver_due(&db, &mailer, shutdown.as_mut()).await {
+                Ok(Round::Stopped) => return,
+                Ok(Round::Done(_)) => {}
+                Err(e) => {
+                    rocket::warn!("mail: outbox unavailable: {e}");
+                    metrics.task_failed("mail");
+                }
+            }
         }
         rocket::tokio::select! {
             _ = &mut shutdown => return,
@@ -44,27 +65,57 @@ pub async fn run(db: Db, mailer: Mailer, shutdown: rocket::Shutdown) {
     }
 }
 
-/// One round: send every due message, each claimed on its own, recording each outcome.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> sqlx::Result<usize> {
+/// One round: send every due message, each claimed on its own, recording each outcome, until
+/// none is due or `shutdown` resolves.
+pub async fn deliver_due(
+    db: &Db,
+    mailer: &Mailer,
+    mut shutdown: Pin<&mut rocket::Shutdown>,
+) -> sqlx::Result<Round> {
     let mut sent = 0;
     while let Some(mail) = outbox::claim_next(db, now(), LEASE_SECS).await? {
-        let delivered = rocket::tokio::time::timeout(SEND_TIMEOUT, deliver(mailer, &mail))
-            .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())));
-        match delivered {
-            Ok(()) => {
-                outbox::mark_sent(db, mail.id, now()).await?;
-                sent += 1;
+        let mut delivery = std::pin::pin!(async {
+            rocket::tokio::time::timeout(SEND_TIMEOUT, deliver(mailer, &mail))
+                .await
+                .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
+        });
+        rocket::tokio::select! {
+            biased;
+            delivered = &mut delivery => {
+                sent += usize::from(record(db, &mail, delivered).await?);
             }
-            Err(error) => {
-                let attempts = mail.attempts + 1;
-                let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
-                rocket::warn!("mail #{} to {}: attempt {attempts} failed: {error}", mail.id, mail.recipient);
-                outbox::mark_failed(db, mail.id, &error, retry_at, now()).await?;
+            _ = &mut shutdown => {
+                match rocket::tokio::time::timeout(DRAIN, &mut delivery).await {
+                    Ok(delivered) => {
+                        record(db, &mail, delivered).await?;
+                    }
+                    Err(_) => {
+                        rocket::warn!("mail #{}: unfinished at shutdown; released for another process", mail.id);
+                        outbox::release(db, mail.id).await?;
+                    }
+                }
+                return Ok(Round::Stopped);
             }
         }
     }
-    Ok(sent)
+    Ok(Round::Done(sent))
+}
+
+/// Records one delivery's outcome; `true` when the message went.
+async fn record(db: &Db, mail: &Mail, delivered: Result<(), String>) -> sqlx::Result<bool> {
+    match delivered {
+        Ok(()) => {
+            outbox::mark_sent(db, mail.id, now()).await?;
+            Ok(true)
+        }
+        Err(error) => {
+            let attempts = mail.attempts + 1;
+            let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
+            rocket::warn!("mail #{} to {}: attempt {attempts} failed: {error}", mail.id, mail.recipient);
+            outbox::mark_failed(db, mail.id, &error, retry_at, now()).await?;
+            Ok(false)
+        }
+    }
 }
 
 async fn deliver(mailer: &Mailer, mail: &Mail) -> Result<(), String> {
@@ -85,6 +136,8 @@ mod tests {
     #[test]
     fn a_delivery_ends_well_inside_its_lease() {
         assert!(super::SEND_TIMEOUT.as_secs() as i64 * 2 <= super::LEASE_SECS);
+        // Rocket's default grace and mercy together are 5 s.
+        assert!(super::DRAIN < std::time::Duration::from_secs(5));
     }
 
     #[test]

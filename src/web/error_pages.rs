@@ -64,11 +64,21 @@ pub fn render_error_page(status: Status, req: &Request<'_>) -> Html {
 }
 
 /// Every [`AppError`] is answered with its status's page, logged when it is the server's fault.
+use crate::metrics::Metrics;
+use crate::web::ops::request_log::RequestId;
+
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.class().is_server_error() {
-            rocket::error!("{} {}: {}", req.method(), req.uri(), self.chain());
+            // The request id ties this line to the request's own line (`web::ops::request_log`).
+            let id = &req.local_cache(|| RequestId(String::new())).0;
+            rocket::error!("{} {} (request {id}): {}", req.method(), req.uri(), self.chain());
+        }
+        if let (AppError::Database(sqlx::Error::PoolTimedOut), Some(metrics)) =
+            (&self, req.rocket().state::<Metrics>())
+        {
+            metrics.pool_timeouts.inc();
         }
         if crate::web::api::is_api(req) {
             return crate::web::api::problem::respond(&self, req);

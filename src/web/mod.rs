@@ -14,6 +14,7 @@ pub mod headers;
 pub mod htmx;
 pub mod http;
 pub mod media;
+pub mod ops;
 pub mod params;
 pub mod redirect;
 pub mod site;

@@ -33,6 +33,8 @@ pub struct Sender {
     pub site_url: String,
     /// `webhooks_allow_private`: let hooks reach loopback and private addresses.
     pub allow_private: bool,
+    /// Where failed rounds are counted (`task="webhooks"`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Scans and delivers until `shutdown` resolves.
@@ -41,9 +43,11 @@ pub async fn run(sender: Sender, shutdown: rocket::Shutdown) {
     loop {
         if let Err(e) = super::scan_scheduled(&sender.db, &sender.site_url, sender.clock.now()).await {
             rocket::warn!("webhooks: cannot scan for scheduled posts: {e}");
+            sender.metrics.task_failed("webhooks");
         }
         if let Err(e) = deliver_due(&sender).await {
             rocket::warn!("webhooks: queue unavailable: {e}");
+            sender.metrics.task_failed("webhooks");
         }
         rocket::tokio::select! {
             _ = &mut shutdown => return,

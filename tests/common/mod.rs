@@ -226,6 +226,8 @@ impl TestApp {
             // Tests change content behind the application's back (SQL), which the page cache sees
             // only within a second; tests/page_cache.rs turns it on and tests it.
             .merge(("page_cache", 0))
+            // Request lines would bury the test output; tests/ops.rs reads them from the binary.
+            .merge(("request_log", "off"))
             .merge(extra)
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);

@@ -20,6 +20,7 @@ use crate::db::generation::{self, Freshness};
 use crate::db::{Db, is_busy};
 use crate::domain::Timestamp;
 use crate::domain::clock::Clock;
+use crate::metrics::Metrics;
 
 /// How often the generation is read whatever else happens: the longest another process's write
 /// can take to reach this cache when PostgreSQL's notification is lost (issue 15 asks for a
@@ -64,7 +65,7 @@ impl LiveFreshness {
 /// Keeps `live` current until shutdown: every [`POLL`], and on PostgreSQL at each notification
 /// ([`listen_for_bumps`], in a task of its own so that neither a slow reconnection nor a lost
 /// connection ever holds up the poll or shutdown).
-pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, shutdown: rocket::Shutdown) {
+pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, metrics: Metrics, shutdown: rocket::Shutdown) {
     let bumped = Arc::new(Notify::new());
     if matches!(db, Db::Postgres(_)) {
         rocket::tokio::spawn(listen_for_bumps(db.clone(), bumped.clone(), shutdown.clone()));
@@ -80,6 +81,7 @@ pub async fn watch(db: Db, live: LiveFreshness, clock: Clock, shutdown: rocket::
             && !is_busy(&e)
         {
             rocket::warn!("cannot read the content generation: {e}");
+            metrics.task_failed("freshness");
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - **What is stored:** a `200` answer to a GET that is the same for every signed-out reader:
 //!   not marked per visitor, no `Set-Cookie`, no `Cache-Control: private` or `no-store`
-//!   ([`crate::web::headers::is_per_visitor`]), asked without a session or flash cookie, for a path with no
+//!   ([`crate::web::headers::is_per_visitor`]), asked without a session or flash cookie and
+//!   without `Authorization` (RFC 9111, section 3.5), for a path with no
 //!   query or only `page=<number>` (so a flood of made-up query strings stores nothing), at most
 //!   [`MAX_ENTRY`] bytes. Keyed by path and query and `HX-Request`; the body is stored once with
 //!   its fingerprint, and each compressed variant is made on first use and kept.
@@ -113,8 +114,11 @@ impl PageCache {
     /// The key of `req`'s answer, when it may come from or go into the cache.
     fn key(&self, req: &Request<'_>) -> Option<PageKey> {
         self.entries.as_ref()?;
+        // An answer to a request with credentials is that client's (RFC 9111, section 3.5):
+        // a bearer token reaches the route, which decides what the token may see.
         if !matches!(req.method(), Method::Get | Method::Head)
             || PERSONAL_COOKIES.iter().any(|name| req.cookies().get(name).is_some())
+            || req.headers().contains("Authorization")
         {
             return None;
         }
