@@ -32,7 +32,7 @@ start=$(date +%s.%N)
 (cd "$WORK" && "$BIN" demo --posts "$POSTS" >/dev/null)
 printf 'demo with %s posts loaded in %.1f s\n' "$POSTS" "$(echo "$(date +%s.%N) - $start" | bc)"
 echo "$PASSWORD" | "$BIN" create-admin --email bench@example.org --password-stdin >/dev/null
-(cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+(cd "$WORK" && exec "$BIN" serve >"$WORK/folio.log") & SERVER_PID=$!
 for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 jar="$WORK/jar"

@@ -42,7 +42,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 serve() {
   rm -f "$WORK"/folio.db*
   (cd "$WORK" && "$BIN" demo --posts "$1" >/dev/null)
-  (cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+  (cd "$WORK" && exec "$BIN" serve >"$WORK/folio.log") & SERVER_PID=$!
   for _ in $(seq 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 

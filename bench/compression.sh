@@ -24,7 +24,7 @@ PAGE="${PAGE:-/}"
 
 export DATABASE_URL="sqlite://$WORK/compression.db"
 (cd "$WORK" && "$BIN" demo --posts "$POSTS" >/dev/null)
-(cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+(cd "$WORK" && exec "$BIN" serve >"$WORK/folio.log") & SERVER_PID=$!
 for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 etag="$(curl -fsI "$BASE$PAGE" | awk -F': ' 'tolower($1) == "etag" {print $2}' | tr -d '\r')"

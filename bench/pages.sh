@@ -58,7 +58,7 @@ case "$DATABASE" in
   *) echo "DATABASE is sqlite or postgres" >&2; exit 1 ;;
 esac
 (cd "$WORK" && "$BIN" demo --posts "$POSTS" >/dev/null)
-(cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+(cd "$WORK" && exec "$BIN" serve >"$WORK/folio.log") & SERVER_PID=$!
 for _ in $(seq 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 # The same bytes for nginx: each page saved at its own path (a directory's index for `/`).

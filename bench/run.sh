@@ -35,7 +35,7 @@ for n in $POSTS; do
   start=$(date +%s.%N)
   (cd "$WORK" && "$BIN" demo --posts "$n" >/dev/null)
   seeded=$(echo "$(date +%s.%N) - $start" | bc)
-  (cd "$WORK" && exec "$BIN" serve) & SERVER_PID=$!
+  (cd "$WORK" && exec "$BIN" serve >"$WORK/folio.log") & SERVER_PID=$!
   for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
   # A post from deep in the archive (page 50 exists at both sizes), and the busiest tag.
   post="$(curl -fs "$BASE/?page=50" | grep -o 'href="/posts/[^"]*"' | head -n1 | cut -d'"' -f2)"
