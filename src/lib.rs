@@ -125,6 +125,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 if let Err(e) = live.refresh(&db, clock.now()).await {
                     rocket::warn!("cannot read the content generation: {e}");
                 }
+                if let Some(readiness) = rocket.state::<web::ops::Readiness>() {
+                    readiness.lifted();
+                }
                 let watch = web::http::freshness::watch(
                     db,
                     live.clone(),
@@ -151,7 +154,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 }
             })
         }))
-        // The last liftoff fairing: the process is ready once everything above has run.
+        // /readyz answers 503 from the moment shutdown begins.
         .attach(web::ops::ReadinessFairing)
         .attach(web::params::ControlCharacters)
         .attach(CsrfProtection)

@@ -137,6 +137,42 @@ pub fn is_busy(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether `e` means the database cannot write now, through no fault of the request: the disk
+/// is full, the file system or the server is read-only, or an I/O error. These answer 503 with
+/// a page saying so (`web::error`), and the write is not applied.
+///
+/// Codes: SQLite's primary result codes `SQLITE_READONLY` (8), `SQLITE_IOERR` (10) and
+/// `SQLITE_FULL` (13) (<https://sqlite.org/rescode.html>); PostgreSQL's `53100` disk_full,
+/// `25006` read_only_sql_transaction (a standby) and class `58` system errors such as `58030`
+/// io_error (<https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+pub fn is_storage_fault(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else { return false };
+    let code = d.code().unwrap_or_default();
+    match code.parse::<i64>() {
+        Ok(sqlite) if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            matches!(sqlite & 0xff, 8 | 10 | 13)
+        }
+        _ => code == "53100" || code == "25006" || code.starts_with("58"),
+    }
+}
+
+/// Refuses a pooled connection that still counts a transaction when it is taken from the pool.
+/// After a failed COMMIT (a full disk), SQLite may already have rolled the transaction back, so
+/// the ROLLBACK sqlx sends when the transaction is dropped fails and sqlx's own count stays at
+/// one: every later transaction on that connection failed with "begin_with at non-zero
+/// transaction depth", and Folio never recovered once space was back (scripts/storage-faults).
+/// The count is read from memory; such a connection is closed and another one opened.
+fn sound<C: sqlx::Connection>(
+    conn: &mut C,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    let sound = !conn.is_in_transaction();
+    if !sound {
+        rocket::warn!("closing a database connection left inside a failed transaction");
+    }
+    Box::pin(std::future::ready(Ok(sound)))
+}
+
 /// A connection pool to whichever database the configured URL names.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -164,6 +200,9 @@ fn default_connect_timeout() -> u64 {
 pub enum DbError {
     UnknownScheme(String),
     Connect(sqlx::Error),
+    /// SQLite could not open its file because Folio may not write in the file's directory
+    /// (a read-only mount, a missing `ReadWritePaths=`, the wrong owner).
+    NotWritable(String, std::io::Error),
     Migrate(sqlx::migrate::MigrateError),
     Config(rocket::figment::Error),
 }
@@ -175,6 +214,11 @@ impl std::fmt::Display for DbError {
                 write!(f, "unsupported database URL `{url}`: use sqlite://FILE or postgres://USER@HOST/DB")
             }
             DbError::Connect(e) => write!(f, "cannot open the database: {e}"),
+            DbError::NotWritable(dir, e) => write!(
+                f,
+                "cannot open the database: its directory {dir} is not writable ({e}); SQLite writes \
+                 the database and its -wal and -shm files there"
+            ),
             DbError::Migrate(e) => write!(f, "cannot migrate the database: {e}"),
             DbError::Config(e) => write!(f, "bad database configuration: {e}"),
         }
@@ -198,12 +242,14 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(BUSY_TIMEOUT);
+            let filename = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()
                 .max_connections(config.max_connections.unwrap_or(8))
+                .before_acquire(sound)
                 .acquire_timeout(timeout)
                 .connect_with(options)
                 .await
-                .map_err(DbError::Connect)?;
+                .map_err(|e| unwritable_directory(&filename).unwrap_or(DbError::Connect(e)))?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A statement waiting on a row lock gives up after as long as SQLite's busy timeout,
@@ -213,6 +259,7 @@ impl Db {
                 .options([("lock_timeout", format!("{}ms", BUSY_TIMEOUT.as_millis()))]);
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections.unwrap_or(16))
+                .before_acquire(sound)
                 .acquire_timeout(timeout)
                 .connect_with(options)
                 .await
@@ -277,6 +324,31 @@ impl Db {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
+    }
+}
+
+/// Why SQLite could not open `file`, when the reason is its directory: SQLite's own message
+/// ("unable to open database file") does not say that the directory is read-only.
+fn unwritable_directory(file: &std::path::Path) -> Option<DbError> {
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".folio-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            Some(DbError::NotWritable(dir.display().to_string(), e))
+        }
+        Err(_) => None,
     }
 }
 

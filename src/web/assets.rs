@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Header};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::{Route, get, routes};
@@ -42,7 +42,9 @@ impl<'r> Responder<'r, 'static> for StaticFile {
         let mut res = Response::build();
         res.header(Header::new("Cache-Control", cache)).header(Header::new("ETag", self.etag));
         if self.not_modified {
-            return res.status(Status::NotModified).ok();
+            let mut res = res.finalize();
+            crate::web::http::make_not_modified(&mut res);
+            return Ok(res);
         }
         res.header(self.content_type).sized_body(self.body.len(), std::io::Cursor::new(self.body)).ok()
     }

@@ -81,10 +81,21 @@ impl AppError {
             AppError::PreconditionRequired => Status::new(428),
             AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Busy => Status::ServiceUnavailable,
-            AppError::Database(e) if crate::db::is_busy(e) => Status::ServiceUnavailable,
+            AppError::Database(e) if crate::db::is_busy(e) || crate::db::is_storage_fault(e) => {
+                Status::ServiceUnavailable
+            }
             AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
                 Status::InternalServerError
             }
+        }
+    }
+
+    /// What the error page or problem document says instead of its status's generic text, if
+    /// anything: a storage fault is not "busy" and will not pass in a minute by itself.
+    pub fn detail(&self) -> Option<&'static str> {
+        match self {
+            AppError::Database(e) if crate::db::is_storage_fault(e) => Some(STORAGE_FAULT),
+            _ => None,
         }
     }
 
@@ -105,6 +116,10 @@ impl AppError {
         out
     }
 }
+
+/// The page's words for a write refused because the database's storage is full or read-only.
+pub const STORAGE_FAULT: &str = "The server cannot save anything right now: its storage is full or \
+    read-only. Nothing was changed. Try again later; if this goes on, tell the site's administrator.";
 
 /// One refused request parameter: its name and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,10 @@ use rocket::request::Request;
 use rocket::response::{self, Redirect, Responder};
 use rocket::{Catcher, catch, catchers};
 
+use crate::metrics::Metrics;
 use crate::web::error::{AppError, BUSY_RETRY_AFTER};
 use crate::web::htmx::Html;
+use crate::web::ops::request_log::RequestId;
 use crate::web::redirect::next_param;
 use crate::web::view::{LiveSite, Meta, Site};
 
@@ -57,16 +59,18 @@ fn explain(status: Status) -> (&'static str, &'static str) {
 
 /// Renders the page for `status`. Falls back to plain text only if the site is not configured.
 pub fn render_error_page(status: Status, req: &Request<'_>) -> Html {
+    render_error_page_saying(status, req, None)
+}
+
+/// [`render_error_page`] with `detail` in place of the status's generic explanation.
+fn render_error_page_saying(status: Status, req: &Request<'_>, detail: Option<&str>) -> Html {
     match req.rocket().state::<LiveSite>().map(LiveSite::get) {
-        Some(site) => render_error_page_with(status, req, &site, None),
+        Some(site) => render_error_page_with(status, req, &site, detail),
         None => Html::plain(status.reason_lossy().to_owned()).with_status(status),
     }
 }
 
 /// Every [`AppError`] is answered with its status's page, logged when it is the server's fault.
-use crate::metrics::Metrics;
-use crate::web::ops::request_log::RequestId;
-
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
@@ -83,7 +87,7 @@ impl<'r> Responder<'r, 'static> for AppError {
         if crate::web::api::is_api(req) {
             return crate::web::api::problem::respond(&self, req);
         }
-        let mut response = render_error_page(status, req).respond_to(req)?;
+        let mut response = render_error_page_saying(status, req, self.detail()).respond_to(req)?;
         match self {
             AppError::TooManyRequests(seconds) => {
                 response.set_header(Header::new("Retry-After", seconds.to_string()));

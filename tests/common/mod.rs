@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fixtures;
+pub mod served;
 pub mod smtp;
 
 use std::sync::LazyLock;

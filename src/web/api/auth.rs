@@ -11,13 +11,13 @@ use rocket_db_pools::Database;
 use super::problem::{Problem, met};
 use crate::db::api_tokens::{self, Authenticated};
 use crate::db::throttle::{self, Verdict};
-use crate::db::{FolioDb, is_busy};
+use crate::db::{FolioDb, is_busy, is_storage_fault};
 use crate::domain::api_tokens::{Scope, Scopes};
 use crate::domain::clock::Clock;
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Timestamp, throttle as limits};
 use crate::web::auth::bearer_token;
-use crate::web::error::BUSY_RETRY_AFTER;
+use crate::web::error::{BUSY_RETRY_AFTER, STORAGE_FAULT};
 use crate::web::headers::PerVisitor;
 use crate::web::writing::Writer;
 
@@ -159,11 +159,15 @@ async fn authenticate(req: &Request<'_>) -> Result<ApiToken, Problem> {
     }
 }
 
-/// A database error as a problem: 503 with `Retry-After` when it is busy, else 500.
+/// A database error as a problem: 503 with `Retry-After` when it is busy or its storage is full
+/// or read-only (saying which), else 500.
 fn database(e: sqlx::Error) -> Problem {
     if is_busy(&e) {
         Problem::new(Status::ServiceUnavailable, "The database is busy; try again shortly.")
             .retry_after(BUSY_RETRY_AFTER)
+    } else if is_storage_fault(&e) {
+        rocket::error!("API token lookup failed: {e}");
+        Problem::new(Status::ServiceUnavailable, STORAGE_FAULT).retry_after(BUSY_RETRY_AFTER)
     } else {
         // The cause is for the log, not for the client.
         rocket::error!("API token lookup failed: {e}");

@@ -159,7 +159,11 @@ pub fn respond(error: &AppError, _req: &Request<'_>) -> response::Result<'static
             problem.errors = Some(invalid(errors));
         }
         AppError::TooManyRequests(seconds) => problem.retry_after = Some(*seconds),
-        _ => {}
+        _ => {
+            if let Some(detail) = error.detail() {
+                problem.detail = detail.into();
+            }
+        }
     }
     Ok(problem.into_response())
 }

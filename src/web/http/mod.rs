@@ -88,11 +88,7 @@ impl Fairing for HttpCaching {
             res.set_header(Header::new("Cache-Control", PUBLIC_REVALIDATE));
         }
         if not_modified(req, res, &etag) {
-            res.set_status(Status::NotModified);
-            // A 304 repeats the validators and caching headers, not the content's (RFC 9110,
-            // section 15.4.5).
-            res.remove_header("Content-Type");
-            res.set_sized_body(0, Cursor::new(Vec::new()));
+            make_not_modified(res);
             return;
         }
         let body = match chosen {
@@ -160,6 +156,16 @@ pub(crate) fn not_modified(req: &Request<'_>, res: &Response<'_>, etag: &str) ->
         (Some(since), Some(modified)) => conditions::unmodified_since(since, modified, SystemTime::now()),
         _ => false,
     }
+}
+
+/// Turns `res` into a 304: it keeps the validators and caching headers, not the content's
+/// (RFC 9110, section 15.4.5), and has no body at all. An empty body of size 0 would make Rocket
+/// send `Content-Length: 0`, which a 304 may carry only when the 200 was empty too (section
+/// 8.6); with none, hyper sends no length.
+pub(crate) fn make_not_modified(res: &mut Response<'_>) {
+    res.set_status(Status::NotModified);
+    res.remove_header("Content-Type");
+    res.set_streamed_body(rocket::tokio::io::empty());
 }
 
 /// Sets `body`, already in memory, to be sent in one piece. Rocket streams a body in chunks of

@@ -18,7 +18,6 @@
 //! - Every answer says what the cache did in `Cache-Status` (RFC 9211): `folio; hit`,
 //!   `folio; fwd=miss; stored`, or `folio; fwd=uri-miss` when it may not be cached.
 
-use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 use moka::sync::Cache;
@@ -231,9 +230,7 @@ impl<'r> Responder<'r, 'r> for Hit {
         res.set_header(Header::new("ETag", etag));
         res.set_header(Header::new("Cache-Status", "folio; hit"));
         if fresh {
-            res.set_status(Status::NotModified);
-            res.remove_header("Content-Type");
-            res.set_sized_body(0, Cursor::new(Vec::new()));
+            super::make_not_modified(&mut res);
             return Ok(res);
         }
         if let Some(value) = coding.header_value() {

@@ -30,27 +30,29 @@ impl<'r, 'o: 'r, R: rocket::response::Responder<'r, 'o>> rocket::response::Respo
 }
 
 /// Whether this process should be sent requests: set once it has lifted off (migrations done,
-/// settings and content generation read), cleared as soon as shutdown begins.
+/// settings and content generation read, [`Readiness::lifted`]), cleared as soon as shutdown
+/// begins.
 #[derive(Default)]
 pub struct Readiness {
     serving: AtomicBool,
     stopping: AtomicBool,
 }
 
-/// Marks the process ready at liftoff and stopping at shutdown; attached after every other
-/// liftoff fairing, so "ready" comes last.
+impl Readiness {
+    /// The process has read its content generation and may serve (called at liftoff, once that
+    /// read is done: Rocket runs liftoff fairings side by side).
+    pub fn lifted(&self) {
+        self.serving.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Marks the process stopping as soon as shutdown begins.
 pub struct ReadinessFairing;
 
 #[rocket::async_trait]
 impl Fairing for ReadinessFairing {
     fn info(&self) -> Info {
-        Info { name: "Readiness", kind: Kind::Liftoff | Kind::Shutdown }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        if let Some(readiness) = rocket.state::<Readiness>() {
-            readiness.serving.store(true, Ordering::SeqCst);
-        }
+        Info { name: "Readiness", kind: Kind::Shutdown }
     }
 
     async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
