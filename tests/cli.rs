@@ -392,18 +392,11 @@ fn outbox_lists_the_mail_waiting_to_be_sent() {
     let empty = folio(dir.path(), &url, &["outbox"]);
     assert!(empty.status.success(), "{}", stderr(&empty));
     assert!(stdout(&empty).contains("No mail is waiting"), "{}", stdout(&empty));
-    let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(
-            "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
-             VALUES ('ada@example.org', 'Reset your password', 'Open http://x/password-reset/abc', '', 1, 1)",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    });
+    common::served::sqlite_execute(
+        &url,
+        "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
+         VALUES ('ada@example.org', 'Reset your password', 'Open http://x/password-reset/abc', '', 1, 1)",
+    );
     let listed = folio(dir.path(), &url, &["outbox"]);
     let text = stdout(&listed);
     assert!(listed.status.success(), "{}", stderr(&listed));

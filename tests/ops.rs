@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::fixtures::base;
-use common::served::{Served, answers, exchange, get, read_response};
+use common::served::{Served, answers, exchange, get, read_response, sqlite_execute, sqlite_row};
 use common::{Backend, TestApp};
 use rocket::figment::Figment;
 use rocket::http::Status;
@@ -195,39 +195,23 @@ fn stalling_smtp() -> (u16, std::sync::mpsc::Receiver<()>) {
 }
 
 /// SIGTERM: a request under way is answered; idle connections are closed and new ones get no
-/// answer;
-/// the message being sent to a stuck SMTP server is released for another process within the
+/// answer; the message being sent to a stuck SMTP server is released for another process within the
 /// drain time, not left claimed for the two-minute lease; the process exits cleanly.
 #[test]
 fn shutdown_finishes_requests_in_flight_and_releases_claimed_mail() {
     let (smtp, got_data) = stalling_smtp();
     let smtp_url = format!("smtp://127.0.0.1:{smtp}");
     let mut served = Served::start(&[("ROCKET_SMTP_URL", &smtp_url)], |url| {
-        let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-            sqlx::query(
-                "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
-                 VALUES ('reader@example.com', 'Hello', 'text', '<p>html</p>', 0, 0)",
-            )
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        });
+        sqlite_execute(
+            url,
+            "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at)
+             VALUES ('reader@example.com', 'Hello', 'text', '<p>html</p>', 0, 0)",
+        );
     });
     got_data.recv_timeout(Duration::from_secs(20)).expect("the sender reached DATA");
     let url = served.url.clone();
     let claimed = || -> (i64, Option<i64>, i64) {
-        let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query_as("SELECT claimed_until, sent_at, attempts FROM outbox")
-                .fetch_one(&mut conn)
-                .await
-                .unwrap()
-        })
+        sqlite_row(&url, "SELECT claimed_until, sent_at, attempts FROM outbox")
     };
     assert!(claimed().0 > 0, "the message is claimed while it is being sent");
 

@@ -108,3 +108,28 @@ pub fn answers(port: u16) -> bool {
     let mut first = [0_u8; 5];
     stream.read_exact(&mut first).is_ok() && &first == b"HTTP/"
 }
+
+/// Runs `sql` on the SQLite database at `url`, as another process would (a connection of its own,
+/// outside any application).
+pub fn sqlite_execute(url: &str, sql: &str) {
+    sqlite(url, |mut conn| async move {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    });
+}
+
+/// One row of `sql` on the SQLite database at `url`.
+pub fn sqlite_row<T>(url: &str, sql: &str) -> T
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin + 'static,
+{
+    sqlite(url, |mut conn| async move { sqlx::query_as(sql).fetch_one(&mut conn).await.unwrap() })
+}
+
+fn sqlite<T, F: std::future::Future<Output = T>>(
+    url: &str,
+    work: impl FnOnce(sqlx::SqliteConnection) -> F,
+) -> T {
+    use sqlx::Connection;
+    let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async { work(sqlx::SqliteConnection::connect(url).await.unwrap()).await })
+}
