@@ -70,12 +70,10 @@ pub struct UploadParts {
     responses(
         (status = 201, description = "Stored", body = StoredMedia, headers(("Location" = String, description = "The file's URL"))),
         (status = 400, description = "The form could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `media` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is over `upload_limit`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `multipart/form-data`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file is refused (empty, of a kind not taken, or a damaged image), as `errors` says", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -146,10 +144,8 @@ fn stored(m: &Media, url: String) -> StoredMedia {
     params(("id" = i64, Path, description = "The file's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `media` scope, or the file is someone else's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

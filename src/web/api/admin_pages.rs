@@ -141,9 +141,7 @@ pub struct DraftPageList {
     responses(
         (status = 200, description = "A page of pages; `meta.next` links the next one", body = DraftPageList),
         (status = 400, description = "A parameter could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `read` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -178,10 +176,8 @@ pub async fn index(
     params(("id" = i64, Path, description = "The page's id")),
     responses(
         (status = 200, description = "The page", body = DraftPage, headers(("ETag" = String, description = "`\"v<version>\"`, for `If-Match`"))),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `read` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such page", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -204,12 +200,8 @@ pub async fn show(
     responses(
         (status = 201, description = "Created", body = DraftPage, headers(("ETag" = String, description = "`\"v<version>\"`"), ("Location" = String, description = "The page's address in this API"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `pages` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -240,15 +232,11 @@ pub async fn create(
     responses(
         (status = 200, description = "Saved", body = DraftPage, headers(("ETag" = String, description = "`\"v<version>\"`"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `pages` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such page", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The page changed since the version `If-Match` names", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -326,11 +314,9 @@ async fn save(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `pages` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such page", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The page changed since the version `If-Match` names", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

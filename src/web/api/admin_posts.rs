@@ -262,9 +262,7 @@ pub struct DraftPostSummary {
     responses(
         (status = 200, description = "A page of posts; `meta.next` links the next one", body = DraftPostList),
         (status = 400, description = "A parameter could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `read` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -324,10 +322,8 @@ pub async fn index(
     params(("id" = i64, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post", body = DraftPost, headers(("ETag" = String, description = "`\"v<version>\"`, for `If-Match`"))),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the post is someone else's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -355,12 +351,8 @@ pub async fn show(
     responses(
         (status = 201, description = "Created", body = DraftPost, headers(("ETag" = String, description = "`\"v<version>\"`"), ("Location" = String, description = "The post's address in this API"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or the role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -394,15 +386,11 @@ pub async fn create(
     responses(
         (status = 200, description = "Saved", body = DraftPost, headers(("ETag" = String, description = "`\"v<version>\"`"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or the role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The post changed since the version `If-Match` names", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -465,11 +453,9 @@ async fn save(db: &Db, writer: &Writer, site: &Site, request: Request, now: Time
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or the role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The post changed since the version `If-Match` names", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -124,10 +124,8 @@ async fn show(db: &Db, token: &ApiToken, kind: Vocabulary, id: i64) -> ApiResult
     params(("id" = i64, Path, description = "The tag's id")),
     responses(
         (status = 200, description = "The tag", body = StoredTerm),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `read` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -142,10 +140,8 @@ pub async fn show_tag(db: Connection<FolioDb>, token: ApiToken, id: i64) -> ApiR
     params(("id" = i64, Path, description = "The series' id")),
     responses(
         (status = 200, description = "The series", body = StoredTerm),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `read` scope, or its owner is not staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such series", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -160,12 +156,8 @@ pub async fn show_series(db: Connection<FolioDb>, token: ApiToken, id: i64) -> A
     responses(
         (status = 201, description = "Created", body = StoredTerm, headers(("Location" = String, description = "The tag's address in this API"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -187,13 +179,9 @@ pub async fn create_tag(
     responses(
         (status = 200, description = "Saved", body = StoredTerm),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -215,10 +203,8 @@ pub async fn update_tag(
     params(("id" = i64, Path, description = "The tag's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -233,12 +219,8 @@ pub async fn delete_tag(db: Connection<FolioDb>, token: ApiToken, id: i64) -> Ap
     responses(
         (status = 201, description = "Created", body = StoredTerm, headers(("Location" = String, description = "The series' address in this API"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -260,13 +242,9 @@ pub async fn create_series(
     responses(
         (status = 200, description = "Saved", body = StoredTerm),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such series", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix, listed in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -288,10 +266,8 @@ pub async fn update_series(
     params(("id" = i64, Path, description = "The series' id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `posts` scope, or its owner is below editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such series", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -36,8 +36,6 @@ pub struct Me<'a> {
     operation_id = "me",
     responses(
         (status = 200, description = "The token's user and scopes", body = Me),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -59,8 +57,6 @@ pub fn me(token: ApiToken) -> RawJson<String> {
     operation_id = "revoke_current_token",
     responses(
         (status = 204, description = "The token is revoked"),
-        (status = 401, description = "No token, or one that is revoked, expired or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The token made too many requests this minute", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

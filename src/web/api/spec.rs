@@ -90,7 +90,9 @@ impl Modify for SecuritySchemes {
 ///   (every operation but this document, which reads no database);
 /// - 403 on writes: refused by the CSRF check when no bearer token is sent (`web::csrf`);
 /// - 422 where the path has an `{id}`: Rocket refuses a segment that is not an `i64` (a word,
-///   a number out of range) before the handler runs.
+///   a number out of range) before the handler runs;
+/// - 401 and 429 (with `Retry-After`) on every operation that takes a bearer token
+///   (`web::api::auth`), 413 and 415 on every one that reads a JSON body.
 ///
 /// A handler's own description of a status, when it has one, is kept.
 struct CommonResponses;
@@ -115,6 +117,14 @@ impl Modify for CommonResponses {
             }
             let all = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in all.into_iter().flatten() {
+                if needs_bearer(operation) {
+                    add(operation, "401", "No token, or one that is revoked, expired or unknown", false);
+                    add(operation, "429", "The token made too many requests this minute", true);
+                }
+                if takes_json(operation) {
+                    add(operation, "413", "The body is too large", false);
+                    add(operation, "415", "The body is not JSON", false);
+                }
                 add(
                     operation,
                     "400",
@@ -132,6 +142,20 @@ impl Modify for CommonResponses {
             }
         }
     }
+}
+
+/// Whether `operation` asks for a personal access token (`security: [{"bearer": []}]`).
+fn needs_bearer(operation: &Operation) -> bool {
+    operation
+        .security
+        .iter()
+        .flatten()
+        .any(|requirement| serde_json::to_value(requirement).is_ok_and(|value| value.get("bearer").is_some()))
+}
+
+/// Whether `operation` reads a JSON body.
+fn takes_json(operation: &Operation) -> bool {
+    operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"))
 }
 
 /// Adds a problem-document response for `status` to `operation` unless it documents one already.
