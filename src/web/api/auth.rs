@@ -8,16 +8,16 @@ use rocket::http::Status;
 use rocket::request::{self, FromRequest, Request};
 use rocket_db_pools::Database;
 
-use super::problem::{Problem, met};
+use super::problem::{self, Problem, met};
+use crate::db::FolioDb;
 use crate::db::api_tokens::{self, Authenticated};
 use crate::db::throttle::{self, Verdict};
-use crate::db::{FolioDb, is_busy, is_storage_fault};
 use crate::domain::api_tokens::{Scope, Scopes};
 use crate::domain::clock::Clock;
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Timestamp, throttle as limits};
 use crate::web::auth::bearer_token;
-use crate::web::error::{BUSY_RETRY_AFTER, STORAGE_FAULT};
+use crate::web::error::AppError;
 use crate::web::headers::PerVisitor;
 use crate::web::writing::Writer;
 
@@ -159,20 +159,12 @@ async fn authenticate(req: &Request<'_>) -> Result<ApiToken, Problem> {
     }
 }
 
-/// A database error as a problem: 503 with `Retry-After` when it is busy or its storage is full
-/// or read-only (saying which), else 500.
+/// A database error as a problem, mapped as every [`AppError`] is: 503 with `Retry-After` when
+/// the database is busy or its storage full or read-only (saying which), else 500. The cause is
+/// for the log, not for the client.
 fn database(e: sqlx::Error) -> Problem {
-    if is_busy(&e) {
-        Problem::new(Status::ServiceUnavailable, "The database is busy; try again shortly.")
-            .retry_after(BUSY_RETRY_AFTER)
-    } else if is_storage_fault(&e) {
-        rocket::error!("API token lookup failed: {e}");
-        Problem::new(Status::ServiceUnavailable, STORAGE_FAULT).retry_after(BUSY_RETRY_AFTER)
-    } else {
-        // The cause is for the log, not for the client.
-        rocket::error!("API token lookup failed: {e}");
-        Problem::new(Status::InternalServerError, "Something went wrong on the server.")
-    }
+    rocket::error!("API token lookup failed: {e}");
+    problem::of(&AppError::Database(e))
 }
 
 #[cfg(test)]

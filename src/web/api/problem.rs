@@ -141,6 +141,11 @@ impl<'r> Responder<'r, 'static> for Problem {
 
 /// Answers `error` as a problem document; `error_pages` sends API requests here.
 pub fn respond(error: &AppError, _req: &Request<'_>) -> response::Result<'static> {
+    Ok(of(error).into_response())
+}
+
+/// The problem document for `error`: its status's, with what the error says in particular.
+pub fn of(error: &AppError) -> Problem {
     let mut problem = Problem::general(error.status());
     match error {
         AppError::BadRequest(errors) => {
@@ -165,7 +170,7 @@ pub fn respond(error: &AppError, _req: &Request<'_>) -> response::Result<'static
             }
         }
     }
-    Ok(problem.into_response())
+    problem
 }
 
 fn invalid(errors: &[Invalid]) -> Vec<InvalidParam> {
