@@ -155,6 +155,19 @@ pub fn may_save_post(role: Role, user_id: i64, post: PostOwnership, intent: Inte
         && (intent == Intent::Save || may_change_post(role, user_id, post, PostChange::Publish))
 }
 
+/// Whose comments the user `user_id` holding `role` moderates: `Some(None)` every post's
+/// (editors and above), `Some(Some(user_id))` only those on their own posts (authors), `None`
+/// nobody's (contributors and members).
+pub fn comment_scope(role: Role, user_id: i64) -> Option<Option<i64>> {
+    if role.can(Action::ModerateComments) {
+        Some(None)
+    } else if role.can(Action::PublishOwnPosts) {
+        Some(Some(user_id))
+    } else {
+        None
+    }
+}
+
 /// Whether the editor autosaves a post in `state` (`None`: not saved yet). Only drafts are:
 /// saving a published post changes what readers see, which takes a deliberate click.
 pub fn autosaves(state: Option<Publication>) -> bool {
@@ -170,6 +183,15 @@ impl fmt::Display for Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authors_moderate_their_own_posts_only() {
+        assert_eq!(comment_scope(Role::Editor, 7), Some(None));
+        assert_eq!(comment_scope(Role::Owner, 7), Some(None));
+        assert_eq!(comment_scope(Role::Author, 7), Some(Some(7)));
+        assert_eq!(comment_scope(Role::Contributor, 7), None);
+        assert_eq!(comment_scope(Role::Member, 7), None);
+    }
 
     #[test]
     fn names_round_trip() {

@@ -37,8 +37,14 @@ pub const MAIL_PER_ACCOUNT: Policy = Policy { limit: 5, window: 60 * 60 };
 /// front end needs, low enough that a leaked token cannot flood the database with writes.
 pub const PER_API_TOKEN: Policy = Policy { limit: 600, window: 60 };
 
+/// Comments and suggested corrections per client address: a lively discussion from one office
+/// stays under it; a script posting from one address does not.
+pub const COMMENTS_PER_ADDRESS: Policy = Policy { limit: 10, window: 10 * 60 };
+/// Comments per signed-in account, wherever they come from.
+pub const COMMENTS_PER_ACCOUNT: Policy = Policy { limit: 10, window: 10 * 60 };
+
 /// Every policy above, for housekeeping: counts older than the longest window are dropped.
-pub const ALL: [Policy; 7] = [
+pub const ALL: [Policy; 9] = [
     PER_ACCOUNT,
     PER_ADDRESS,
     PER_SECOND_FACTOR,
@@ -46,6 +52,8 @@ pub const ALL: [Policy; 7] = [
     MAIL_PER_RECIPIENT,
     MAIL_PER_ACCOUNT,
     PER_API_TOKEN,
+    COMMENTS_PER_ADDRESS,
+    COMMENTS_PER_ACCOUNT,
 ];
 
 /// The longest window of [`ALL`], in seconds.
@@ -89,6 +97,14 @@ pub fn email_change(user_id: i64, recipient: &str, client: &str) -> [Limit; 3] {
         (format!("mail-addr:{}", client_key(client)), MAIL_PER_ADDRESS),
         (format!("mail-user:{user_id}"), MAIL_PER_ACCOUNT),
     ]
+}
+
+/// A comment from `client`, by the account `user_id` when signed in. Corrections count with
+/// comments: both are public forms that reach the moderators.
+pub fn comment(user_id: Option<i64>, client: &str) -> Vec<Limit> {
+    let mut limits = vec![(format!("comment-addr:{}", client_key(client)), COMMENTS_PER_ADDRESS)];
+    limits.extend(user_id.map(|id| (format!("comment-user:{id}"), COMMENTS_PER_ACCOUNT)));
+    limits
 }
 
 /// A request made with the API token `token_id`, whoever's it is and wherever it comes from.
