@@ -74,7 +74,9 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                         config.settings.request_log,
                         !config.settings.client_ip_header.is_empty(),
                     );
+                    let stamp_key = web::stamp::StampKey::from_figment(rocket.figment());
                     Ok(rocket
+                        .manage(stamp_key)
                         .manage(request_log)
                         .manage(site)
                         .manage(config)

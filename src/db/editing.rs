@@ -32,6 +32,8 @@ pub struct EditPost {
     pub preview_token: Option<String>,
     /// Tag names, primary first.
     pub tags: Vec<String>,
+    /// The post's own comment policy, `None` following the site's.
+    pub comment_policy: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -55,6 +57,7 @@ struct EditRow {
     version: i64,
     preview_token: Option<String>,
     tag_names: Option<String>,
+    comment_policy: Option<String>,
 }
 
 /// Why a save did not happen.
@@ -89,7 +92,7 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
     const SQL: &str = "SELECT p.id, p.title, p.slug, p.body_md, p.excerpt_typed, p.cover_image, p.cover_alt,
         p.seo_title, p.seo_description, p.status, p.published_at, p.updated_at, p.author_id,
         u.display_name AS author_name, p.series_id, p.series_position, p.version, p.preview_token,
-        (SELECT string_agg(t.name, '\u{1e}' ORDER BY pt.position, t.id) FROM post_tags pt
+        p.comment_policy, (SELECT string_agg(t.name, '\u{1e}' ORDER BY pt.position, t.id) FROM post_tags pt
          JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tag_names
         FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1";
     let row: Option<EditRow> = on_pool!(db, |pool| sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?);
@@ -119,6 +122,7 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
+        comment_policy: r.comment_policy,
     }))
 }
 
@@ -134,7 +138,7 @@ pub struct Save<'a> {
 }
 
 /// The columns a save writes, in the order [`bind_draft!`] binds them.
-const POST_COLUMNS: [&str; 17] = [
+const POST_COLUMNS: [&str; 18] = [
     "title",
     "slug",
     "body_md",
@@ -152,6 +156,7 @@ const POST_COLUMNS: [&str; 17] = [
     "seo_description",
     "reading_minutes",
     "body_text",
+    "comment_policy",
 ];
 
 /// Binds a draft's [`POST_COLUMNS`] in order, with the slug to store.
@@ -175,6 +180,7 @@ macro_rules! bind_draft {
             .bind($d.seo_description.as_deref())
             .bind($d.rendered.reading_minutes)
             .bind($d.rendered.text.as_str())
+            .bind($d.comment_policy.as_deref())
     };
 }
 

@@ -36,6 +36,28 @@ const COLUMNS: &str =
 pub(crate) const ENQUEUE: &str = "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at,
                        next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
 
+/// Stores each of `$mails` (`&[NewMail]`) inside the transaction `$tx` at `$now`, so the mail
+/// is durable exactly when the change that causes it is; the macro's value is their ids, in
+/// order. A macro, as `db::in_tx!` bodies are: the transaction's type differs per backend.
+macro_rules! enqueue_in {
+    ($tx:ident, $mails:expr, $now:expr) => {{
+        let mut ids = Vec::with_capacity($mails.len());
+        for mail in $mails {
+            let id: i64 = sqlx::query_scalar($crate::db::outbox::ENQUEUE)
+                .bind(&mail.recipient)
+                .bind(&mail.subject)
+                .bind(&mail.text_body)
+                .bind(&mail.html_body)
+                .bind($now)
+                .fetch_one(&mut *$tx)
+                .await?;
+            ids.push(id);
+        }
+        ids
+    }};
+}
+pub(crate) use enqueue_in;
+
 pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i64> {
     const SQL: &str = ENQUEUE;
     on_pool!(db, |pool| sqlx::query_scalar(SQL)

@@ -27,6 +27,8 @@ pub struct PostCard {
     pub author_name: String,
     pub author_slug: String,
     pub tags: Vec<TagRef>,
+    /// Approved comments (kept by migration 0015's triggers).
+    pub comment_count: i64,
 }
 
 /// A listing row: a post with its tags folded into one column (see [`TAGS_OF_P`]).
@@ -42,6 +44,7 @@ struct CardRow {
     cover_alt: String,
     author_name: String,
     author_slug: String,
+    comment_count: i64,
     tag_list: Option<String>,
 }
 
@@ -59,6 +62,7 @@ impl From<CardRow> for PostCard {
             author_name: row.author_name,
             author_slug: row.author_slug,
             tags: parse_tags(row.tag_list.as_deref()).into_iter().map(|(_, tag)| tag).collect(),
+            comment_count: row.comment_count,
         }
     }
 }
@@ -94,7 +98,7 @@ pub enum Listing {
 
 /// The body of every listing: the page of post ids comes from the CTE, each bound to one index.
 const CARD_COLUMNS: &str = "p.id, p.slug, p.title, p.excerpt, p.published_at, p.reading_minutes,
-       p.cover_image, p.cover_alt, u.display_name AS author_name, u.slug AS author_slug";
+       p.cover_image, p.cover_alt, u.display_name AS author_name, u.slug AS author_slug, p.comment_count";
 
 fn card_select(order: &str) -> String {
     format!(
@@ -183,6 +187,10 @@ pub struct PostPage {
     pub series_part: Option<i64>,
     /// How many posts the series has for readers (counting this one, as a preview does).
     pub series_count: i64,
+    /// The post's own comment policy (`open`, `members`, `closed`), `None` following the site's.
+    pub comment_policy: Option<String>,
+    /// Approved comments shown.
+    pub comment_count: i64,
     tag_list: Option<String>,
 }
 
@@ -207,7 +215,8 @@ SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt
         AND (q.series_position < p.series_position OR (q.series_position = p.series_position AND q.id < p.id)))
        END AS series_part,
        1 + (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
-        AND q.published_at + 0 <= $2 AND q.id <> p.id) AS series_count, {TAGS_OF_P}
+        AND q.published_at + 0 <= $2 AND q.id <> p.id) AS series_count,
+       p.comment_policy, p.comment_count, {TAGS_OF_P}
 FROM posts p
 JOIN users u ON u.id = p.author_id
 LEFT JOIN series s ON s.id = p.series_id

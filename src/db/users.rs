@@ -110,6 +110,27 @@ impl From<sqlx::Error> for AccountError {
     }
 }
 
+/// The id and address of the author at `slug`, if they want to hear of new comments on their
+/// posts (`users.notify_comments`) and their account is active.
+pub async fn comment_notice_recipient(db: &Db, slug: &str) -> sqlx::Result<Option<(i64, String)>> {
+    const SQL: &str = "SELECT id, email FROM users WHERE slug = $1 AND notify_comments
+                       AND disabled_at IS NULL AND email <> ''";
+    on_pool!(db, |pool| sqlx::query_as(SQL).bind(slug).fetch_optional(pool).await)
+}
+
+/// Turns the mail about new comments on `user_id`'s posts on or off.
+pub async fn set_comment_notices(db: &Db, user_id: i64, on: bool) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET notify_comments = $2 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(user_id).bind(on).execute(pool).await.map(|_| ()))
+}
+
+/// Whether `user_id` hears of new comments on their posts.
+pub async fn comment_notices(db: &Db, user_id: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT notify_comments FROM users WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query_scalar(SQL).bind(user_id).fetch_optional(pool).await)
+        .map(|on: Option<bool>| on.unwrap_or(false))
+}
+
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> =

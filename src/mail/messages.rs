@@ -139,3 +139,32 @@ pub fn already_registered(site: &str, sign_in_url: &str) -> Content {
         "If this was not you, you can ignore this message: nothing changed.",
     )
 }
+
+/// To a post's author: someone commented (`held`: and it waits for a moderator).
+pub fn new_comment(
+    site: &str,
+    post_title: &str,
+    commenter: &str,
+    body: &str,
+    held: bool,
+    label: &str,
+    url: &str,
+) -> Content {
+    let line = format!("{commenter} commented on “{post_title}”:");
+    let quoted = crate::domain::text::truncate_words(body, 600);
+    let state = if held { "The comment is waiting for a moderator." } else { "The comment is published." };
+    content(
+        site,
+        "New comment",
+        &[&line, &quoted, state],
+        Some((label, url)),
+        "You get this because you wrote the post. Turn these messages off on your account page.",
+    )
+}
+
+/// To a commenter who asked: someone replied to their comment.
+pub fn comment_reply(site: &str, post_title: &str, url: &str, unsubscribe: &str) -> Content {
+    let line = format!("Someone replied to your comment on “{post_title}”.");
+    let stop = format!("You asked to hear of replies to your comment. To stop, open {unsubscribe}");
+    content(site, "New reply to your comment", &[&line], Some(("Read the reply", url)), &stop)
+}

@@ -169,6 +169,14 @@ impl Mailer {
         Ok(())
     }
 
+    /// [`Mailer::queued`] for each of `mails`, stored as the outbox messages `ids` (in order) by
+    /// the transaction of the change that caused them.
+    pub fn queued_all(&self, ids: &[i64], mails: &[NewMail]) {
+        for (id, mail) in ids.iter().zip(mails) {
+            self.queued(*id, mail);
+        }
+    }
+
     /// Says that message `id` (`mail`) is in the outbox, written by a transaction of its own:
     /// wakes the sender, or without SMTP shows the operator the message.
     pub fn queued(&self, id: i64, mail: &NewMail) {

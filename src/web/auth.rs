@@ -96,7 +96,7 @@ pub fn bearer_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
     scheme.eq_ignore_ascii_case("Bearer").then(|| credentials.trim())
 }
 
-fn db_of<'r>(req: &'r Request<'_>) -> Option<&'r Db> {
+pub fn db_of<'r>(req: &'r Request<'_>) -> Option<&'r Db> {
     use rocket_db_pools::Database;
     FolioDb::fetch(req.rocket()).map(|db| &**db)
 }

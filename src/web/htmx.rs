@@ -47,29 +47,39 @@ pub struct Html {
     body: String,
     /// When the page last changed, as Unix seconds, if known: sent as `Last-Modified`.
     last_modified: Option<i64>,
+    /// When the page stops being true without any write (a relative date such as "5 minutes
+    /// ago" changes), as Unix seconds: sent as `Expires`, which the page cache honours.
+    expires: Option<i64>,
 }
 
 impl Html {
     /// Renders a whole page.
     pub fn page<T: Template>(template: &T) -> AppResult<Html> {
-        Ok(Html { status: Status::Ok, body: template.render()?, last_modified: None })
+        Ok(Html { status: Status::Ok, body: template.render()?, last_modified: None, expires: None })
     }
 
     /// Renders the whole page for a plain request, or just its fragment for an htmx one.
     pub fn page_or_fragment<T: Fragment>(hx: HxRequest, view: &T) -> AppResult<Html> {
         let body = if hx.wants_fragment() { view.render_fragment()? } else { view.render()? };
-        Ok(Html { status: Status::Ok, body, last_modified: None })
+        Ok(Html { status: Status::Ok, body, last_modified: None, expires: None })
     }
 
     /// Wraps an already rendered body.
     pub fn plain(body: String) -> Html {
-        Html { status: Status::Ok, body, last_modified: None }
+        Html { status: Status::Ok, body, last_modified: None, expires: None }
     }
 
     /// Sends `Last-Modified` (Unix seconds), which `If-Modified-Since` is then compared with
     /// ([`crate::web::http`]).
     pub fn last_modified(mut self, unix_seconds: i64) -> Html {
         self.last_modified = Some(unix_seconds);
+        self
+    }
+
+    /// Sends `Expires` (RFC 9111, section 5.3): the page cache keeps the page no longer, and
+    /// browsers, told `no-cache` by `Cache-Control`, still revalidate every time.
+    pub fn expires(mut self, unix_seconds: Option<i64>) -> Html {
+        self.expires = unix_seconds;
         self
     }
 
@@ -84,6 +94,9 @@ impl<'r> Responder<'r, 'static> for Html {
         let mut res = Response::build();
         if let Some(time) = self.last_modified {
             res.header(Header::new("Last-Modified", crate::web::http::conditions::http_date(time)));
+        }
+        if let Some(time) = self.expires {
+            res.header(Header::new("Expires", crate::web::http::conditions::http_date(time)));
         }
         res.status(self.status)
             .header(ContentType::HTML)

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod params;
 pub mod redirect;
 pub mod site;
+pub mod stamp;
 pub mod system;
 pub mod view;
 pub mod writing;

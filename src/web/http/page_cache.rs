@@ -264,6 +264,19 @@ fn replayed_headers(res: &Response<'_>, compressible: bool) -> Vec<(String, Stri
     headers
 }
 
+/// `freshness` cut short at the answer's `Expires` (RFC 9111, section 5.3), when it has one: a
+/// page that says "5 minutes ago" is not served once that is no longer true. An `Expires` that
+/// is not a date means already expired (section 5.3 again), so the entry is never served.
+fn until_expires(freshness: Freshness, expires: Option<&str>) -> Freshness {
+    let Some(expires) = expires else { return freshness };
+    let at = httpdate::parse_http_date(expires.trim())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let next = freshness.next_publication.map_or(at, |n| n.min(at));
+    Freshness { next_publication: Some(next), ..freshness }
+}
+
 /// Answers from the cache before any other route is tried (rank -100, below Rocket's default
 /// ranks of -12 to -1); forwards on a miss or when the request may not use the cache.
 #[derive(Clone)]
@@ -330,7 +343,7 @@ impl Fairing for PageCacheFairing {
         res.set_header(Header::new("Cache-Status", "folio; fwd=miss; stored"));
         let compressible = compressible(res, &body);
         let page = Page {
-            freshness,
+            freshness: until_expires(freshness, res.headers().get_one("Expires")),
             headers: replayed_headers(res, compressible),
             compressible,
             body: body.clone(),

@@ -1,0 +1,81 @@
+//! [`Stamper`]: the request guard that hands out and checks public forms' stamps and signs
+//! links in mail ([`crate::domain::form_stamp`]), with a key derived from the configured
+//! `secret_key` ([`StampKey`]), so every process of a site agrees and nothing is stored per
+//! visitor.
+
+use hmac::{Hmac, Mac};
+use rocket::http::Status;
+use rocket::request::{self, FromRequest, Request};
+use sha2::Sha256;
+
+use crate::domain::Timestamp;
+use crate::domain::clock::Clock;
+use crate::domain::form_stamp::{self, Verdict};
+
+/// The key stamps are signed with, in managed state: HMAC-SHA256 of a fixed label under the
+/// configured `secret_key` (a key of its own, so a stamp never doubles as anything the cookie
+/// keys protect). Rocket does not hand out its key's bytes, so this reads the setting itself.
+/// Without one (debug builds only: the release profile requires it) the key is random, and
+/// stamps hold within this process only.
+#[derive(Clone)]
+pub struct StampKey([u8; 32]);
+
+impl StampKey {
+    pub fn from_figment(figment: &rocket::figment::Figment) -> StampKey {
+        let material: Vec<u8> = figment
+            .extract_inner::<String>("secret_key")
+            .map(String::into_bytes)
+            .ok()
+            .or_else(|| figment.extract_inner::<Vec<u8>>("secret_key").ok())
+            .filter(|m| m.iter().any(|b| *b != 0))
+            .unwrap_or_else(|| crate::domain::secrets::token().into_bytes());
+        let mut mac = Hmac::<Sha256>::new_from_slice(&material).expect("HMAC takes a key of any length");
+        mac.update(b"folio form stamps v1");
+        StampKey(mac.finalize().into_bytes().into())
+    }
+}
+
+/// The stamp key and the application's time for this request.
+pub struct Stamper {
+    key: [u8; 32],
+    now: Timestamp,
+}
+
+impl Stamper {
+    /// A stamp for a form serving `purpose`, handed out now.
+    pub fn issue(&self, purpose: &str) -> String {
+        form_stamp::issue(&self.key, purpose, self.now)
+    }
+
+    /// What the submitted `stamp` says about a form serving `purpose`.
+    pub fn check(&self, purpose: &str, stamp: &str) -> Verdict {
+        form_stamp::check(&self.key, purpose, stamp, self.now)
+    }
+
+    /// A signature for a link's fixed part ([`form_stamp::sign`]).
+    pub fn sign(&self, text: &str) -> String {
+        form_stamp::sign(&self.key, text)
+    }
+
+    pub fn verify(&self, text: &str, signature: &str) -> bool {
+        form_stamp::verify(&self.key, text, signature)
+    }
+
+    /// The application's time ([`Clock`]) when the request arrived.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Stamper {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let (Some(clock), Some(key)) = (req.rocket().state::<Clock>(), req.rocket().state::<StampKey>())
+        else {
+            return request::Outcome::Error((Status::InternalServerError, ()));
+        };
+        request::Outcome::Success(Stamper { key: key.0, now: clock.now() })
+    }
+}
