@@ -63,6 +63,8 @@ pub struct PostInput {
     pub publish_at: String,
     /// The author's user id, as an editor chose it; the save checks it against the staff.
     pub author: String,
+    /// Who may comment: `open`, `members` or `closed`; empty follows the site's setting.
+    pub comment_policy: String,
 }
 
 /// A post that passed every rule.
@@ -85,6 +87,8 @@ pub struct PostDraft {
     pub seo_description: Option<String>,
     pub status: Publication,
     pub published_at: Option<Timestamp>,
+    /// The post's own comment policy (`CommentPolicy::as_str`), `None` following the site's.
+    pub comment_policy: Option<String>,
 }
 
 impl PostDraft {
@@ -122,6 +126,16 @@ pub fn check_post(
         "seo_description",
         long_text(&input.seo_description, SEO_DESCRIPTION_MAX, "the SEO description"),
     );
+    let comment_policy = match input.comment_policy.trim() {
+        "" => None,
+        typed => match super::site_settings::CommentPolicy::parse(typed) {
+            Some(policy) => Some(policy.as_str().to_owned()),
+            None => {
+                errors.add("comment_policy", "Choose who may comment, or the site's setting.");
+                None
+            }
+        },
+    };
     let (status, published_at) = match intent {
         Intent::Save => match current {
             Some(c) => (c.status, c.published_at),
@@ -172,6 +186,7 @@ pub fn check_post(
         seo_description: Some(seo_description).filter(|s| !s.is_empty()),
         status,
         published_at,
+        comment_policy,
     })
 }
 

@@ -9,6 +9,11 @@ use super::validation::{FieldErrors, long_text, short_text};
 
 pub const NAV_MAX: usize = 12;
 pub const POSTS_PER_PAGE_MAX: u32 = 100;
+/// The longest a post may take comments after publication before the setting means "always":
+/// ten years.
+pub const CLOSE_DAYS_MAX: u32 = 3650;
+/// The highest link limit the settings accept; above it the rule would never hold anything.
+pub const LINK_LIMIT_MAX: u32 = 50;
 
 /// Who may comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +102,12 @@ pub struct SettingsInput {
     pub signup: String,
     pub comment_policy: String,
     pub comment_moderation: String,
+    /// Days after publication that a post takes comments; 0: always.
+    pub comment_close_days: String,
+    /// Links a comment may hold before it waits for a moderator.
+    pub comment_link_limit: String,
+    /// The block list's text ([`super::spam::BlockList`]).
+    pub comment_blocklist: String,
     pub smtp_host: String,
     pub smtp_port: String,
     pub smtp_security: String,
@@ -153,6 +164,20 @@ pub fn check(
     match Moderation::parse(&input.comment_moderation) {
         Some(m) => out.push(("comment_moderation", m.as_str().into())),
         None => errors.add("comment_moderation", "Choose how comments are moderated."),
+    }
+    match input.comment_close_days.trim().parse::<u32>() {
+        Ok(n) if n <= CLOSE_DAYS_MAX => out.push(("comment_close_days", n.to_string())),
+        _ => errors.add("comment_close_days", format!("Enter a number of days from 0 to {CLOSE_DAYS_MAX}.")),
+    }
+    match input.comment_link_limit.trim().parse::<u32>() {
+        Ok(n) if n <= LINK_LIMIT_MAX => out.push(("comment_link_limit", n.to_string())),
+        _ => errors.add("comment_link_limit", format!("Enter a whole number from 0 to {LINK_LIMIT_MAX}.")),
+    }
+    if let Some(v) = errors.check(
+        "comment_blocklist",
+        long_text(&input.comment_blocklist, super::spam::BLOCK_LIST_MAX, "the block list"),
+    ) {
+        out.push(("comment_blocklist", v));
     }
     check_smtp(input, &mut errors, &mut out);
     let server = |i: &SettingsInput| {
@@ -293,6 +318,8 @@ mod tests {
             signup: "open".into(),
             comment_policy: "open".into(),
             comment_moderation: "first".into(),
+            comment_close_days: "0".into(),
+            comment_link_limit: "2".into(),
             smtp_security: "starttls".into(),
             nav: vec![
                 ("Home".into(), "/".into()),
@@ -324,6 +351,8 @@ mod tests {
         bad.signup = "anyone".into();
         bad.smtp_port = "http".into();
         bad.mail_from = "not an address".into();
+        bad.comment_close_days = "-1".into();
+        bad.comment_link_limit = "many".into();
         let errors = check(&bad, &valid()).unwrap_err();
         for field in [
             "site_title",
@@ -334,6 +363,8 @@ mod tests {
             "signup",
             "smtp_port",
             "mail_from",
+            "comment_close_days",
+            "comment_link_limit",
         ] {
             assert!(errors.get(field).is_some(), "{field}");
         }

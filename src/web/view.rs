@@ -36,6 +36,14 @@ pub struct Site {
     pub signup: SignupMode,
     pub comment_policy: CommentPolicy,
     pub comment_moderation: Moderation,
+    /// Days after publication that posts take comments (0: always).
+    pub comment_close_days: u32,
+    /// Links a comment may hold before it waits for a moderator.
+    pub comment_link_limit: u32,
+    /// The comment block list, parsed once per settings change.
+    pub comment_blocklist: Arc<crate::domain::spam::BlockList>,
+    /// Its text, for the settings form.
+    pub comment_blocklist_text: String,
     /// The public stylesheet, the only one readers download.
     pub css_url: String,
     /// Forms, notices and tables: account pages and the admin.
@@ -62,6 +70,10 @@ impl Site {
             signup: settings.signup,
             comment_policy: CommentPolicy::Open,
             comment_moderation: Moderation::FirstTime,
+            comment_close_days: 0,
+            comment_link_limit: crate::domain::spam::LINK_LIMIT_DEFAULT,
+            comment_blocklist: Arc::default(),
+            comment_blocklist_text: String::new(),
             css_url: assets::url("css/site.css"),
             forms_css_url: assets::url("css/forms.css"),
             admin_css_url: assets::url("css/admin.css"),
@@ -158,6 +170,16 @@ impl LiveSite {
                 }
                 "comment_moderation" => {
                     site.comment_moderation = Moderation::parse(value).unwrap_or(site.comment_moderation);
+                }
+                "comment_close_days" => {
+                    site.comment_close_days = value.parse().unwrap_or(site.comment_close_days);
+                }
+                "comment_link_limit" => {
+                    site.comment_link_limit = value.parse().unwrap_or(site.comment_link_limit);
+                }
+                "comment_blocklist" => {
+                    site.comment_blocklist = Arc::new(crate::domain::spam::BlockList::parse(value));
+                    site.comment_blocklist_text = value.to_owned();
                 }
                 _ => {}
             }

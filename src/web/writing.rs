@@ -84,6 +84,7 @@ pub fn input_of(post: &EditPost) -> PostInput {
         seo_description: post.seo_description.clone().unwrap_or_default(),
         publish_at: post.published_at.map(datetime_local).unwrap_or_default(),
         author: post.author_id.to_string(),
+        comment_policy: post.comment_policy.clone().unwrap_or_default(),
     }
 }
 

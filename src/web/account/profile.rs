@@ -1,4 +1,4 @@
-//! The signed-in user's profile: name, bio, avatar.
+//! The signed-in user's profile: name, bio, avatar, and (for writers) mail about comments.
 
 use askama::Template;
 use rocket::form::FromForm;
@@ -9,6 +9,7 @@ use rocket_db_pools::Connection;
 use super::visit::Visit;
 use crate::db::{FolioDb, users};
 use crate::domain::accounts::Profile;
+use crate::domain::roles::Action;
 use crate::domain::validation::FieldErrors;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfToken;
@@ -38,10 +39,14 @@ pub struct ProfileForm {
     display_name: String,
     bio: String,
     avatar_url: String,
+    /// Mail me about new comments on my posts (staff who write only).
+    #[field(default = false)]
+    notify_comments: bool,
 }
 
 #[get("/account")]
-fn edit(
+async fn edit(
+    db: Connection<FolioDb>,
     site: SiteRef,
     csrf: CsrfToken,
     current: CurrentUser,
@@ -52,6 +57,7 @@ fn edit(
         display_name: user.display_name.clone(),
         bio: user.bio.clone(),
         avatar_url: user.avatar_url.clone(),
+        notify_comments: users::comment_notices(&db, user.id).await?,
     };
     show(&ProfilePage {
         meta: private_meta(&site, "Your account", "/account"),
@@ -75,6 +81,9 @@ async fn update(
     match Profile::parse(&form.display_name, &form.bio, &form.avatar_url) {
         Ok(profile) => {
             users::update_profile(&db, current.user.id, &profile).await?;
+            if current.user.role.can(Action::WriteOwnPosts) {
+                users::set_comment_notices(&db, current.user.id, form.notify_comments).await?;
+            }
             Ok(done(hx, "/account", "Your profile is saved."))
         }
         Err(errors) => {

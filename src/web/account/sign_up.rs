@@ -19,7 +19,9 @@ use crate::db::tokens::{NewToken, Purpose};
 use crate::db::users::{self, AccountError, NewUser};
 use crate::domain::accounts::{SignupMode, display_name_rule};
 use crate::domain::email::Email;
+use crate::domain::form_stamp::Verdict;
 use crate::domain::roles::Role;
+use crate::domain::site_settings::CommentPolicy;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{now, password, secrets, throttle};
 use crate::mail::{Mailer, messages};
@@ -30,6 +32,7 @@ use crate::web::form::Form;
 use crate::web::forms::{Notice, form_fragment, invalid, private_meta, show};
 use crate::web::htmx::Html;
 use crate::web::redirect::{Answer, SeeOther, done};
+use crate::web::stamp::Stamper;
 use crate::web::view::{Meta, Site, SiteRef};
 
 #[derive(Template)]
@@ -42,19 +45,30 @@ pub struct SignUpPage<'a> {
     mode: SignupMode,
     form: SignUpForm,
     errors: FieldErrors,
+    /// The form's stamp ([`crate::domain::form_stamp`]): handed out now, checked on submit.
+    stamp: String,
 }
 
 form_fragment!(SignUpPage);
 
+/// `stamp` and the honeypot `website` keep out bots (the complaint Ghost's users raise most
+/// about member sign-up): the same defence as the comment form.
 #[derive(Debug, Clone, Default, FromForm)]
 pub struct SignUpForm {
     display_name: String,
     email: String,
     password: String,
+    #[field(default = String::new())]
+    stamp: String,
+    #[field(default = String::new())]
+    website: String,
 }
 
+/// The stamp purpose of the sign-up form.
+const STAMP: &str = "sign-up";
+
 #[get("/sign-up")]
-fn new(site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
+fn new(site: SiteRef, csrf: CsrfToken, stamper: Stamper) -> AppResult<Html> {
     let page = SignUpPage {
         meta: private_meta(&site, "Create an account", "/sign-up"),
         site: &site,
@@ -63,18 +77,38 @@ fn new(site: SiteRef, csrf: CsrfToken) -> AppResult<Html> {
         mode: site.signup,
         form: <SignUpForm as Default>::default(),
         errors: FieldErrors::new(),
+        stamp: stamper.issue(STAMP),
     };
     show(&page)
 }
 
 #[post("/sign-up", data = "<form>")]
-async fn create(db: Connection<FolioDb>, visit: Visit<'_>, form: Form<SignUpForm>) -> AppResult<Answer> {
+async fn create(
+    db: Connection<FolioDb>,
+    visit: Visit<'_>,
+    stamper: Stamper,
+    form: Form<SignUpForm>,
+) -> AppResult<Answer> {
     let Visit { mailer, site, csrf, addr, hx, .. } = visit;
     if site.signup != SignupMode::Open {
         return Err(AppError::forbidden());
     }
     let form = form.into_inner();
+    // A bot that filled the honeypot is told what everyone is told, and nothing is sent.
+    if !form.website.is_empty() {
+        return Ok(SeeOther::to(hx, "/sign-up/check-inbox").into());
+    }
     let mut errors = FieldErrors::new();
+    match stamper.check(STAMP, &form.stamp) {
+        Verdict::Fine => {}
+        Verdict::TooFast => errors.add(
+            "display_name",
+            "That was quicker than anyone can type. Check the form, then send it again.",
+        ),
+        Verdict::Expired | Verdict::Forged => {
+            errors.add("display_name", "This form had expired. Send it again.")
+        }
+    }
     let display_name = errors.check("display_name", display_name_rule(&form.display_name));
     let email = errors.check("email", Email::parse(&form.email));
     errors.check("password", password::check_new(&form.password));
@@ -89,6 +123,7 @@ async fn create(db: Connection<FolioDb>, visit: Visit<'_>, form: Form<SignUpForm
                 mode: site.signup,
                 form: SignUpForm { password: String::new(), ..form },
                 errors,
+                stamp: stamper.issue(STAMP),
             };
             return Ok(invalid(hx, &page)?.into());
         }

@@ -58,6 +58,10 @@ pub struct EditorPage<'a> {
 form_fragment!(EditorPage);
 
 impl EditorPage<'_> {
+    fn comment_policies(&self) -> [crate::domain::site_settings::CommentPolicy; 3] {
+        crate::domain::site_settings::CommentPolicy::ALL
+    }
+
     fn selected_series(&self, id: &i64) -> bool {
         self.input.series_id.trim() == id.to_string()
     }
@@ -106,6 +110,8 @@ pub struct EditorForm {
     intent: String,
     #[field(default = String::new())]
     author: String,
+    #[field(default = String::new())]
+    comment_policy: String,
 }
 
 impl EditorForm {
@@ -124,6 +130,7 @@ impl EditorForm {
             seo_description: self.seo_description.clone(),
             publish_at: self.publish_at.clone(),
             author: self.author.clone(),
+            comment_policy: self.comment_policy.clone(),
         }
     }
 }

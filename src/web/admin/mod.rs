@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod comments;
 pub mod confirm;
+pub mod corrections;
 pub mod dashboard;
 pub mod editor;
 pub mod media;
@@ -38,6 +40,10 @@ use crate::web::writing::Writer;
 /// token for its forms, a pending notice, and whether htmx asked.
 pub struct Desk {
     pub me: CurrentUser,
+    /// Comments waiting for this user's moderation (`None`: they moderate none).
+    pub pending_comments: Option<i64>,
+    /// Readers' suggestions still open (`None`: not this user's to handle).
+    pub open_corrections: Option<i64>,
     pub site: Arc<Site>,
     pub csrf: String,
     pub notice: Option<Notice>,
@@ -63,7 +69,21 @@ impl<'r> FromRequest<'r> for Desk {
         let Some(hx) = HxRequest::from_request(req).await.succeeded() else {
             return request::Outcome::Error((rocket::http::Status::InternalServerError, ()));
         };
+        let user = &staff.0.user;
+        let pending_comments =
+            match (crate::domain::roles::comment_scope(user.role, user.id), crate::web::auth::db_of(req)) {
+                (Some(scope), Some(db)) => crate::db::moderation::pending_count(db, scope).await.ok(),
+                _ => None,
+            };
+        let open_corrections = match crate::web::auth::db_of(req) {
+            Some(db) if user.role.can(Action::EditAllContent) => {
+                crate::db::corrections::open_count(db).await.ok()
+            }
+            _ => None,
+        };
         request::Outcome::Success(Desk {
+            pending_comments,
+            open_corrections,
             me: staff.0,
             site: site.arc(),
             csrf: csrf.0,
@@ -112,6 +132,8 @@ impl Desk {
             notice: self.notice.clone(),
             user_name: self.me.user.display_name.clone(),
             role: self.me.user.role,
+            pending_comments: self.pending_comments,
+            open_corrections: self.open_corrections,
         };
         (meta, shell)
     }
@@ -132,9 +154,24 @@ pub struct Shell {
     pub notice: Option<Notice>,
     pub user_name: String,
     pub role: crate::domain::roles::Role,
+    /// Comments waiting for this user's moderation, shown beside "Comments".
+    pub pending_comments: Option<i64>,
+    /// Open suggested corrections, shown beside "Corrections".
+    pub open_corrections: Option<i64>,
 }
 
 impl Shell {
+    /// The number shown beside a navigation entry (`section`), when it has one above zero, and
+    /// what it counts (for screen readers).
+    pub fn count(&self, section: &str) -> Option<(i64, &'static str)> {
+        let (n, what) = match section {
+            "comments" => (self.pending_comments, "awaiting moderation"),
+            "corrections" => (self.open_corrections, "open"),
+            _ => (None, ""),
+        };
+        n.filter(|n| *n > 0).map(|n| (n, what))
+    }
+
     /// Navigation entries this user may open: (section, label, path).
     pub fn nav(&self) -> Vec<(&'static str, &'static str, &'static str)> {
         let mut items = vec![("dashboard", "Dashboard", "/admin"), ("posts", "Posts", "/admin/posts")];
@@ -144,6 +181,12 @@ impl Shell {
         if self.role.can(Action::ManageTaxonomy) {
             items.push(("tags", "Tags", "/admin/tags"));
             items.push(("series", "Series", "/admin/series"));
+        }
+        if self.pending_comments.is_some() {
+            items.push(("comments", "Comments", "/admin/comments"));
+        }
+        if self.open_corrections.is_some() {
+            items.push(("corrections", "Corrections", "/admin/corrections"));
         }
         items.push(("media", "Media", "/admin/media"));
         if self.role.can(Action::ManageUsers) {
@@ -187,6 +230,8 @@ pub fn routes() -> Vec<Route> {
         dashboard::routes(),
         posts::routes(),
         bulk::routes(),
+        comments::routes(),
+        corrections::routes(),
         editor::routes(),
         revisions::routes(),
         pages::routes(),

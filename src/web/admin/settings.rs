@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::db::{Db, FolioDb, media, settings};
 use crate::domain::feed::FeedContent;
 use crate::domain::roles::Action;
-use crate::domain::site_settings::{self, SMTP_SECURITY, SettingsInput};
+use crate::domain::site_settings::{self, CommentPolicy, Moderation, SMTP_SECURITY, SettingsInput};
 use crate::domain::validation::FieldErrors;
 use crate::mail::Mailer;
 use crate::web::admin::{Desk, Shell};
@@ -51,6 +51,14 @@ impl SettingsPage<'_> {
         FeedContent::ALL
     }
 
+    fn comment_policies(&self) -> [CommentPolicy; 3] {
+        CommentPolicy::ALL
+    }
+
+    fn moderations(&self) -> [Moderation; 3] {
+        Moderation::ALL
+    }
+
     fn signups(&self) -> [(&'static str, &'static str); 3] {
         [
             ("open", "Anyone may create a member account"),
@@ -80,6 +88,9 @@ fn current_input(site: &Site, config: &Config, saved: &[(String, String)]) -> Se
         signup: site.signup.as_str().to_owned(),
         comment_policy: site.comment_policy.as_str().to_owned(),
         comment_moderation: site.comment_moderation.as_str().to_owned(),
+        comment_close_days: site.comment_close_days.to_string(),
+        comment_link_limit: site.comment_link_limit.to_string(),
+        comment_blocklist: site.comment_blocklist_text.clone(),
         smtp_host: get("smtp_host"),
         smtp_port: get("smtp_port"),
         smtp_security: saved_value(saved, "smtp_security").unwrap_or("starttls").to_owned(),
@@ -146,6 +157,11 @@ pub struct SettingsForm {
     #[field(default = String::new())]
     comment_moderation: String,
     #[field(default = String::new())]
+    comment_close_days: String,
+    #[field(default = String::new())]
+    comment_link_limit: String,
+    comment_blocklist: Option<String>,
+    #[field(default = String::new())]
     smtp_host: String,
     #[field(default = String::new())]
     smtp_port: String,
@@ -186,10 +202,13 @@ async fn save(
         feed_items: or_current(form.feed_items, &desk.site.feed_items.to_string()),
         feed_content: or_current(form.feed_content, desk.site.feed_content.as_str()),
         signup: form.signup,
-        // Comments are not offered yet, so the form has no fields for them: absent, the saved
-        // choices stay as they are.
+        // A client that predates the comment fields keeps what is in effect.
         comment_policy: or_current(form.comment_policy, desk.site.comment_policy.as_str()),
         comment_moderation: or_current(form.comment_moderation, desk.site.comment_moderation.as_str()),
+        comment_close_days: or_current(form.comment_close_days, &desk.site.comment_close_days.to_string()),
+        comment_link_limit: or_current(form.comment_link_limit, &desk.site.comment_link_limit.to_string()),
+        // An emptied block list is a choice, so only an absent field keeps the saved one.
+        comment_blocklist: form.comment_blocklist.unwrap_or_else(|| desk.site.comment_blocklist_text.clone()),
         smtp_host: form.smtp_host,
         smtp_port: form.smtp_port,
         smtp_security: form.smtp_security,

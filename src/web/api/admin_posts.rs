@@ -60,6 +60,9 @@ pub struct DraftPost {
     pub updated_at: String,
     /// Its version, also sent as the `ETag` `"v<version>"` for `If-Match`.
     pub version: i64,
+    /// Who may comment: `open`, `members` or `closed`; `null` follows the site's setting.
+    #[schema(value_type = Option<String>, pattern = "^(open|members|closed)$")]
+    pub comment_policy: Option<String>,
 }
 
 fn draft_post(site: &Site, post: &EditPost, now: Timestamp) -> DraftPost {
@@ -83,6 +86,7 @@ fn draft_post(site: &Site, post: &EditPost, now: Timestamp) -> DraftPost {
         published_at: post.published_at.map(dates::iso),
         updated_at: dates::iso(post.updated_at),
         version: post.version,
+        comment_policy: post.comment_policy.clone(),
     }
 }
 
@@ -126,6 +130,10 @@ pub struct PostFields {
     /// With `status: scheduled`, when it goes live (RFC 3339).
     #[schema(format = DateTime)]
     pub published_at: Option<String>,
+    /// Who may comment: `open`, `members` or `closed`; `null` follows the site's setting.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = "^(open|members|closed)$")]
+    pub comment_policy: Option<Option<String>>,
 }
 
 /// The editor's names for the API's members, where they differ.
@@ -164,6 +172,9 @@ impl PostFields {
                 fields.refuse("tags", "A tag name cannot contain a comma.");
             }
             input.tags = tags.join(", ");
+        }
+        if let Some(policy) = self.comment_policy {
+            input.comment_policy = policy.unwrap_or_default();
         }
         if let Some(series) = self.series_id {
             input.series_id = series.map(|id| id.to_string()).unwrap_or_default();

@@ -1,6 +1,9 @@
 //! The public site readers see: listings, articles, series, static pages, search, feeds and
 //! sitemaps.
 
+pub mod comment_posting;
+pub mod comments;
+mod corrections;
 mod feeds;
 mod listings;
 mod pages;
@@ -19,7 +22,9 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::redirect::Shown;
 
 pub fn routes() -> Vec<Route> {
-    routes![
+    let mut all = comments::routes();
+    all.extend(corrections::routes());
+    all.extend(routes![
         listings::index,
         listings::tag,
         listings::author,
@@ -37,7 +42,8 @@ pub fn routes() -> Vec<Route> {
         feeds::tag,
         feeds::author,
         feeds::series,
-    ]
+    ]);
+    all
 }
 
 /// For a `kind` lookup of `slug` that found nothing: the 301 to the item that gave `slug` up,

@@ -1,6 +1,7 @@
 //! The article page.
 
 use askama::Template;
+use rocket::request::FlashMessage;
 use rocket::{State, get};
 use rocket_db_pools::Connection;
 use serde_json::json;
@@ -9,12 +10,14 @@ use crate::db::FolioDb;
 use crate::db::posts::{self, PostPage, Surroundings, TagRef};
 use crate::domain::addresses::Kind;
 use crate::domain::clock::Clock;
-use crate::domain::{self, dates};
+use crate::domain::{self, corrections, dates};
 use crate::web::error::{AppError, AppResult};
+use crate::web::forms::Notice;
 use crate::web::headers::Private;
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::redirect::Shown;
+use crate::web::site::comments::Discussion;
 use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
 
 #[derive(Template)]
@@ -25,14 +28,24 @@ pub struct PostView<'a> {
     post: PostPage,
     tags: Vec<TagRef>,
     around: Surroundings,
+    /// The comments section; none on a preview.
+    discussion: Option<Discussion>,
+    /// Correction notices: ("Correction, 3 December 2026:", text), oldest first.
+    corrections: Vec<(String, String)>,
+    /// A one-time notice after posting a comment (the page is then not cached: the flash
+    /// cookie makes it this visitor's).
+    notice: Option<Notice>,
 }
 
-#[get("/posts/<slug>")]
+/// `comments` is the page of comments (1, the newest, when absent).
+#[get("/posts/<slug>?<comments>")]
 pub async fn show(
     db: Connection<FolioDb>,
     site: SiteRef,
     clock: &State<Clock>,
     slug: SlugParam,
+    comments: Option<i64>,
+    flash: Option<FlashMessage<'_>>,
 ) -> AppResult<Shown> {
     let site: &Site = &site;
     let now = clock.now();
@@ -42,12 +55,21 @@ pub async fn show(
     };
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
-    let meta = post_meta(site, &post, &tags);
+    let discussion = Discussion::load(&db, site, &post, comments.unwrap_or(1), now).await?;
+    if discussion.page > discussion.pages {
+        return Err(AppError::not_found());
+    }
+    let notices = crate::db::corrections::notices(&db, post.id).await?;
+    let meta = with_corrections(post_meta(site, &post, &tags), &notices);
+    let corrections = notices.iter().map(|n| (corrections::heading(n.created_at), n.body.clone())).collect();
     // The post's own last change (a scheduled post changes when it appears). What surrounds it
     // (neighbours, the site's name) may change later without moving this date; clients that
     // kept the page send its ETag too, and If-None-Match then decides alone.
     let changed = post.updated_at.max(post.published_at);
-    Ok(Html::page(&PostView { site, meta, post, tags, around })?.last_modified(changed).into())
+    let expires = discussion.expires;
+    let notice = Notice::from_flash(flash);
+    let view = PostView { site, meta, post, tags, around, discussion: Some(discussion), corrections, notice };
+    Ok(Html::page(&view)?.last_modified(changed).expires(expires).into())
 }
 
 /// A post (draft, scheduled or published) shown to whoever holds its private preview link.
@@ -71,7 +93,25 @@ pub async fn preview(
     meta.noindex = true;
     meta.json_ld = String::new();
     meta.canonical = site.url(&format!("/preview/{token}"));
-    Html::page(&PostView { site, meta, post, tags, around: Surroundings::default() })
+    let around = Surroundings::default();
+    let corrections = Vec::new();
+    Html::page(&PostView { site, meta, post, tags, around, discussion: None, corrections, notice: None })
+}
+
+/// Adds the notices to the article's JSON-LD as schema.org `correction`s (`CorrectionComment`).
+fn with_corrections(meta: Meta, notices: &[crate::db::corrections::Notice]) -> Meta {
+    if notices.is_empty() {
+        return meta;
+    }
+    let Ok(mut json) = serde_json::from_str::<serde_json::Value>(&meta.json_ld) else { return meta };
+    if let Some(article) = json.pointer_mut("/@graph/0").and_then(serde_json::Value::as_object_mut) {
+        let list: Vec<serde_json::Value> = notices
+            .iter()
+            .map(|n| json!({"@type": "CorrectionComment", "text": n.body, "datePublished": dates::iso(n.created_at)}))
+            .collect();
+        article.insert("correction".to_owned(), serde_json::Value::Array(list));
+    }
+    meta.with_json_ld(json)
 }
 
 fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
@@ -104,6 +144,7 @@ fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
         "publisher": {"@type": "Organization", "name": site.title, "url": site.url("/")},
         "image": meta.image,
         "timeRequired": format!("PT{}M", post.reading_minutes),
+        "commentCount": post.comment_count,
     });
     meta.with_json_ld(json!({
         "@context": "https://schema.org",
