@@ -271,11 +271,15 @@ async fn members_delete_their_account_and_the_owner_cannot(backend: Backend) {
 }
 
 async fn sign_up_follows_the_configured_mode(backend: Backend) {
-    // It promises only what a member account gives today: no comments, no newsletter yet.
+    // It promises only what a member account gives today: comments while they are open, no
+    // newsletter yet.
     let open = TestApp::new(backend, base()).await;
     let page = open.get("/sign-up").await;
-    page.assert_lacks("comment");
+    page.assert_contains("comment on posts");
     page.assert_lacks("newsletter");
+    open.sql("INSERT INTO site_settings (key, value) VALUES ('comment_policy', 'closed')").await;
+    let closed = open.restart(Figment::new()).await;
+    closed.get("/sign-up").await.assert_lacks("comment");
     let fields = [("display_name", "Reader"), ("email", "reader@example.org"), ("password", PASSWORD)];
     for (mode, status) in [("closed", Status::Forbidden), ("invite-only", Status::Forbidden)] {
         let app = TestApp::with_config(backend, base(), Figment::new().merge(("signup", mode))).await;

@@ -217,8 +217,15 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
     app.signed_in(Role::Owner).await;
     let page = app.get("/admin/settings").await;
     page.assert_contains(r#"value="Folio""#);
-    // Comments are not part of Folio yet, so the settings offer no choices about them.
-    page.assert_lacks("comment");
+    for field in [
+        "comment_policy",
+        "comment_moderation",
+        "comment_close_days",
+        "comment_link_limit",
+        "comment_blocklist",
+    ] {
+        page.assert_contains(&format!(r#"name="{field}""#));
+    }
     let form = |title: &'static str, per_page: &'static str, password: &'static str| {
         vec![
             ("site_title", title),
@@ -234,6 +241,9 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
             ("signup", "closed"),
             ("comment_policy", "members"),
             ("comment_moderation", "all"),
+            ("comment_close_days", if per_page == "0" { "-1" } else { "30" }),
+            ("comment_link_limit", "1"),
+            ("comment_blocklist", "spam@example.org\n198.51.100.0/24"),
             ("smtp_host", "mail.example.org"),
             ("smtp_port", "587"),
             ("smtp_security", "starttls"),
@@ -246,6 +256,8 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
     assert_eq!(bad.status, Status::UnprocessableEntity);
     bad.assert_contains("Enter the site title.");
     bad.assert_contains("Enter a whole number from 1 to 100.");
+    bad.assert_contains("Enter a number of days from 0 to 3650.");
+    bad.assert_contains("spam@example.org\n198.51.100.0/24</textarea>");
     bad.assert_form_lacks("s3cret-pass");
     bad.assert_contains(r#"value="mail.example.org""#);
 
@@ -259,6 +271,16 @@ async fn settings_are_checked_saved_applied_and_never_echo_the_password(backend:
     shown.assert_lacks("s3cret-pass");
     shown.assert_contains("A password is saved.");
     app.get("/sign-up").await.assert_contains("not taking new members");
+    for (key, value) in [
+        ("comment_policy", "members"),
+        ("comment_moderation", "all"),
+        ("comment_close_days", "30"),
+        ("comment_link_limit", "1"),
+    ] {
+        assert_eq!(app.text(&format!("SELECT value FROM site_settings WHERE key = '{key}'")).await, value);
+    }
+    shown.assert_contains(r#"id="comment_policy-members" name="comment_policy" value="members" checked"#);
+    shown.assert_contains("spam@example.org\n198.51.100.0/24</textarea>");
 
     // An empty password field keeps the saved one; the box removes it.
     app.submit("/admin/settings", &form("Field Notes", "5", "")).await;

@@ -101,8 +101,8 @@ async fn open_sign_up_confirms_by_mail_without_revealing_accounts(backend: Backe
     let (app, sink) = app_with_mail(backend).await;
     app.user(Role::Member, "taken@example.org").await;
     let fields = |email: &'static str| [("display_name", "Reader"), ("email", email), ("password", PASSWORD)];
-    let fresh = app.submit("/sign-up", &fields("fresh@example.org")).await;
-    let taken = app.submit("/sign-up", &fields("taken@example.org")).await;
+    let fresh = app.submit_stamped("/sign-up", "/sign-up", &fields("fresh@example.org")).await;
+    let taken = app.submit_stamped("/sign-up", "/sign-up", &fields("taken@example.org")).await;
     assert_eq!((fresh.status, fresh.header("Location")), (taken.status, taken.header("Location")));
     sink.wait_for_text("taken@example.org", "already has an account").await;
     let mail = sink.wait_for("fresh@example.org").await;
@@ -340,10 +340,10 @@ async fn unconfirmed_accounts_cannot_be_squatted(backend: Backend) {
         ("email", "victim@example.org"),
         ("password", "squatter's own phrase"),
     ];
-    assert_eq!(app.submit("/sign-up", &squat).await.status, Status::SeeOther);
+    assert_eq!(app.submit_stamped("/sign-up", "/sign-up", &squat).await.status, Status::SeeOther);
     sink.wait_for("victim@example.org").await;
     let mine = [("display_name", "Victim"), ("email", "victim@example.org"), ("password", PASSWORD)];
-    assert_eq!(app.submit("/sign-up", &mine).await.status, Status::SeeOther);
+    assert_eq!(app.submit_stamped("/sign-up", "/sign-up", &mine).await.status, Status::SeeOther);
     // A fresh confirmation link, not "you already have an account".
     let links: Vec<String> = {
         let mut found = Vec::new();
@@ -379,7 +379,7 @@ async fn unconfirmed_accounts_cannot_be_squatted(backend: Backend) {
     app.submit("/sign-out", &[]).await;
     let squat =
         [("display_name", "Squatter"), ("email", "other@example.org"), ("password", "squatter's own phrase")];
-    app.submit("/sign-up", &squat).await;
+    app.submit_stamped("/sign-up", "/sign-up", &squat).await;
     sink.wait_for("other@example.org").await;
     app.submit("/password-reset", &[("email", "other@example.org")]).await;
     let reset =

@@ -263,11 +263,13 @@ async fn sign_ups_are_throttled_per_address_and_per_recipient(backend: Backend) 
     let app = TestApp::with_config(backend, base(), proxied).await;
     app.user(Role::Member, "taken@example.org").await;
     let token = app.csrf().await;
+    let stamp = app.stamp("/sign-up").await;
     let sign_up = |email: String, addr: &'static str| {
-        let (app, token) = (&app, token.clone());
+        let (app, token, stamp) = (&app, token.clone(), stamp.clone());
         async move {
             let fields = [
                 ("_csrf", token.as_str()),
+                ("stamp", stamp.as_str()),
                 ("display_name", "Reader"),
                 ("email", &email),
                 ("password", PASSWORD),

@@ -100,7 +100,8 @@ test('the Nu HTML Checker finds no errors in public and admin pages', { skip: NO
     const edit = await page.getAttribute('#results tbody tr:first-child td a', 'href');
     for (const path of ['/', '/?page=2', '/search?q=rust', post, tag, author, '/series/rust-from-scratch', '/about', '/sign-up', '/account', '/account/tokens', '/api',
       '/admin', '/admin/posts', '/admin/posts/new', edit, '/admin/pages', '/admin/tags', '/admin/series', '/admin/media',
-      '/admin/users', '/admin/settings', '/admin/audit']) {
+      '/admin/users', '/admin/settings', '/admin/audit', '/admin/comments', '/admin/corrections',
+      `${post}/comment`, `${post}/correction`]) {
       await get(path);
     }
     // Signed out, the sign-in page (signed in, it sends you on).

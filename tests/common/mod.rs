@@ -229,6 +229,9 @@ impl TestApp {
             .merge(("page_cache", 0))
             // Request lines would bury the test output; tests/ops.rs reads them from the binary.
             .merge(("request_log", "off"))
+            // One key for every browser's instance, as every process of a site shares one: a
+            // link signed by one instance (a mailed unsubscribe link) works on another.
+            .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
             .merge(extra)
             // Merging a figment adopts its profile; select debug last so no secret key is needed.
             .select(rocket::Config::DEBUG_PROFILE);
@@ -322,13 +325,6 @@ impl TestApp {
         .unwrap()
     }
 
-    /// Moves the time this app's site reads `seconds` ahead (its managed [`Clock`]), as if that
-    /// much time had passed. Only this app's own instance: [`TestApp::browser`]s and a
-    /// [`TestApp::restart`] start on the wall clock again.
-    pub fn advance_clock(&self, seconds: i64) {
-        self.client.rocket().state::<Clock>().expect("folio::rocket manages a Clock").advance(seconds);
-    }
-
     /// The paths of the mounted routes whose method `keep` accepts, sorted, with each dynamic
     /// segment (`<id>`) filled in as `1`.
     pub fn route_paths(&self, keep: impl Fn(rocket::http::Method) -> bool) -> Vec<String> {
@@ -358,6 +354,34 @@ impl TestApp {
 }
 
 impl Browser {
+    /// Moves the time this browser's site reads `seconds` ahead (its managed [`Clock`]), as if
+    /// that much time had passed. Only this instance: each [`TestApp::browser`] and a
+    /// [`TestApp::restart`] start on the wall clock again.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.client.rocket().state::<Clock>().expect("folio::rocket manages a Clock").advance(seconds);
+    }
+
+    /// The `stamp` of the form at `form_page`, after letting 5 seconds pass on this browser's site
+    /// clock, as a person filling the form would (`folio::domain::form_stamp`).
+    pub async fn stamp(&self, form_page: &str) -> String {
+        let page = self.get(form_page).await;
+        let stamp = value_of(&page.body, "stamp")
+            .unwrap_or_else(|| panic!("no stamp in {form_page}:\n{}", page.body));
+        self.advance_clock(5);
+        stamp
+    }
+
+    /// Fills the stamped form at `form_page` as a person would ([`Browser::stamp`]) and posts
+    /// `fields` with its CSRF token and stamp to `action`.
+    /// A page without the form (comments closed, say) gives no stamp: the fields go without one.
+    pub async fn submit_stamped(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let stamp = value_of(&self.get(form_page).await.body, "stamp").unwrap_or_default();
+        self.advance_clock(5);
+        let mut all = vec![("stamp", stamp.as_str())];
+        all.extend_from_slice(fields);
+        self.submit(action, &all).await
+    }
+
     /// A client of its own over the app `figment` configures.
     async fn open(figment: &Figment) -> Browser {
         Browser { client: Client::tracked(folio::rocket(figment.clone())).await.unwrap() }
@@ -502,6 +526,13 @@ pub fn with<'a>(mut base: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)])
         }
     }
     base
+}
+
+/// The value of the first field named `name` in `html`.
+pub fn value_of(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let rest = &html[html.find(&marker)? + marker.len()..];
+    Some(rest[..rest.find('"')?].to_owned())
 }
 
 /// The value of the first `_csrf` field in `html`.
