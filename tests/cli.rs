@@ -141,7 +141,7 @@ async fn demo_fills_an_empty_database_once(backend: Backend) {
     let test_db = TestDb::new(backend).await;
     let first = folio(dir.path(), &test_db.url, &["demo", "--posts", "40"]);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(stdout(&first).contains("Added 40 posts, 5 authors"), "{}", stdout(&first));
+    assert!(stdout(&first).contains("Added 40 posts, 9 comments, 5 authors"), "{}", stdout(&first));
     let db = test_db.connect().await;
     let posts: i64 = match &db {
         folio::db::Db::Sqlite(p) => {

@@ -65,4 +65,19 @@ async fn every_demo_page_renders(backend: Backend) {
     assert_eq!(app.get("/about").await.status, Status::Ok);
 }
 
-both_backends!(every_demo_page_renders);
+/// `folio demo` gives the three newest posts a short discussion, with a staff reply.
+async fn the_demo_shows_comments(backend: Backend) {
+    let app = TestApp::new(backend, folio::domain::content::ContentBundle::default()).await;
+    folio::demo::seed(&app.db, 20).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM comments WHERE status = 'approved'").await, 9);
+    let home = app.get("/").await;
+    assert_eq!(home.count(">3 comments</a>"), 3, "{}", home.body);
+    let slug =
+        app.text("SELECT p.slug FROM posts p JOIN comments c ON c.post_id = p.id WHERE c.staff_reply").await;
+    let page = app.get(&format!("/posts/{slug}")).await;
+    page.assert_contains("3 comments</h2>");
+    page.assert_contains(r#"<span class="badge">Staff</span>"#);
+    page.assert_contains("<em>trade-offs</em>");
+}
+
+both_backends!(every_demo_page_renders, the_demo_shows_comments);

@@ -58,8 +58,9 @@ pub async fn seed(db: &Db, posts: u32) -> Result<String, DemoError> {
     let bundle = bundle(posts as usize, domain::now());
     content::import(db, &bundle, domain::now()).await?;
     content::settle(db).await?;
+    let comments = discuss(db, domain::now()).await?;
     Ok(format!(
-        "Added {} posts, {} authors, {} tags, {} series and {} pages in {:.1} s.",
+        "Added {} posts, {comments} comments, {} authors, {} tags, {} series and {} pages in {:.1} s.",
         bundle.posts.len(),
         bundle.authors.len(),
         bundle.tags.len(),
@@ -67,6 +68,79 @@ pub async fn seed(db: &Db, posts: u32) -> Result<String, DemoError> {
         bundle.pages.len(),
         started.elapsed().as_secs_f64()
     ))
+}
+
+/// A short discussion under each of the three newest posts, so a new site shows what comments
+/// look like: two readers, one of them answered by the post's author (a staff reply). Returns
+/// how many comments were added.
+async fn discuss(db: &Db, now: domain::Timestamp) -> Result<usize, DemoError> {
+    use crate::db::comments::{self, NewComment};
+    use crate::domain::comments::{Status, render};
+    const READERS: [(&str, &str, &str); 2] = [
+        (
+            "Priya Natarajan",
+            "priya@example.com",
+            "This is the clearest explanation of the idea I have read. The part about *trade-offs* made it click for me.",
+        ),
+        (
+            "Jonas Berg",
+            "jonas@example.com",
+            "Good piece. One question: does this still hold when the data does not fit in memory?",
+        ),
+    ];
+    let newest = crate::db::posts::list(db, crate::db::posts::Listing::All, now, 3, 0).await?;
+    let mut added = 0;
+    for post in newest {
+        let mut parent = None;
+        for (i, (name, email, text)) in READERS.iter().enumerate() {
+            let html = render(text);
+            let comment = NewComment {
+                post_id: post.id,
+                parent_id: None,
+                user_id: None,
+                author_name: name,
+                author_email: email,
+                author_url: "",
+                body_md: text,
+                body_html: &html,
+                status: Status::Approved,
+                held_for: "",
+                staff_reply: false,
+                notify_replies: false,
+                client_addr: "",
+                user_agent: "",
+            };
+            let at = (post.published_at + 3600 * (i as i64 + 1)).min(now - 60 * (3 - i as i64));
+            let (id, _) = comments::create(db, &comment, &[], at).await?;
+            // The author answers the question (the second reader's).
+            if i == 1 {
+                parent = Some(id);
+            }
+            added += 1;
+        }
+        let answer =
+            "Yes: the same approach works, with the data streamed in pages. I will write a follow-up.";
+        let html = render(answer);
+        let reply = NewComment {
+            post_id: post.id,
+            parent_id: parent,
+            user_id: None,
+            author_name: &post.author_name,
+            author_email: "",
+            author_url: "",
+            body_md: answer,
+            body_html: &html,
+            status: Status::Approved,
+            held_for: "",
+            staff_reply: true,
+            notify_replies: false,
+            client_addr: "",
+            user_agent: "",
+        };
+        comments::create(db, &reply, &[], now - 30).await?;
+        added += 1;
+    }
+    Ok(added)
 }
 
 /// Like [`seed`], but an existing site is left alone (`Ok(None)`).

@@ -50,6 +50,10 @@ export async function startFolio({ posts = 12 } = {}) {
   }
   return {
     base,
+    /** What `folio outbox` prints: the mail waiting to be sent (no SMTP server here), links and all. */
+    outbox() {
+      return execFileSync(BIN, ['outbox'], { cwd: dir, env, encoding: 'utf8' });
+    },
     async stop() {
       server.kill();
       await new Promise((exited) => (server.exitCode !== null ? exited() : server.once('exit', exited)));
@@ -76,6 +80,30 @@ export async function signedIn(browser, base, options = {}) {
   await page.fill('#f-email', EMAIL);
   await page.fill('#f-password', PASSWORD);
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/sign-in')), page.click('button[type=submit]')]);
+  return { context, page };
+}
+
+/**
+ * A new member, signed up and confirmed through the site as a reader would (the confirmation link
+ * read from the outbox), in a context of their own; returns { context, page }.
+ */
+export async function signedUpMember(browser, folio, name, options = {}) {
+  const context = await browser.newContext({ baseURL: folio.base, ...options });
+  context.problems = [];
+  context.on('page', (page) => watch(page, context.problems));
+  const page = await context.newPage();
+  const email = `${name.toLowerCase().replace(/[^a-z]/g, '')}-${Date.now()}@example.org`;
+  await page.goto('/sign-up');
+  await page.fill('#f-display_name', name);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', PASSWORD);
+  // The form refuses what comes back within three seconds (a bot's haste).
+  await page.waitForTimeout(3200);
+  await Promise.all([page.waitForURL((url) => url.pathname === '/sign-up/check-inbox'), page.click('button[type=submit]')]);
+  const mail = folio.outbox().split(/\n#\d+ /).find((m) => m.startsWith(`To: ${email}`));
+  const link = mail.match(/\/confirm\/[A-Za-z0-9_-]+/)[0];
+  await page.goto(link);
+  await Promise.all([page.waitForURL((url) => url.pathname === '/account'), page.click('button[type=submit]')]);
   return { context, page };
 }
 
