@@ -192,9 +192,27 @@ pub struct PostPage {
     /// Approved comments shown.
     pub comment_count: i64,
     tag_list: Option<String>,
+    /// The correction notices, `created_at US body` joined by RS, oldest first (see
+    /// [`PostPage::corrections`]).
+    correction_list: Option<String>,
 }
 
 impl PostPage {
+    /// The post's correction notices: (when, text), oldest first. Read with the page in one
+    /// statement; a notice's text cannot hold the separators (`domain::corrections::check_notice`
+    /// refuses control characters).
+    pub fn corrections(&self) -> Vec<(Timestamp, String)> {
+        self.correction_list
+            .as_deref()
+            .unwrap_or_default()
+            .split('\u{1e}')
+            .filter_map(|entry| {
+                let (at, body) = entry.split_once('\u{1f}')?;
+                Some((at.parse().ok()?, body.to_owned()))
+            })
+            .collect()
+    }
+
     /// The post's tags with their ids, primary tag first.
     pub fn tags(&self) -> Vec<(i64, TagRef)> {
         parse_tags(self.tag_list.as_deref())
@@ -216,7 +234,9 @@ SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt
        END AS series_part,
        1 + (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
         AND q.published_at + 0 <= $2 AND q.id <> p.id) AS series_count,
-       p.comment_policy, p.comment_count, {TAGS_OF_P}
+       p.comment_policy, p.comment_count, {TAGS_OF_P},
+       (SELECT string_agg(CAST(n.created_at AS TEXT) || '\u{1f}' || n.body, '\u{1e}' ORDER BY n.created_at, n.id)
+        FROM correction_notices n WHERE n.post_id = p.id) AS correction_list
 FROM posts p
 JOIN users u ON u.id = p.author_id
 LEFT JOIN series s ON s.id = p.series_id

@@ -96,7 +96,13 @@ impl Discussion {
         now: Timestamp,
     ) -> AppResult<Discussion> {
         let openness = post_openness(site, post.comment_policy.as_deref(), post.published_at, now);
-        let (threads, pages) = comments::thread(db, post.id, page).await?;
+        // No approved comment: no thread, not even a deleted comment's place (it would need a
+        // reply under it, which counts). Most articles, so no query.
+        let (threads, pages) = if post.comment_count == 0 {
+            (Vec::new(), 1)
+        } else {
+            comments::thread(db, post.id, page).await?
+        };
         let mut expires: Option<Timestamp> = None;
         let mut view = |c: Shown| {
             let (v, changes) = CommentView::of(c, now);

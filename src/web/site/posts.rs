@@ -59,9 +59,9 @@ pub async fn show(
     if discussion.page > discussion.pages {
         return Err(AppError::not_found());
     }
-    let notices = crate::db::corrections::notices(&db, post.id).await?;
+    let notices = post.corrections();
     let meta = with_corrections(post_meta(site, &post, &tags), &notices);
-    let corrections = notices.iter().map(|n| (corrections::heading(n.created_at), n.body.clone())).collect();
+    let corrections = notices.iter().map(|(at, body)| (corrections::heading(*at), body.clone())).collect();
     // The post's own last change (a scheduled post changes when it appears). What surrounds it
     // (neighbours, the site's name) may change later without moving this date; clients that
     // kept the page send its ETag too, and If-None-Match then decides alone.
@@ -99,7 +99,7 @@ pub async fn preview(
 }
 
 /// Adds the notices to the article's JSON-LD as schema.org `correction`s (`CorrectionComment`).
-fn with_corrections(meta: Meta, notices: &[crate::db::corrections::Notice]) -> Meta {
+fn with_corrections(meta: Meta, notices: &[(crate::domain::Timestamp, String)]) -> Meta {
     if notices.is_empty() {
         return meta;
     }
@@ -107,7 +107,7 @@ fn with_corrections(meta: Meta, notices: &[crate::db::corrections::Notice]) -> M
     if let Some(article) = json.pointer_mut("/@graph/0").and_then(serde_json::Value::as_object_mut) {
         let list: Vec<serde_json::Value> = notices
             .iter()
-            .map(|n| json!({"@type": "CorrectionComment", "text": n.body, "datePublished": dates::iso(n.created_at)}))
+            .map(|(at, text)| json!({"@type": "CorrectionComment", "text": text, "datePublished": dates::iso(*at)}))
             .collect();
         article.insert("correction".to_owned(), serde_json::Value::Array(list));
     }
