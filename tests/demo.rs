@@ -68,7 +68,7 @@ async fn every_demo_page_renders(backend: Backend) {
 /// `folio demo` gives the three newest posts a short discussion, with a staff reply.
 async fn the_demo_shows_comments(backend: Backend) {
     let app = TestApp::new(backend, folio::domain::content::ContentBundle::default()).await;
-    folio::demo::seed(&app.db, 20).await.unwrap();
+    folio::demo::seed(&app.db, 20).await.expect("an empty database takes the demo");
     assert_eq!(app.count("SELECT COUNT(*) FROM comments WHERE status = 'approved'").await, 9);
     let home = app.get("/").await;
     assert_eq!(home.count(">3 comments</a>"), 3, "{}", home.body);
