@@ -362,7 +362,7 @@ async fn members_edit_for_ten_minutes_and_delete_any_time(backend: Backend) {
     assert_eq!(app.count("SELECT parent_id FROM comments WHERE body_md = 'a reply'").await, id);
     member.advance_clock(10 * 60);
     let late = member.submit(&edit, &[("body", "too late")]).await;
-    assert_eq!(late.status, Status::SeeOther);
+    assert_eq!(late.status, Status::UnprocessableEntity, "too late: the text comes back to be copied");
     assert_eq!(app.text(&format!("SELECT body_md FROM comments WHERE id = {id}")).await, "better words");
     member.get(FORM).await.assert_lacks(&format!("/comments/{id}/edit"));
 
@@ -467,11 +467,14 @@ async fn mail_tells_the_author_and_repliers_with_an_unsubscribe_link(backend: Ba
     let app = site_with(backend, &[("comment_moderation", "none")], extra).await;
     let (author, _) = app.browser_as(Role::Author).await;
     app.sql(&format!("UPDATE posts SET author_id = {} WHERE slug = 'hello-world'", author.id)).await;
+    // Reply notices are for members, whose address is confirmed.
+    let ann_user = app.user(Role::Member, "ann@example.org").await;
     let guest = app.browser().await;
-    let fields = [("name", "Ann"), ("email", "ann@example.org"), ("body", "Ann asks"), ("notify", "true")];
+    guest.sign_in_as(&ann_user).await;
+    let fields = [("body", "Ann asks"), ("notify", "true")];
     guest.submit_stamped(FORM, POST_TO, &fields).await;
     let told = sink.wait_for_text(&author.email, "Ann asks").await;
-    assert!(told.text().contains("Ann commented on"), "{}", told.text());
+    assert!(told.text().contains("ann commented on"), "{}", told.text());
     let ann = id_of(&app, "Ann asks").await;
 
     let reply = [
@@ -484,6 +487,11 @@ async fn mail_tells_the_author_and_repliers_with_an_unsubscribe_link(backend: Ba
     bob.submit_stamped(&format!("{FORM}?reply={ann}"), POST_TO, &reply).await;
     let mail = sink.wait_for("ann@example.org").await;
     assert!(mail.text().contains("Someone replied to your comment"), "{}", mail.text());
+    // "Read the reply" leads to the comment's lasting address, whatever page it comes to be on.
+    assert_eq!(
+        mail.link("http://localhost:8000/comments/"),
+        Some(format!("http://localhost:8000/comments/{ann}"))
+    );
     let link = mail.link(&format!("http://localhost:8000/comments/{ann}/replies/")).unwrap();
     let path = link.trim_start_matches("http://localhost:8000").to_owned();
     // A link scanner's GET changes nothing; the button does.

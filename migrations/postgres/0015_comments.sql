@@ -24,7 +24,10 @@ CREATE TABLE comments (
     user_agent      TEXT    NOT NULL DEFAULT '',
     created_at      BIGINT  NOT NULL,
     edited_at       BIGINT,
-    deleted_at      BIGINT
+    deleted_at      BIGINT,
+    -- The last change of any kind (posted, edited, deleted, moderated): what an article's
+    -- Last-Modified follows.
+    changed_at      BIGINT  NOT NULL DEFAULT 0
 );
 CREATE INDEX comments_by_post   ON comments (post_id, status, created_at, id);
 CREATE INDEX comments_by_status ON comments (status, created_at DESC, id DESC);
@@ -33,27 +36,31 @@ CREATE INDEX comments_by_email  ON comments (author_email, status);
 
 -- Per post: NULL follows the site's setting, else 'open', 'members' or 'closed'.
 ALTER TABLE posts ADD COLUMN comment_policy TEXT;
--- Approved comments not deleted, kept by the triggers below for post cards and the JSON-LD.
+-- The comments shown, kept by the triggers below for post cards and the JSON-LD.
 ALTER TABLE posts ADD COLUMN comment_count BIGINT NOT NULL DEFAULT 0;
 -- Whether the user is mailed when someone comments on their posts.
 ALTER TABLE users ADD COLUMN notify_comments BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- What readers see changes only with a comment that is, or was, approved: a pending comment or
--- spam leaves the page cache alone. The count changes the post row, which bumps the generation.
+-- spam leaves the page cache alone. The count is of the comments shown: approved, not deleted,
+-- and for a reply, under an approved comment (a reply under a comment taken off the page goes
+-- with it). It changes the post row only when it changes, which bumps the generation.
 CREATE FUNCTION folio_count_comments() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    was BOOLEAN := TG_OP <> 'INSERT' AND OLD.status = 'approved' AND OLD.deleted_at IS NULL;
-    now_shown BOOLEAN := TG_OP <> 'DELETE' AND NEW.status = 'approved' AND NEW.deleted_at IS NULL;
+    pid BIGINT;
+    shown BIGINT;
 BEGIN
-    IF was AND NOT now_shown THEN
-        UPDATE posts SET comment_count = comment_count - 1 WHERE id = OLD.post_id;
-    ELSIF now_shown AND NOT was THEN
-        UPDATE posts SET comment_count = comment_count + 1 WHERE id = NEW.post_id;
+    IF TG_OP = 'DELETE' THEN pid := OLD.post_id; ELSE pid := NEW.post_id; END IF;
+    SELECT COUNT(*) INTO shown FROM comments c WHERE c.post_id = pid AND c.status = 'approved'
+        AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
+        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved'));
+    IF EXISTS (SELECT 1 FROM posts WHERE id = pid AND comment_count <> shown) THEN
+        UPDATE posts SET comment_count = shown WHERE id = pid;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER comments_count AFTER INSERT OR UPDATE OR DELETE ON comments
+CREATE TRIGGER comments_count AFTER INSERT OR UPDATE OF status, deleted_at OR DELETE ON comments
     FOR EACH ROW EXECUTE FUNCTION folio_count_comments();
 
 CREATE TRIGGER comments_generation_insert AFTER INSERT ON comments

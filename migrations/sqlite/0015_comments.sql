@@ -24,7 +24,10 @@ CREATE TABLE comments (
     user_agent      TEXT    NOT NULL DEFAULT '',
     created_at      BIGINT  NOT NULL,
     edited_at       BIGINT,
-    deleted_at      BIGINT
+    deleted_at      BIGINT,
+    -- The last change of any kind (posted, edited, deleted, moderated): what an article's
+    -- Last-Modified follows.
+    changed_at      BIGINT  NOT NULL DEFAULT 0
 );
 CREATE INDEX comments_by_post   ON comments (post_id, status, created_at, id);
 CREATE INDEX comments_by_status ON comments (status, created_at DESC, id DESC);
@@ -33,28 +36,41 @@ CREATE INDEX comments_by_email  ON comments (author_email, status);
 
 -- Per post: NULL follows the site's setting, else 'open', 'members' or 'closed'.
 ALTER TABLE posts ADD COLUMN comment_policy TEXT;
--- Approved comments not deleted, kept by the triggers below for post cards and the JSON-LD.
+-- The comments shown, kept by the triggers below for post cards and the JSON-LD.
 ALTER TABLE posts ADD COLUMN comment_count BIGINT NOT NULL DEFAULT 0;
 -- Whether the user is mailed when someone comments on their posts.
 ALTER TABLE users ADD COLUMN notify_comments BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- What readers see changes only with a comment that is, or was, approved: a pending comment or
--- spam leaves the page cache alone. The count changes the post row, which bumps the generation.
-CREATE TRIGGER comments_count_insert AFTER INSERT ON comments
-WHEN NEW.status = 'approved' AND NEW.deleted_at IS NULL
-BEGIN UPDATE posts SET comment_count = comment_count + 1 WHERE id = NEW.post_id; END;
-
-CREATE TRIGGER comments_count_update AFTER UPDATE OF status, deleted_at ON comments
-WHEN (OLD.status = 'approved' AND OLD.deleted_at IS NULL) <> (NEW.status = 'approved' AND NEW.deleted_at IS NULL)
+-- spam leaves the page cache alone. The count is of the comments shown: approved, not deleted,
+-- and for a reply, under an approved comment (a reply under a comment taken off the page goes
+-- with it). It changes the post row only when it changes, which bumps the generation.
+CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN NEW.status = 'approved'
 BEGIN
-    UPDATE posts SET comment_count = comment_count
-        + CASE WHEN NEW.status = 'approved' AND NEW.deleted_at IS NULL THEN 1 ELSE -1 END
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
+        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
+        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
     WHERE id = NEW.post_id;
 END;
 
-CREATE TRIGGER comments_count_delete AFTER DELETE ON comments
-WHEN OLD.status = 'approved' AND OLD.deleted_at IS NULL
-BEGIN UPDATE posts SET comment_count = comment_count - 1 WHERE id = OLD.post_id; END;
+CREATE TRIGGER comments_count_update AFTER UPDATE OF status, deleted_at ON comments
+WHEN OLD.status IS NOT NEW.status OR OLD.deleted_at IS NOT NEW.deleted_at
+BEGIN
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
+        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
+        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
+    WHERE id = NEW.post_id AND comment_count <> (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
+        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
+        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')));
+END;
+
+CREATE TRIGGER comments_count_delete AFTER DELETE ON comments WHEN OLD.status = 'approved'
+BEGIN
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = OLD.post_id
+        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
+        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
+    WHERE id = OLD.post_id;
+END;
 
 CREATE TRIGGER comments_generation_insert AFTER INSERT ON comments WHEN NEW.status = 'approved'
 BEGIN UPDATE content_generation SET value = value + 1; END;

@@ -39,8 +39,8 @@ pub async fn create(
 ) -> sqlx::Result<(i64, Vec<i64>)> {
     const SQL: &str = "INSERT INTO comments (post_id, parent_id, user_id, author_name, author_email,
         author_url, body_md, body_html, status, held_for, staff_reply, notify_replies, client_addr,
-        user_agent, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-        RETURNING id";
+        user_agent, created_at, changed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id";
     let c = comment;
     Ok(in_tx!(db, |tx| {
         let id: i64 = sqlx::query_scalar(SQL)
@@ -66,16 +66,40 @@ pub async fn create(
     }))
 }
 
-/// Whether someone (by account, else by email address) already has an approved comment: the
-/// "first comment" moderation rule holds only their first.
-pub async fn approved_before(db: &Db, user_id: Option<i64>, email: &str) -> sqlx::Result<bool> {
+/// Whether someone already has an approved comment: the "first comment" moderation rule holds
+/// only their first. A member by their account; a guest by an approved *guest* comment with the
+/// same name and address (as WordPress checks), so a member's or another guest's address alone
+/// proves nothing.
+pub async fn approved_before(db: &Db, user_id: Option<i64>, name: &str, email: &str) -> sqlx::Result<bool> {
     const BY_USER: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE user_id = $1 AND status = 'approved')";
-    const BY_EMAIL: &str =
-        "SELECT EXISTS (SELECT 1 FROM comments WHERE author_email = $1 AND status = 'approved')";
+    const BY_GUEST: &str =
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE user_id IS NULL AND staff_reply = FALSE
+        AND author_email = $1 AND author_name = $2 AND status = 'approved')";
     on_pool!(db, |pool| match user_id {
         Some(id) => sqlx::query_scalar(BY_USER).bind(id).fetch_one(pool).await,
-        None => sqlx::query_scalar(BY_EMAIL).bind(email).fetch_one(pool).await,
+        None => sqlx::query_scalar(BY_GUEST).bind(email).bind(name).fetch_one(pool).await,
     })
+}
+
+/// Where approved comment `id` is shown: its post's slug and the page of comments holding its
+/// thread (1 holds the newest [`PER_PAGE`] top-level comments), if readers may see it at `now`.
+pub async fn locate(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<Option<(String, i64)>> {
+    const TOP: &str = "SELECT p.slug, t.post_id, t.created_at, t.id FROM comments c
+        JOIN comments t ON t.id = COALESCE(c.parent_id, c.id) JOIN posts p ON p.id = c.post_id
+        WHERE c.id = $1 AND c.status = 'approved' AND t.status = 'approved'
+        AND p.status = 'published' AND p.published_at <= $2";
+    const NEWER: &str = "SELECT COUNT(*) FROM comments WHERE post_id = $1 AND status = 'approved'
+        AND parent_id IS NULL AND (created_at > $2 OR (created_at = $2 AND id > $3))";
+    let found: Option<(String, i64, Timestamp, i64)> =
+        on_pool!(db, |pool| sqlx::query_as(TOP).bind(id).bind(now).fetch_optional(pool).await?);
+    let Some((slug, post_id, at, top)) = found else { return Ok(None) };
+    let newer: i64 = on_pool!(db, |pool| sqlx::query_scalar(NEWER)
+        .bind(post_id)
+        .bind(at)
+        .bind(top)
+        .fetch_one(pool)
+        .await?);
+    Ok(Some((slug, newer / PER_PAGE + 1)))
 }
 
 /// A comment as the article shows it.
@@ -111,7 +135,7 @@ pub async fn thread(db: &Db, post_id: i64, page: i64) -> sqlx::Result<(Vec<(Show
         "SELECT {COLUMNS} FROM comments WHERE post_id = $1 AND status = 'approved'
          AND parent_id IS NOT NULL AND deleted_at IS NULL ORDER BY created_at, id"
     );
-    let offset = (page.max(1) - 1) * PER_PAGE;
+    let offset = (page.clamp(1, i64::MAX / PER_PAGE) - 1) * PER_PAGE;
     let (total, top, replies): (i64, Vec<Shown>, Vec<Shown>) = on_pool!(db, |pool| {
         let total = sqlx::query_scalar(COUNT).bind(post_id).fetch_one(pool).await?;
         let top = sqlx::query_as(&top_sql).bind(post_id).bind(PER_PAGE).bind(offset).fetch_all(pool).await?;
@@ -188,11 +212,29 @@ pub async fn mine(db: &Db, user_id: i64, post_id: i64) -> sqlx::Result<Vec<Comme
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).bind(post_id).fetch_all(pool).await)
 }
 
+/// A comment's new text, as its author edited it, with the status the spam rules give it.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub status: Status,
+    pub held_for: &'a str,
+}
+
 /// Replaces a comment's text (its author, within the edit window).
-pub async fn edit(db: &Db, id: i64, body_md: &str, body_html: &str, now: Timestamp) -> sqlx::Result<()> {
-    const SQL: &str = "UPDATE comments SET body_md = $2, body_html = $3, edited_at = $4 WHERE id = $1";
+pub async fn edit(db: &Db, id: i64, e: &Edit<'_>, now: Timestamp) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE comments SET body_md = $2, body_html = $3, status = $4, held_for = $5,
+        edited_at = $6, changed_at = $6 WHERE id = $1";
     on_pool!(db, |pool| {
-        sqlx::query(SQL).bind(id).bind(body_md).bind(body_html).bind(now).execute(pool).await?;
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(e.body_md)
+            .bind(e.body_html)
+            .bind(e.status.as_str())
+            .bind(e.held_for)
+            .bind(now)
+            .execute(pool)
+            .await?;
     });
     Ok(())
 }
@@ -201,7 +243,7 @@ pub async fn edit(db: &Db, id: i64, body_md: &str, body_html: &str, now: Timesta
 /// keep their place under "deleted".
 pub async fn delete_own(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE comments SET body_md = '', body_html = '', author_url = '',
-        notify_replies = FALSE, deleted_at = $2 WHERE id = $1";
+        notify_replies = FALSE, deleted_at = $2, changed_at = $2 WHERE id = $1";
     on_pool!(db, |pool| {
         sqlx::query(SQL).bind(id).bind(now).execute(pool).await?;
     });

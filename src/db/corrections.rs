@@ -117,6 +117,8 @@ pub async fn notices(db: &Db, post_id: i64) -> sqlx::Result<Vec<Notice>> {
 const REVISION: &str =
     "INSERT INTO post_revisions (post_id, version, title, body_md, excerpt, saved_by, saved_at, note)
     SELECT id, version, title, body_md, excerpt_typed, $2, $3, $4 FROM posts WHERE id = $1";
+/// A notice changes the article: its `dateModified` and `Last-Modified` move.
+const TOUCH: &str = "UPDATE posts SET updated_at = $2 WHERE id = $1";
 
 /// Appends a notice to post `post_id` and records it in the post's revisions, in one
 /// transaction. Returns the notice's id.
@@ -128,6 +130,7 @@ pub async fn add_notice(db: &Db, post_id: i64, body: &str, by: i64, now: Timesta
         let id: i64 =
             sqlx::query_scalar(SQL).bind(post_id).bind(body).bind(now).bind(by).fetch_one(&mut *tx).await?;
         sqlx::query(REVISION).bind(post_id).bind(by).bind(now).bind(&note).execute(&mut *tx).await?;
+        sqlx::query(TOUCH).bind(post_id).bind(now).execute(&mut *tx).await?;
         id
     }))
 }
@@ -142,6 +145,7 @@ pub async fn remove_notice(db: &Db, post_id: i64, id: i64, by: i64, now: Timesta
         if let Some(body) = &body {
             let note = format!("Correction notice removed: {body}");
             sqlx::query(REVISION).bind(post_id).bind(by).bind(now).bind(&note).execute(&mut *tx).await?;
+            sqlx::query(TOUCH).bind(post_id).bind(now).execute(&mut *tx).await?;
         }
         body.is_some()
     }))

@@ -29,7 +29,7 @@ fn contains_pattern(text: &str) -> String {
 
 /// The conditions every list and count shares: `$1` status, `$2` post (or NULL), `$3` pattern
 /// (or NULL), `$4` post author (or NULL).
-const FILTER: &str = "c.status = $1 AND ($2 IS NULL OR c.post_id = $2)
+const FILTER: &str = "c.status = $1 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.post_id = $2)
     AND ($3 IS NULL OR LOWER(c.body_md) LIKE $3 ESCAPE '\\' OR LOWER(c.author_name) LIKE $3 ESCAPE '\\'
          OR LOWER(c.author_email) LIKE $3 ESCAPE '\\')
     AND ($4 IS NULL OR p.author_id = $4)";
@@ -91,7 +91,7 @@ pub async fn set_status(
     mails: &[NewMail],
     now: Timestamp,
 ) -> sqlx::Result<(Vec<i64>, Vec<i64>)> {
-    const SQL: &str = "UPDATE comments SET status = $2 WHERE id = $1 AND status <> $2 AND deleted_at IS NULL
+    const SQL: &str = "UPDATE comments SET status = $2, changed_at = $4 WHERE id = $1 AND status <> $2 AND deleted_at IS NULL
         AND ($3 IS NULL OR post_id IN (SELECT id FROM posts WHERE author_id = $3)) RETURNING id";
     Ok(in_tx!(db, |tx| {
         let mut moved = Vec::new();
@@ -100,6 +100,7 @@ pub async fn set_status(
                 .bind(id)
                 .bind(status.as_str())
                 .bind(post_author)
+                .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
             moved.extend(done);

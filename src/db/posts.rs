@@ -191,6 +191,8 @@ pub struct PostPage {
     pub comment_policy: Option<String>,
     /// Approved comments shown.
     pub comment_count: i64,
+    /// The last change to any of its comments (`comments.changed_at`), if it has any.
+    pub comments_changed_at: Option<Timestamp>,
     tag_list: Option<String>,
     /// The correction notices, `created_at US body` joined by RS, oldest first (see
     /// [`PostPage::corrections`]).
@@ -235,6 +237,7 @@ SELECT p.id, p.slug, p.title, p.body_html, p.excerpt, p.cover_image, p.cover_alt
        1 + (SELECT COUNT(*) FROM posts q WHERE q.series_id = p.series_id AND q.status = 'published'
         AND q.published_at + 0 <= $2 AND q.id <> p.id) AS series_count,
        p.comment_policy, p.comment_count, {TAGS_OF_P},
+       (SELECT MAX(c.changed_at) FROM comments c WHERE c.post_id = p.id) AS comments_changed_at,
        (SELECT string_agg(CAST(n.created_at AS TEXT) || '\u{1f}' || n.body, '\u{1e}' ORDER BY n.created_at, n.id)
         FROM correction_notices n WHERE n.post_id = p.id) AS correction_list
 FROM posts p

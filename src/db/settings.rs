@@ -24,3 +24,46 @@ pub async fn set_many(db: &Db, pairs: &[(&str, String)]) -> sqlx::Result<()> {
     });
     Ok(())
 }
+
+/// Changes the setting `key` to `change(current)` (current: `""` when unset) in one transaction
+/// that holds the row against concurrent writers, so nothing saved meanwhile (by another
+/// process) is lost to a stale copy. Returns (before, after).
+pub async fn amend(
+    db: &Db,
+    key: &str,
+    change: impl FnOnce(&str) -> String,
+) -> sqlx::Result<(String, String)> {
+    const UPSERT: &str = "INSERT INTO site_settings (key, value) VALUES ($1, $2)
+                          ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    match db {
+        Db::Sqlite(pool) => {
+            // BEGIN IMMEDIATE takes the write lock before the read.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let before: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let before = before.unwrap_or_default();
+            let after = change(&before);
+            sqlx::query(UPSERT).bind(key).bind(&after).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((before, after))
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            let before: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let before = before.unwrap_or_default();
+            let after = change(&before);
+            sqlx::query(UPSERT).bind(key).bind(&after).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((before, after))
+        }
+    }
+}

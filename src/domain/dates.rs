@@ -84,6 +84,8 @@ mod tests {
         assert_eq!(relative(0, 86_400 + 5), ("yesterday".to_owned(), 2 * 86_400));
         assert_eq!(relative(0, 5 * 86_400), ("5 days ago".to_owned(), 6 * 86_400));
         assert_eq!(relative(0, 400 * 86_400).0, "1 year ago");
+        // "12 months ago" turns into "1 year ago" at 365 days, not at 13 × 30.
+        assert_eq!(relative(0, 360 * 86_400), ("12 months ago".to_owned(), 365 * 86_400));
         assert_eq!(relative(100, 50).0, "just now", "a clock behind the comment never says 'in'");
         assert_eq!(human_time(0), "1 January 1970 at 00:00 UTC");
     }

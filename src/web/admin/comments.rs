@@ -13,7 +13,7 @@ use crate::db::comments::{self, Comment, NewComment};
 use crate::db::moderation::{self, ModQuery};
 use crate::db::{Db, FolioDb, settings};
 use crate::domain::comments::{Status, check_body, render};
-use crate::domain::roles::comment_scope;
+use crate::domain::roles::{Action, comment_scope};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{dates, spam};
 use crate::mail::Mailer;
@@ -66,6 +66,8 @@ pub struct ModerationPage<'a> {
     comments: Vec<Comment>,
     total: i64,
     paging: Paging,
+    /// May add to the site's block list ("Spam and block"): those who moderate every post.
+    may_block: bool,
 }
 
 impl ModerationPage<'_> {
@@ -126,6 +128,7 @@ async fn index(
         comments,
         total,
         paging,
+        may_block: desk.can(Action::ModerateComments),
     };
     Html::page_or_fragment(desk.hx, &page)
 }
@@ -216,6 +219,10 @@ async fn act(
     if ids.is_empty() {
         return Ok(failed(desk.hx, back, "Select at least one comment first."));
     }
+    // The block list is the site's: an author moderating their own posts may not change it.
+    if act == Act::SpamAndBlock {
+        desk.require(Action::ModerateComments)?;
+    }
     let mut targets = Vec::new();
     for id in &ids {
         if let Some(c) = comments::find(&db, *id).await? {
@@ -225,7 +232,15 @@ async fn act(
     let changed: Vec<i64> = match act.status() {
         Some(status) => {
             let mails = if status == Status::Approved {
-                approval_mails(&db, &desk.site, &stamper, &targets).await?
+                // Only for what this approval will move (the same rule set_status applies), so
+                // an approval that moves nothing mails nobody.
+                let moving: Vec<Comment> = targets
+                    .iter()
+                    .filter(|c| c.status() != status && c.deleted_at.is_none())
+                    .filter(|c| scope.is_none_or(|author| author == c.post_author_id))
+                    .cloned()
+                    .collect();
+                approval_mails(&db, &desk.site, &stamper, &moving).await?
             } else {
                 Vec::new()
             };
@@ -237,12 +252,10 @@ async fn act(
         None => moderation::purge(&db, &ids, scope).await?,
     };
     let changed: Vec<&Comment> = targets.iter().filter(|c| changed.contains(&c.id)).collect();
-    if act == Act::SpamAndBlock {
-        block(&db, live, &changed).await?;
-    }
+    let blocked = if act == Act::SpamAndBlock { block(&db, live, &changed).await? } else { String::new() };
     for c in &changed {
         let subject = format!("comment #{} by {} on “{}”", c.id, c.author_name, c.post_title);
-        desk.audit(&db, act.done(), &subject, "").await?;
+        desk.audit(&db, act.done(), &subject, &blocked).await?;
     }
     let done_count = changed.len();
     let noun = if done_count == 1 { "comment" } else { "comments" };
@@ -264,17 +277,17 @@ async fn approval_mails(
     crate::web::site::comment_posting::reply_notices(db, site, stamper, &replies).await
 }
 
-/// Adds the client addresses and emails of `spam` to the site's block list.
-async fn block(db: &Db, live: &LiveSite, spam: &[&Comment]) -> AppResult<()> {
-    let current = live.get().comment_blocklist_text.clone();
+/// Adds the client addresses and emails of `spam` to the site's block list, as saved (not this
+/// process's copy, which may be seconds old), and applies it here at once. Returns the entries
+/// added, for the audit log.
+async fn block(db: &Db, live: &LiveSite, spam: &[&Comment]) -> AppResult<String> {
     let entries: Vec<&str> =
         spam.iter().flat_map(|c| [c.client_addr.as_str(), c.author_email.as_str()]).collect();
-    let updated = spam::with_entries(&current, &entries);
-    if updated != current {
-        settings::set(db, "comment_blocklist", &updated).await?;
-        live.apply(&settings::all(db).await?);
-    }
-    Ok(())
+    let (before, after) =
+        settings::amend(db, "comment_blocklist", |saved| spam::with_entries(saved, &entries)).await?;
+    live.apply(&settings::all(db).await?);
+    let added: Vec<&str> = after.lines().skip(before.lines().count()).collect();
+    Ok(if added.is_empty() { String::new() } else { format!("blocked {}", added.join(", ")) })
 }
 
 #[derive(Template)]

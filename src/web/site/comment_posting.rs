@@ -20,6 +20,7 @@ use crate::web::account::visit::Visit;
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppResult;
 use crate::web::stamp::Stamper;
+use crate::web::view::Site;
 
 /// What the reader is told when their comment waits, is spam, or was dropped by the honeypot:
 /// the same words, so a bot learns nothing from them.
@@ -132,7 +133,8 @@ pub async fn post(
         status,
         held_for: &held_for,
         staff_reply: staff,
-        notify_replies: form.notify && parent_id.is_none(),
+        // Only a member's address is confirmed: a guest could sign anyone up for reply mail.
+        notify_replies: form.notify && parent_id.is_none() && member.is_some(),
         client_addr: &visit.addr.0,
         user_agent: visit.agent.0,
     };
@@ -187,19 +189,31 @@ async fn judge(
     role: Option<Role>,
     submission: &Submission<'_>,
 ) -> AppResult<(CommentStatus, String)> {
-    let site = &visit.site;
     let staff = role.is_some_and(|r| r.is_staff());
-    if !staff && let Some(entry) = site.comment_blocklist.matches(submission) {
-        return Ok((CommentStatus::Spam, format!("block list: {entry}")));
+    if let Some(held) = spam_rules(&visit.site, staff, submission) {
+        return Ok(held);
     }
-    if !staff && rules::link_count(submission.body) > site.comment_link_limit as usize {
-        return Ok((CommentStatus::Pending, "links".to_owned()));
-    }
-    let before = store::approved_before(db, member.map(|m| m.user.id), submission.email).await?;
-    if rules::needs_approval(site.comment_moderation, before, staff) {
+    let before =
+        store::approved_before(db, member.map(|m| m.user.id), submission.name, submission.email).await?;
+    if rules::needs_approval(visit.site.comment_moderation, before, staff) {
         return Ok((CommentStatus::Pending, "moderation".to_owned()));
     }
     Ok((CommentStatus::Approved, String::new()))
+}
+
+/// What the block list and the link limit make of a comment (new or edited) by someone who is
+/// `staff` or not: spam, held, or `None` when neither rule applies.
+pub fn spam_rules(site: &Site, staff: bool, submission: &Submission<'_>) -> Option<(CommentStatus, String)> {
+    if staff {
+        return None;
+    }
+    if let Some(entry) = site.comment_blocklist.matches(submission) {
+        return Some((CommentStatus::Spam, format!("block list: {entry}")));
+    }
+    if rules::link_count(submission.body) > site.comment_link_limit as usize {
+        return Some((CommentStatus::Pending, "links".to_owned()));
+    }
+    None
 }
 
 /// The mail telling the post's author of a new comment, if they want it and did not write it.
@@ -238,7 +252,7 @@ async fn author_notice(
 /// mail to the parent comment's author when they asked for one and are not the replier.
 pub async fn reply_notices(
     db: &Db,
-    site: &crate::web::view::Site,
+    site: &Site,
     stamper: &Stamper,
     replies: &[(i64, String)],
 ) -> AppResult<Vec<NewMail>> {
@@ -249,7 +263,7 @@ pub async fn reply_notices(
         if !wanted || parent.author_email.eq_ignore_ascii_case(replier) {
             continue;
         }
-        let url = site.url(&format!("/posts/{}#comment-{}", parent.post_slug, parent.id));
+        let url = site.url(&format!("/comments/{}", parent.id));
         let unsubscribe = site.url(&super::comments::unsubscribe_path(stamper, parent.id));
         let content = messages::comment_reply(&site.title, &parent.post_title, &url, &unsubscribe);
         mails.push(content.to(&parent.author_email)?);

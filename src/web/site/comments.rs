@@ -20,10 +20,13 @@ use super::comment_posting::{self, Posted};
 use crate::db::comments::{self, Comment, Shown};
 use crate::db::posts::{self, PostPage};
 use crate::db::{Db, FolioDb};
+use crate::domain::comments::Status as CommentStatus;
 use crate::domain::comments::{
     Avatar, EDIT_WINDOW, Openness, avatar, check_body, editable, openness, render,
 };
+use crate::domain::form_stamp::Verdict;
 use crate::domain::site_settings::CommentPolicy;
+use crate::domain::spam::Submission;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Timestamp, dates};
 use crate::web::account::visit::Visit;
@@ -113,7 +116,12 @@ impl Discussion {
             .into_iter()
             .map(|(top, replies)| (view(top), replies.into_iter().map(&mut view).collect()))
             .collect();
-        Ok(Discussion { threads, count: post.comment_count, page: page.max(1), pages, openness, expires })
+        // The page offers a form until the post closes: it must not outlive that moment either.
+        if openness.accepts() && site.comment_close_days > 0 {
+            let closes = post.published_at.saturating_add(i64::from(site.comment_close_days) * 86_400);
+            expires = Some(expires.map_or(closes, |e| e.min(closes)));
+        }
+        Ok(Discussion { threads, count: post.comment_count, page, pages, openness, expires })
     }
 }
 
@@ -200,6 +208,15 @@ pub fn stamp_purpose(post_id: i64) -> String {
     format!("comment:{post_id}")
 }
 
+/// The stamp a form shown again carries: the one it was sent with while that still holds, so
+/// fixing a field does not restart the fill time; a new one for a new form or a dead stamp.
+pub fn fresh_or_kept(stamper: &Stamper, purpose: &str, sent: &str) -> String {
+    match stamper.check(purpose, sent) {
+        Verdict::Fine | Verdict::TooFast => sent.to_owned(),
+        Verdict::Expired | Verdict::Forged => stamper.issue(purpose),
+    }
+}
+
 /// The visible post at `slug`, or 404.
 pub async fn visible_post(db: &Db, slug: &str, now: Timestamp) -> AppResult<PostPage> {
     posts::find_visible(db, slug, now).await?.ok_or_else(AppError::not_found)
@@ -250,7 +267,7 @@ pub async fn form_page<'a>(
         site,
         notice: state.notice,
         csrf: visit_csrf,
-        stamp: stamper.issue(&stamp_purpose(post.id)),
+        stamp: fresh_or_kept(stamper, &stamp_purpose(post.id), &state.form.stamp),
         post_slug: post.slug.clone(),
         post_title: post.title.clone(),
         openness: post_openness(site, post.comment_policy.as_deref(), post.published_at, now),
@@ -316,6 +333,21 @@ async fn create(
     }
 }
 
+/// Where approved comment `id` is shown: `/posts/<slug>#comment-<id>`, with `?comments=N` once
+/// its thread has moved to an older page.
+async fn comment_url(db: &Db, id: i64, now: Timestamp) -> AppResult<String> {
+    let (slug, page) = comments::locate(db, id, now).await?.ok_or_else(AppError::not_found)?;
+    let query = if page > 1 { format!("?comments={page}") } else { String::new() };
+    Ok(format!("/posts/{slug}{query}#comment-{id}"))
+}
+
+/// A comment's lasting address (reply notices and the admin link here): a 303 to wherever its
+/// page is now; 404 for a comment readers do not see.
+#[get("/comments/<id>")]
+async fn show(db: Connection<FolioDb>, stamper: Stamper, id: i64) -> AppResult<rocket::response::Redirect> {
+    Ok(rocket::response::Redirect::to(comment_url(&db, id, stamper.now()).await?))
+}
+
 /// What htmx puts in the form's place once a comment is sent.
 #[derive(Template)]
 #[template(path = "site/comment_sent.html")]
@@ -347,6 +379,8 @@ struct EditPage<'a> {
     errors: FieldErrors,
     /// Whole minutes left to edit.
     minutes_left: i64,
+    /// Past the edit window: the text is shown to copy, not to save.
+    locked: bool,
 }
 
 form_fragment!(EditPage);
@@ -370,6 +404,7 @@ fn edit_page<'a>(
         body,
         errors,
         minutes_left: ((c.created_at + EDIT_WINDOW - now) / 60).max(0),
+        locked: !editable(c.created_at, now),
     }
 }
 
@@ -419,22 +454,44 @@ async fn update(
 ) -> AppResult<Answer> {
     let c = own_comment(&db, &me, id).await?;
     let now = stamper.now();
-    if !editable(c.created_at, now) {
-        return Ok(too_late(visit.hx, &c));
-    }
     let form = form.into_inner();
-    let body = match check_body(&form.body) {
-        Ok(body) => body,
-        Err(message) => {
-            let mut errors = FieldErrors::new();
-            errors.add("body", message);
-            let page = edit_page(&visit.site, visit.csrf.0, &c, form.body, errors, now);
-            return Ok(invalid(visit.hx, &page)?.into());
-        }
+    let mut errors = FieldErrors::new();
+    let body = if editable(c.created_at, now) {
+        errors.check("body", check_body(&form.body))
+    } else {
+        // Too late to save, but what was typed comes back to be copied.
+        errors.add(
+            "body",
+            "A comment can be edited for 10 minutes after it is posted; you can still delete it.",
+        );
+        None
     };
-    comments::edit(&db, id, &body, &render(&body), now).await?;
-    let anchor = if c.status == "approved" { format!("comment-{id}") } else { "comments".to_owned() };
-    Ok(done(visit.hx, format!("/posts/{}#{anchor}", c.post_slug), "Your comment is saved."))
+    let Some(body) = body else {
+        let page = edit_page(&visit.site, visit.csrf.0, &c, form.body, errors, now);
+        return Ok(invalid(visit.hx, &page)?.into());
+    };
+    // An edit meets the block list and the link limit as a new comment does.
+    let staff = me.user.role.is_staff();
+    let submission = Submission {
+        name: &c.author_name,
+        email: &c.author_email,
+        url: &c.author_url,
+        body: &body,
+        addr: &visit.addr.0,
+    };
+    let (status, held_for) = match comment_posting::spam_rules(&visit.site, staff, &submission) {
+        Some((held, why)) if c.status() == CommentStatus::Approved || held == CommentStatus::Spam => {
+            (held, why)
+        }
+        _ => (c.status(), c.held_for.clone()),
+    };
+    let html = render(&body);
+    let edit = comments::Edit { body_md: &body, body_html: &html, status, held_for: &held_for };
+    comments::edit(&db, id, &edit, now).await?;
+    if status != CommentStatus::Approved {
+        return Ok(done(visit.hx, format!("/posts/{}#comments", c.post_slug), super::comment_posting::HELD));
+    }
+    Ok(done(visit.hx, comment_url(&db, id, now).await?, "Your comment is saved."))
 }
 
 #[post("/comments/<id>/delete")]
@@ -518,5 +575,5 @@ async fn unsubscribe(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![new, create, edit, update, delete, unsubscribe_page, unsubscribe_confirm]
+    routes![new, create, show, edit, update, delete, unsubscribe_page, unsubscribe_confirm]
 }

@@ -37,6 +37,9 @@ pub struct PostView<'a> {
     notice: Option<Notice>,
 }
 
+/// The highest page of comments asked for before looking: 100 million comments.
+const MAX_COMMENT_PAGE: i64 = 1_000_000;
+
 /// `comments` is the page of comments (1, the newest, when absent).
 #[get("/posts/<slug>?<comments>")]
 pub async fn show(
@@ -55,17 +58,24 @@ pub async fn show(
     };
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
     let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
-    let discussion = Discussion::load(&db, site, &post, comments.unwrap_or(1), now).await?;
+    // Pages of comments are counted from 1; a number no thread reaches is not found (and never
+    // reaches arithmetic that could overflow).
+    let page = comments.unwrap_or(1);
+    if !(1..=MAX_COMMENT_PAGE).contains(&page) {
+        return Err(AppError::not_found());
+    }
+    let discussion = Discussion::load(&db, site, &post, page, now).await?;
     if discussion.page > discussion.pages {
         return Err(AppError::not_found());
     }
     let notices = post.corrections();
     let meta = with_corrections(post_meta(site, &post, &tags), &notices);
     let corrections = notices.iter().map(|(at, body)| (corrections::heading(*at), body.clone())).collect();
-    // The post's own last change (a scheduled post changes when it appears). What surrounds it
-    // (neighbours, the site's name) may change later without moving this date; clients that
-    // kept the page send its ETag too, and If-None-Match then decides alone.
-    let changed = post.updated_at.max(post.published_at);
+    // The post's own last change (a scheduled post changes when it appears), a correction notice
+    // (which updates the post) or any change to its comments. What surrounds it (neighbours, the
+    // site's name) may change later without moving this date; clients that kept the page send
+    // its ETag too, and If-None-Match then decides alone.
+    let changed = post.updated_at.max(post.published_at).max(post.comments_changed_at.unwrap_or(0));
     let expires = discussion.expires;
     let notice = Notice::from_flash(flash);
     let view = PostView { site, meta, post, tags, around, discussion: Some(discussion), corrections, notice };
