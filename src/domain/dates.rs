@@ -61,7 +61,11 @@ pub fn relative(then: Timestamp, now: Timestamp) -> (String, Timestamp) {
         a if a < YEAR => (plural(a / MONTH, "month"), MONTH),
         a => (plural(a / YEAR, "year"), YEAR),
     };
-    let next = then.saturating_add((age / unit + 1) * unit);
+    let mut next = then.saturating_add((age / unit + 1) * unit);
+    if unit == MONTH {
+        // Twelve 30-day months are 360 days: "1 year ago" comes at 365, before a 13th month.
+        next = next.min(then.saturating_add(YEAR));
+    }
     (words, next)
 }
 
