@@ -264,7 +264,7 @@ pub async fn reply_notices(
             continue;
         }
         let url = site.url(&format!("/comments/{}", parent.id));
-        let unsubscribe = site.url(&super::comments::unsubscribe_path(stamper, parent.id));
+        let unsubscribe = site.url(&super::own_comments::unsubscribe_path(stamper, parent.id));
         let content = messages::comment_reply(&site.title, &parent.post_title, &url, &unsubscribe);
         mails.push(content.to(&parent.author_email)?);
     }

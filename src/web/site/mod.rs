@@ -6,6 +6,7 @@ pub mod comments;
 mod corrections;
 mod feeds;
 mod listings;
+mod own_comments;
 mod pages;
 mod posts;
 mod search;
@@ -23,6 +24,7 @@ use crate::web::redirect::Shown;
 
 pub fn routes() -> Vec<Route> {
     let mut all = comments::routes();
+    all.extend(own_comments::routes());
     all.extend(corrections::routes());
     all.extend(routes![
         listings::index,
