@@ -238,7 +238,31 @@ async fn spam_and_block_keeps_what_was_saved_meanwhile(backend: Backend) {
     );
 }
 
+/// A public form shown again after an error keeps the stamp it was sent with, so fixing one
+/// field does not restart the three seconds: the comment, correction and sign-up forms alike.
+async fn a_form_shown_again_keeps_its_stamp(backend: Backend) {
+    let app = site(backend, &[], Figment::new()).await;
+    let forms = [
+        (FORM, POST_TO, vec![("name", "Ann"), ("email", "not an address"), ("body", "hi")]),
+        (
+            "/posts/hello-world/correction",
+            "/posts/hello-world/corrections",
+            vec![("passage", ""), ("problem", "p"), ("email", "")],
+        ),
+        ("/sign-up", "/sign-up", vec![("display_name", "Reader"), ("email", "nope"), ("password", "short")]),
+    ];
+    for (form, action, fields) in forms {
+        let stamp = app.stamp(form).await;
+        let mut all = vec![("stamp", stamp.as_str())];
+        all.extend(fields);
+        let again = app.submit(action, &all).await;
+        assert_eq!(again.status, Status::UnprocessableEntity, "{form}");
+        assert_eq!(common::value_of(&again.body, "stamp").as_deref(), Some(stamp.as_str()), "{form}");
+    }
+}
+
 both_backends!(
+    a_form_shown_again_keeps_its_stamp,
     approving_what_one_may_not_moderate_sends_no_mail,
     an_edit_meets_the_spam_rules_again,
     a_cached_article_ends_when_comments_close,

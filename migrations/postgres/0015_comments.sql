@@ -45,15 +45,17 @@ ALTER TABLE users ADD COLUMN notify_comments BOOLEAN NOT NULL DEFAULT TRUE;
 -- spam leaves the page cache alone. The count is of the comments shown: approved, not deleted,
 -- and for a reply, under an approved comment (a reply under a comment taken off the page goes
 -- with it). It changes the post row only when it changes, which bumps the generation.
+CREATE VIEW comments_shown AS
+SELECT c.* FROM comments c WHERE c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL
+    OR EXISTS (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved'));
+
 CREATE FUNCTION folio_count_comments() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     pid BIGINT;
     shown BIGINT;
 BEGIN
     IF TG_OP = 'DELETE' THEN pid := OLD.post_id; ELSE pid := NEW.post_id; END IF;
-    SELECT COUNT(*) INTO shown FROM comments c WHERE c.post_id = pid AND c.status = 'approved'
-        AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
-        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved'));
+    SELECT COUNT(*) INTO shown FROM comments_shown WHERE post_id = pid;
     IF EXISTS (SELECT 1 FROM posts WHERE id = pid AND comment_count <> shown) THEN
         UPDATE posts SET comment_count = shown WHERE id = pid;
     END IF;

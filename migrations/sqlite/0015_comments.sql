@@ -45,30 +45,26 @@ ALTER TABLE users ADD COLUMN notify_comments BOOLEAN NOT NULL DEFAULT TRUE;
 -- spam leaves the page cache alone. The count is of the comments shown: approved, not deleted,
 -- and for a reply, under an approved comment (a reply under a comment taken off the page goes
 -- with it). It changes the post row only when it changes, which bumps the generation.
+CREATE VIEW comments_shown AS
+SELECT c.* FROM comments c WHERE c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL
+    OR EXISTS (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved'));
+
 CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN NEW.status = 'approved'
 BEGIN
-    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
-        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
-        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments_shown WHERE post_id = NEW.post_id)
     WHERE id = NEW.post_id;
 END;
 
 CREATE TRIGGER comments_count_update AFTER UPDATE OF status, deleted_at ON comments
 WHEN OLD.status IS NOT NEW.status OR OLD.deleted_at IS NOT NEW.deleted_at
 BEGIN
-    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
-        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
-        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
-    WHERE id = NEW.post_id AND comment_count <> (SELECT COUNT(*) FROM comments c WHERE c.post_id = NEW.post_id
-        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
-        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')));
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments_shown WHERE post_id = NEW.post_id)
+    WHERE id = NEW.post_id AND comment_count <> (SELECT COUNT(*) FROM comments_shown WHERE post_id = NEW.post_id);
 END;
 
 CREATE TRIGGER comments_count_delete AFTER DELETE ON comments WHEN OLD.status = 'approved'
 BEGIN
-    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.post_id = OLD.post_id
-        AND c.status = 'approved' AND c.deleted_at IS NULL AND (c.parent_id IS NULL OR EXISTS
-        (SELECT 1 FROM comments t WHERE t.id = c.parent_id AND t.status = 'approved')))
+    UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments_shown WHERE post_id = OLD.post_id)
     WHERE id = OLD.post_id;
 END;
 

@@ -33,37 +33,23 @@ pub async fn amend(
     key: &str,
     change: impl FnOnce(&str) -> String,
 ) -> sqlx::Result<(String, String)> {
+    const READ: &str = "SELECT value FROM site_settings WHERE key = $1";
     const UPSERT: &str = "INSERT INTO site_settings (key, value) VALUES ($1, $2)
                           ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-    match db {
-        Db::Sqlite(pool) => {
-            // BEGIN IMMEDIATE takes the write lock before the read.
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            let before: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let before = before.unwrap_or_default();
-            let after = change(&before);
-            sqlx::query(UPSERT).bind(key).bind(&after).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok((before, after))
-        }
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
+    // SQLite's transaction starts with BEGIN IMMEDIATE, its write lock taken before the read;
+    // PostgreSQL takes a transaction lock on the key (the row may not exist yet to lock).
+    let postgres = matches!(db, Db::Postgres(_));
+    Ok(super::in_tx!(db, |tx| {
+        if postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind(key)
                 .execute(&mut *tx)
                 .await?;
-            let before: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let before = before.unwrap_or_default();
-            let after = change(&before);
-            sqlx::query(UPSERT).bind(key).bind(&after).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok((before, after))
         }
-    }
+        let before: Option<String> = sqlx::query_scalar(READ).bind(key).fetch_optional(&mut *tx).await?;
+        let before = before.unwrap_or_default();
+        let after = change(&before);
+        sqlx::query(UPSERT).bind(key).bind(&after).execute(&mut *tx).await?;
+        (before, after)
+    }))
 }

@@ -13,8 +13,6 @@ use sha2::Sha256;
 
 use super::Timestamp;
 
-/// The form field that carries the stamp.
-pub const FIELD: &str = "stamp";
 /// The honeypot: a field hidden from people (off screen, out of the tab order, labelled "leave
 /// this empty") that bots fill. Named like a field a bot wants to fill.
 pub const HONEYPOT: &str = "website";

@@ -52,6 +52,15 @@ impl Stamper {
         form_stamp::check(&self.key, purpose, stamp, self.now)
     }
 
+    /// The stamp a form shown again carries: the one it was sent with while that still holds, so
+    /// fixing a field does not restart the fill time; a new one for a new form or a dead stamp.
+    pub fn kept_or_fresh(&self, purpose: &str, sent: &str) -> String {
+        match self.check(purpose, sent) {
+            Verdict::Fine | Verdict::TooFast => sent.to_owned(),
+            Verdict::Expired | Verdict::Forged => self.issue(purpose),
+        }
+    }
+
     /// A signature for a link's fixed part ([`form_stamp::sign`]).
     pub fn sign(&self, text: &str) -> String {
         form_stamp::sign(&self.key, text)

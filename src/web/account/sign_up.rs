@@ -121,9 +121,9 @@ async fn create(
                 notice: None,
                 csrf: csrf.0,
                 mode: site.signup,
+                stamp: stamper.kept_or_fresh(STAMP, &form.stamp),
                 form: SignUpForm { password: String::new(), ..form },
                 errors,
-                stamp: stamper.issue(STAMP),
             };
             return Ok(invalid(hx, &page)?.into());
         }

@@ -22,7 +22,6 @@ use crate::db::comments::{self, Comment, Shown};
 use crate::db::posts::{self, PostPage};
 use crate::db::{Db, FolioDb};
 use crate::domain::comments::{Avatar, Openness, avatar, editable, openness};
-use crate::domain::form_stamp::Verdict;
 use crate::domain::site_settings::CommentPolicy;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{Timestamp, dates};
@@ -205,15 +204,6 @@ pub fn stamp_purpose(post_id: i64) -> String {
     format!("comment:{post_id}")
 }
 
-/// The stamp a form shown again carries: the one it was sent with while that still holds, so
-/// fixing a field does not restart the fill time; a new one for a new form or a dead stamp.
-pub fn fresh_or_kept(stamper: &Stamper, purpose: &str, sent: &str) -> String {
-    match stamper.check(purpose, sent) {
-        Verdict::Fine | Verdict::TooFast => sent.to_owned(),
-        Verdict::Expired | Verdict::Forged => stamper.issue(purpose),
-    }
-}
-
 /// The visible post at `slug`, or 404.
 pub async fn visible_post(db: &Db, slug: &str, now: Timestamp) -> AppResult<PostPage> {
     posts::find_visible(db, slug, now).await?.ok_or_else(AppError::not_found)
@@ -264,7 +254,7 @@ pub async fn form_page<'a>(
         site,
         notice: state.notice,
         csrf: visit_csrf,
-        stamp: fresh_or_kept(stamper, &stamp_purpose(post.id), &state.form.stamp),
+        stamp: stamper.kept_or_fresh(&stamp_purpose(post.id), &state.form.stamp),
         post_slug: post.slug.clone(),
         post_title: post.title.clone(),
         openness: post_openness(site, post.comment_policy.as_deref(), post.published_at, now),

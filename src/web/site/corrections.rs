@@ -87,7 +87,7 @@ fn page<'a>(
         site,
         notice,
         csrf,
-        stamp: stamper.issue(&purpose(post.id)),
+        stamp: stamper.kept_or_fresh(&purpose(post.id), &form.stamp),
         post_slug: post.slug.clone(),
         post_title: post.title.clone(),
         form,
