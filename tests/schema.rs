@@ -46,8 +46,12 @@ async fn columns(db: &Db) -> Columns {
         .await
         .unwrap(),
         Db::Postgres(pool) => sqlx::query_as(
-            "SELECT table_name::text, column_name::text, is_nullable = 'YES', data_type::text
-             FROM information_schema.columns WHERE table_schema = 'public'",
+            // Tables only, as on SQLite's side: a view is derived from them (and PostgreSQL calls
+            // every view column nullable, SQLite none).
+            "SELECT c.table_name::text, c.column_name::text, c.is_nullable = 'YES', c.data_type::text
+             FROM information_schema.columns c JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'",
         )
         .fetch_all(pool)
         .await
