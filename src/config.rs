@@ -65,6 +65,9 @@ pub struct Settings {
     /// `smtp_url` and `mail_from`, at the top level of the file like every other key.
     #[serde(flatten)]
     pub mail: MailSettings,
+    /// The newsletter's digest, rate, bounce limit and DKIM keys, also at the top level.
+    #[serde(flatten)]
+    pub newsletter: crate::newsletter::NewsletterSettings,
     /// Where uploaded media are kept: empty for the database (every instance reads them there),
     /// or a directory every instance shares.
     pub media_dir: String,
@@ -120,6 +123,7 @@ impl Default for Settings {
             session_max_age: 30 * DAY,
             client_ip_header: String::new(),
             mail: MailSettings::default(),
+            newsletter: crate::newsletter::NewsletterSettings::default(),
             media_dir: String::new(),
             upload_limit: 20 * 1024 * 1024,
             // Enough for one image at Pillow's 89-megapixel cap (330 MiB in 8-bit RGB, 430 MiB
@@ -214,6 +218,7 @@ impl Settings {
             return Err(format!("client_ip_header `{}` is not a header name", self.client_ip_header));
         }
         self.mail.check()?;
+        self.newsletter.check()?;
         if !(1..=1024 * 1024 * 1024).contains(&self.upload_limit) {
             return Err("upload_limit must be between 1 byte and 1 GiB".into());
         }
@@ -265,6 +270,36 @@ fn check_origin(origin: &str) -> Result<(), String> {
         return Err(refused());
     }
     Ok(())
+}
+
+/// The key stamps are signed with, in managed state: HMAC-SHA256 of a fixed label under the
+/// configured `secret_key` (a key of its own, so a stamp never doubles as anything the cookie
+/// keys protect). Rocket does not hand out its key's bytes, so this reads the setting itself.
+/// Without one (debug builds only: the release profile requires it) the key is random, and
+/// stamps hold within this process only.
+#[derive(Clone)]
+pub struct StampKey([u8; 32]);
+
+impl StampKey {
+    pub fn from_figment(figment: &rocket::figment::Figment) -> StampKey {
+        let material: Vec<u8> = figment
+            .extract_inner::<String>("secret_key")
+            .map(String::into_bytes)
+            .ok()
+            .or_else(|| figment.extract_inner::<Vec<u8>>("secret_key").ok())
+            .filter(|m| m.iter().any(|b| *b != 0))
+            .unwrap_or_else(|| crate::domain::secrets::token().into_bytes());
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&material)
+            .expect("HMAC takes a key of any length");
+        hmac::Mac::update(&mut mac, b"folio form stamps v1");
+        StampKey(hmac::Mac::finalize(mac).into_bytes().into())
+    }
+
+    /// The key's bytes, for work outside a request that signs links the same way (the
+    /// newsletter's sender).
+    pub fn bytes(&self) -> [u8; 32] {
+        self.0
+    }
 }
 
 #[cfg(test)]

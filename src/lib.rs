@@ -9,6 +9,7 @@ pub mod domain;
 pub mod mail;
 pub mod media;
 pub mod metrics;
+pub mod newsletter;
 pub mod rerender;
 pub mod tasks;
 pub mod web;

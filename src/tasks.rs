@@ -13,6 +13,7 @@ use crate::db::{Db, FolioDb, sessions, settings, throttle, tokens};
 use crate::domain::now;
 use crate::mail::{Mailer, sender};
 use crate::metrics::Metrics;
+use crate::newsletter::delivery::Newsletter;
 
 /// How often saved settings are reloaded (a change made in another process shows within this).
 const REFRESH: Duration = Duration::from_secs(10);
@@ -33,8 +34,25 @@ pub async fn start(rocket: &Rocket<Orbit>, on_reload: impl Fn(&[(String, String)
     };
     let db: Db = (**db).clone();
     let metrics = rocket.state::<Metrics>().cloned().unwrap_or_default();
-    let mail =
-        rocket::tokio::spawn(sender::run(db.clone(), mailer.clone(), metrics.clone(), rocket.shutdown()));
+    let newsletter = newsletter(rocket, config);
+    if let Some(newsletter) = &newsletter {
+        let clock = rocket.state::<crate::domain::clock::Clock>().cloned().unwrap_or_default();
+        let scan = crate::newsletter::mailings::run(
+            db.clone(),
+            newsletter.clone(),
+            clock,
+            mailer.clone(),
+            rocket.shutdown(),
+        );
+        rocket::tokio::spawn(scan);
+    }
+    let mail = rocket::tokio::spawn(sender::run(
+        db.clone(),
+        mailer.clone(),
+        newsletter,
+        metrics.clone(),
+        rocket.shutdown(),
+    ));
     if let Some(background) = rocket.state::<Background>()
         && let Ok(mut slot) = background.mail.lock()
     {
@@ -68,6 +86,24 @@ impl Background {
             let _ = rocket::tokio::time::timeout(sender::DRAIN + Duration::from_secs(1), handle).await;
         }
     }
+}
+
+/// What the newsletter's scan and sender need, or `None` (and the log says why) when the
+/// DKIM key cannot be read any more; its settings were checked at start-up.
+fn newsletter(rocket: &Rocket<Orbit>, config: &Config) -> Option<Newsletter> {
+    let key = rocket.state::<crate::config::StampKey>()?;
+    let settings = config.settings.newsletter.clone();
+    let dkim = crate::newsletter::delivery::dkim_config(&settings)
+        .map_err(|e| rocket::error!("newsletter: {e}"))
+        .ok()?
+        .map(std::sync::Arc::new);
+    Some(Newsletter {
+        site_url: config.settings.base_url.clone(),
+        site_title: config.settings.site_title.clone(),
+        link_key: key.bytes(),
+        settings,
+        dkim,
+    })
 }
 
 /// The webhook sender, on the managed clock (tests move it), or `None` when its HTTP client

@@ -272,7 +272,10 @@ async fn the_outbox_keeps_no_live_links(backend: Backend) {
         ))
         .await;
     }
-    let claimed = folio::db::outbox::claim_next(&app.db, folio::domain::now(), 120).await.unwrap();
+    let claimed =
+        folio::db::outbox::claim_next(&app.db, folio::db::outbox::Queue::Personal, folio::domain::now(), 120)
+            .await
+            .unwrap();
     assert!(claimed.is_some());
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE claimed_until > 0").await, 1);
 }

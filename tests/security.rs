@@ -31,6 +31,15 @@ async fn every_unsafe_route_requires_a_token_from_this_site(backend: Backend) {
         ("cross-site", vec![("_csrf", token.clone().leak())], vec![("Sec-Fetch-Site", "cross-site")]),
         ("foreign origin", vec![("_csrf", token.clone().leak())], vec![("Origin", "https://evil.example")]),
     ];
+    // RFC 8058's one-click unsubscribe is the one exemption (`web::csrf`, module docs): the mail
+    // client's POST carries no cookie and no token. It is reached, and nothing else is.
+    let (exempt, routes): (Vec<String>, Vec<String>) =
+        routes.into_iter().partition(|p| folio::web::csrf::one_click(Method::Post, p));
+    assert_eq!(exempt, ["/unsubscribe/1/1"]);
+    for (name, fields, headers) in &cases {
+        let page = app.post(&exempt[0], fields, headers).await;
+        assert_eq!(page.status, Status::NotFound, "{name} on {}: a forged signature", exempt[0]);
+    }
     for path in &routes {
         for (name, fields, headers) in &cases {
             let page = app.post(path, fields, headers).await;

@@ -34,6 +34,11 @@ pub struct EditPost {
     pub tags: Vec<String>,
     /// The post's own comment policy, `None` following the site's.
     pub comment_policy: Option<String>,
+    /// The newsletter choice (`domain::newsletter::Sending`), a mail-only post's moment, and
+    /// when its mailing was made, if it was.
+    pub newsletter: String,
+    pub newsletter_at: Option<Timestamp>,
+    pub mailed_at: Option<Timestamp>,
 }
 
 #[derive(FromRow)]
@@ -58,6 +63,9 @@ struct EditRow {
     preview_token: Option<String>,
     tag_names: Option<String>,
     comment_policy: Option<String>,
+    newsletter: String,
+    newsletter_at: Option<i64>,
+    mailed_at: Option<i64>,
 }
 
 /// Why a save did not happen.
@@ -92,7 +100,8 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
     const SQL: &str = "SELECT p.id, p.title, p.slug, p.body_md, p.excerpt_typed, p.cover_image, p.cover_alt,
         p.seo_title, p.seo_description, p.status, p.published_at, p.updated_at, p.author_id,
         u.display_name AS author_name, p.series_id, p.series_position, p.version, p.preview_token,
-        p.comment_policy, (SELECT string_agg(t.name, '\u{1e}' ORDER BY pt.position, t.id) FROM post_tags pt
+        p.comment_policy, p.newsletter, p.newsletter_at,
+        (SELECT MAX(m.created_at) FROM mailings m WHERE m.post_id = p.id) AS mailed_at, (SELECT string_agg(t.name, '\u{1e}' ORDER BY pt.position, t.id) FROM post_tags pt
          JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tag_names
         FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1";
     let row: Option<EditRow> = on_pool!(db, |pool| sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?);
@@ -123,6 +132,9 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<EditPost>> {
             .map(str::to_owned)
             .collect(),
         comment_policy: r.comment_policy,
+        newsletter: r.newsletter,
+        newsletter_at: r.newsletter_at,
+        mailed_at: r.mailed_at,
     }))
 }
 
@@ -138,7 +150,7 @@ pub struct Save<'a> {
 }
 
 /// The columns a save writes, in the order [`bind_draft!`] binds them.
-const POST_COLUMNS: [&str; 18] = [
+const POST_COLUMNS: [&str; 20] = [
     "title",
     "slug",
     "body_md",
@@ -157,6 +169,8 @@ const POST_COLUMNS: [&str; 18] = [
     "reading_minutes",
     "body_text",
     "comment_policy",
+    "newsletter",
+    "newsletter_at",
 ];
 
 /// Binds a draft's [`POST_COLUMNS`] in order, with the slug to store.
@@ -181,6 +195,8 @@ macro_rules! bind_draft {
             .bind($d.rendered.reading_minutes)
             .bind($d.rendered.text.as_str())
             .bind($d.comment_policy.as_deref())
+            .bind($d.newsletter.as_str())
+            .bind($d.newsletter_at)
     };
 }
 

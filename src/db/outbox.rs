@@ -27,10 +27,12 @@ pub struct Mail {
     pub sent_at: Option<i64>,
     pub failed_at: Option<i64>,
     pub last_error: String,
+    /// For a newsletter message: its mailing and subscriber (the bodies are the mailing's).
+    pub mailing_id: Option<i64>,
+    pub subscriber_id: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at, last_error";
+const COLUMNS: &str = "id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at, last_error, mailing_id, subscriber_id";
 
 /// Stores a message to send now; `$1`..`$5` are recipient, subject, text, HTML and the time.
 pub(crate) const ENQUEUE: &str = "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at,
@@ -70,19 +72,55 @@ pub async fn enqueue(db: &Db, mail: &NewMail, now: Timestamp) -> sqlx::Result<i6
         .await)
 }
 
-/// Claims the next due message until `now + lease`: one at a time, so the lease covers one
-/// delivery, not a batch that a slow server could stretch past it (then another process would
-/// send the rest again). The claim condition is repeated in the outer WHERE so that PostgreSQL
-/// re-checks it on a row another process claimed meanwhile.
-pub async fn claim_next(db: &Db, now: Timestamp, lease: i64) -> sqlx::Result<Option<Mail>> {
+/// Which messages a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Mail to one person (confirmations, resets, notices): sent first, at once.
+    Personal,
+    /// Newsletter messages, paced by `db::mailings::take_slot`.
+    Newsletter,
+}
+
+/// Claims the next due message of `queue` until `now + lease`: one at a time, so the lease
+/// covers one delivery, not a batch that a slow server could stretch past it (then another
+/// process would send the rest again). The claim condition is repeated in the outer WHERE so
+/// that PostgreSQL re-checks it on a row another process claimed meanwhile.
+pub async fn claim_next(db: &Db, queue: Queue, now: Timestamp, lease: i64) -> sqlx::Result<Option<Mail>> {
+    let which = match queue {
+        Queue::Personal => "mailing_id IS NULL",
+        Queue::Newsletter => "mailing_id IS NOT NULL",
+    };
     let sql = format!(
         "UPDATE outbox SET claimed_until = $2
          WHERE claimed_until <= $1 AND id IN (
-             SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
+             SELECT id FROM outbox WHERE {which} AND sent_at IS NULL AND failed_at IS NULL
              AND next_attempt_at <= $1 AND claimed_until <= $1 ORDER BY id LIMIT 1)
          RETURNING {COLUMNS}"
     );
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(now + lease).fetch_optional(pool).await)
+}
+
+/// Whether a newsletter message is due (so a paced sender knows whether to take a slot).
+pub async fn newsletter_due(db: &Db, now: Timestamp) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE mailing_id IS NOT NULL AND sent_at IS NULL
+                       AND failed_at IS NULL AND next_attempt_at <= $1 AND claimed_until <= $1 LIMIT 1) AS due";
+    on_pool!(db, |pool| Ok(sqlx::query_scalar::<_, i64>(SQL).bind(now).fetch_one(pool).await? > 0))
+}
+
+/// Gives up on a newsletter message for good without sending it: `bounced` when its server
+/// refused it permanently, else `error` says why (the subscriber left, the mailing is gone).
+pub async fn mark_dropped(db: &Db, id: i64, error: &str, bounced: bool, now: Timestamp) -> sqlx::Result<()> {
+    const SQL: &str =
+        "UPDATE outbox SET attempts = attempts + 1, failed_at = $2, claimed_until = 0, last_error = $3,
+                       bounced = $4 WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(SQL)
+        .bind(id)
+        .bind(now)
+        .bind(error)
+        .bind(bounced)
+        .execute(pool)
+        .await
+        .map(|_| ()))
 }
 
 /// Records a delivery. The bodies go: their links (resets, invitations) must not outlive the
@@ -126,7 +164,8 @@ pub const KEEP_SECS: Timestamp = 30 * 86_400;
 /// the bodies of any finished message that still has them (rows from before bodies were
 /// blanked at once). Returns how many rows went.
 pub async fn prune(db: &Db, now: Timestamp) -> sqlx::Result<u64> {
-    const OLD: &str = "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) <= $1";
+    // A newsletter message's row stays: the mailing's report counts it (it holds no body).
+    const OLD: &str = "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) <= $1 AND mailing_id IS NULL";
     const BLANK: &str = "UPDATE outbox SET text_body = '', html_body = ''
                          WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) AND text_body <> ''";
     Ok(super::in_tx!(db, |tx| {
@@ -138,9 +177,8 @@ pub async fn prune(db: &Db, now: Timestamp) -> sqlx::Result<u64> {
 
 /// Messages not yet sent nor given up on, oldest first, for `folio outbox`.
 pub async fn pending(db: &Db) -> sqlx::Result<Vec<Mail>> {
-    const SQL: &str = "SELECT id, recipient, subject, text_body, html_body, attempts, sent_at, failed_at,
-                              last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id";
-    on_pool!(db, |pool| sqlx::query_as(SQL).fetch_all(pool).await)
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id");
+    on_pool!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)
 }
 
 /// Gives back a claim this process will not finish (it is shutting down), so that any process

@@ -3,6 +3,7 @@
 
 use super::Timestamp;
 use super::markdown::{self, Rendered};
+use super::newsletter::Sending;
 use super::slug::Slug;
 use super::state::Publication;
 use super::validation::{FieldErrors, long_text, short_text};
@@ -65,6 +66,8 @@ pub struct PostInput {
     pub author: String,
     /// Who may comment: `open`, `members` or `closed`; empty follows the site's setting.
     pub comment_policy: String,
+    /// The newsletter choice ([`Sending`]): empty (publish only), `send` or `only`.
+    pub newsletter: String,
 }
 
 /// A post that passed every rule.
@@ -89,6 +92,9 @@ pub struct PostDraft {
     pub published_at: Option<Timestamp>,
     /// The post's own comment policy (`CommentPolicy::as_str`), `None` following the site's.
     pub comment_policy: Option<String>,
+    pub newsletter: Sending,
+    /// For a mail-only post published or scheduled: when it is mailed.
+    pub newsletter_at: Option<Timestamp>,
 }
 
 impl PostDraft {
@@ -103,6 +109,8 @@ impl PostDraft {
 pub struct Current {
     pub status: Publication,
     pub published_at: Option<Timestamp>,
+    /// A mail-only post's sending moment.
+    pub newsletter_at: Option<Timestamp>,
 }
 
 /// Checks `input` for `intent`. `current` is `None` for a new post.
@@ -158,6 +166,25 @@ pub fn check_post(
         },
         Intent::Unpublish => (Publication::Draft, None),
     };
+    let newsletter = Sending::parse(&input.newsletter).unwrap_or_else(|| {
+        errors.add("newsletter", "Choose whether to send this post to subscribers.");
+        Sending::None
+    });
+    // A mail-only post stays a draft on the site: publishing or scheduling it sets when it is
+    // mailed instead. One already on the site cannot become mail-only.
+    let kept_at = current.and_then(|c| c.newsletter_at);
+    let (status, published_at, newsletter_at) = match (newsletter, intent) {
+        (Sending::Only, Intent::Publish | Intent::Schedule | Intent::Save)
+            if current.is_some_and(|c| c.status == Publication::Published) =>
+        {
+            errors
+                .add("newsletter", "This post is on the site already: choose “Publish and send” to mail it.");
+            (status, published_at, None)
+        }
+        (Sending::Only, Intent::Publish | Intent::Schedule) => (Publication::Draft, None, published_at),
+        (Sending::Only, Intent::Save) => (status, published_at, kept_at),
+        _ => (status, published_at, None),
+    };
     let (Some(title), Some(slug), Some(body_md), Some(excerpt), Some(tags), Some(series)) =
         (title, slug, body_md, excerpt, tags, series)
     else {
@@ -187,6 +214,8 @@ pub fn check_post(
         status,
         published_at,
         comment_policy,
+        newsletter,
+        newsletter_at,
     })
 }
 
@@ -319,7 +348,7 @@ mod tests {
 
     #[test]
     fn publishing_keeps_an_earlier_date_and_scheduling_needs_the_future() {
-        let out = Current { status: Publication::Published, published_at: Some(50) };
+        let out = Current { status: Publication::Published, published_at: Some(50), newsletter_at: None };
         let again = check_post(&input("T"), Intent::Publish, Some(out), 100).unwrap();
         assert_eq!(again.published_at, Some(50));
         let mut later = input("T");

@@ -168,3 +168,28 @@ pub fn comment_reply(site: &str, post_title: &str, url: &str, unsubscribe: &str)
     let stop = format!("You asked to hear of replies to your comment. To stop, open {unsubscribe}");
     content(site, "New reply to your comment", &[&line], Some(("Read the reply", url)), &stop)
 }
+
+/// Double opt-in: the link that confirms a newsletter sign-up.
+pub fn confirm_subscription(site: &str, url: &str) -> Content {
+    let line =
+        format!("Someone (we hope you) asked for the newsletter of {site} to be sent to this address.");
+    content(
+        site,
+        "Confirm your subscription",
+        &[&line, "Nothing will be sent until you confirm. The link works for seven days."],
+        Some(("Confirm my subscription", url)),
+        "If you did not ask for this, ignore this message: you will not be subscribed.",
+    )
+}
+
+/// To an address already on the list that someone signed up again: the page to manage it. The
+/// person who typed it is told only "check your inbox", whatever the case.
+pub fn already_subscribed(site: &str, manage_url: &str) -> Content {
+    content(
+        site,
+        "You are already subscribed",
+        &["Someone (probably you) asked to subscribe this address, which already gets the newsletter."],
+        Some(("Manage your subscription", manage_url)),
+        "If this was not you, you can ignore this message: nothing changed.",
+    )
+}

@@ -157,6 +157,11 @@ impl Mailer {
         }
     }
 
+    /// Wakes the sender: something is due (a mailing was just queued).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Whether mail actually leaves the machine; pages that promise mail say so when it does not.
     pub fn is_configured(&self) -> bool {
         self.transport().smtp.is_some()

@@ -12,6 +12,15 @@
 //! Requests carrying `Authorization: Bearer` (the API) are exempt: no browser sends that header
 //! cross-site by itself, and such a request is never authenticated by its cookies.
 //!
+//! One address is exempt besides: the newsletter's one-click unsubscribe, a POST to
+//! `/unsubscribe/<id>/<signature>` ([`one_click`]). RFC 8058 (section 3.1) has the mail client
+//! POST `List-Unsubscribe=One-Click` to the URL in the message's `List-Unsubscribe` header, with
+//! no cookies and so no token; a CSRF check would refuse every such request, and Gmail and Yahoo
+//! require it to work. The exemption is safe because what CSRF protects is authority carried by
+//! cookies, and this request uses none: its authority is the HMAC signature in the address,
+//! which only the subscriber's own mail holds, and all it can do is take that one address off
+//! the list (which a forger holding the mail could do from its link anyway).
+//!
 //! A failed request is rerouted to a handler that answers 403 with a page saying why.
 
 use rocket::fairing::{Fairing, Info, Kind};
@@ -100,7 +109,7 @@ impl Fairing for CsrfProtection {
         // A browser never adds `Authorization: Bearer` to a cross-site request on its own (a page
         // would need CORS's consent to set it), so such a request is not forgeable; and it is
         // never signed in by its cookies (`auth::Visitor`), only by its token (`api::auth`).
-        if bearer_token(req).is_some() {
+        if bearer_token(req).is_some() || one_click(req.method(), req.uri().path().as_str()) {
             return;
         }
         let rejection = check(req, data).await;
@@ -111,6 +120,17 @@ impl Fairing for CsrfProtection {
             req.set_uri(Origin::parse(REJECTED_PATH).unwrap_or(Origin::ROOT));
         }
     }
+}
+
+/// Whether a request is RFC 8058's one-click unsubscribe, which is exempt (see the module's
+/// docs): a POST to `/unsubscribe/<id>/<signature>`, exactly two segments after the prefix.
+pub fn one_click(method: Method, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/unsubscribe/") else { return false };
+    let mut parts = rest.split('/');
+    method == Method::Post
+        && parts.next().is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        && parts.next().is_some_and(|sig| !sig.is_empty())
+        && parts.next().is_none()
 }
 
 async fn check(req: &Request<'_>, data: &mut Data<'_>) -> Option<Rejection> {
@@ -231,6 +251,23 @@ pub fn routes() -> Vec<Route> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_one_click_post_is_exempt() {
+        assert!(one_click(Method::Post, "/unsubscribe/12/abcDEF-_"));
+        for (method, path) in [
+            (Method::Get, "/unsubscribe/12/abc"),
+            (Method::Put, "/unsubscribe/12/abc"),
+            (Method::Post, "/unsubscribe/12"),
+            (Method::Post, "/unsubscribe/12/"),
+            (Method::Post, "/unsubscribe/x/abc"),
+            (Method::Post, "/unsubscribe/12/abc/more"),
+            (Method::Post, "/newsletter/12/abc"),
+            (Method::Post, "/admin/unsubscribe/12/abc"),
+        ] {
+            assert!(!one_click(method, path), "{method} {path}");
+        }
+    }
 
     #[test]
     fn token_is_found_as_first_field_of_either_encoding() {

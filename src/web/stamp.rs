@@ -3,37 +3,13 @@
 //! `secret_key` ([`StampKey`]), so every process of a site agrees and nothing is stored per
 //! visitor.
 
-use hmac::{Hmac, Mac};
 use rocket::http::Status;
 use rocket::request::{self, FromRequest, Request};
-use sha2::Sha256;
 
+pub use crate::config::StampKey;
 use crate::domain::Timestamp;
 use crate::domain::clock::Clock;
 use crate::domain::form_stamp::{self, Verdict};
-
-/// The key stamps are signed with, in managed state: HMAC-SHA256 of a fixed label under the
-/// configured `secret_key` (a key of its own, so a stamp never doubles as anything the cookie
-/// keys protect). Rocket does not hand out its key's bytes, so this reads the setting itself.
-/// Without one (debug builds only: the release profile requires it) the key is random, and
-/// stamps hold within this process only.
-#[derive(Clone)]
-pub struct StampKey([u8; 32]);
-
-impl StampKey {
-    pub fn from_figment(figment: &rocket::figment::Figment) -> StampKey {
-        let material: Vec<u8> = figment
-            .extract_inner::<String>("secret_key")
-            .map(String::into_bytes)
-            .ok()
-            .or_else(|| figment.extract_inner::<Vec<u8>>("secret_key").ok())
-            .filter(|m| m.iter().any(|b| *b != 0))
-            .unwrap_or_else(|| crate::domain::secrets::token().into_bytes());
-        let mut mac = Hmac::<Sha256>::new_from_slice(&material).expect("HMAC takes a key of any length");
-        mac.update(b"folio form stamps v1");
-        StampKey(mac.finalize().into_bytes().into())
-    }
-}
 
 /// The stamp key and the application's time for this request.
 pub struct Stamper {
@@ -85,6 +61,6 @@ impl<'r> FromRequest<'r> for Stamper {
         else {
             return request::Outcome::Error((Status::InternalServerError, ()));
         };
-        request::Outcome::Success(Stamper { key: key.0, now: clock.now() })
+        request::Outcome::Success(Stamper { key: key.bytes(), now: clock.now() })
     }
 }

@@ -45,6 +45,8 @@ pub struct Site {
     /// Its text, for the settings form.
     pub comment_blocklist_text: String,
     /// The public stylesheet, the only one readers download.
+    /// How often digests go out, in words (`monthly`, `weekly`).
+    pub newsletter_digest: &'static str,
     pub css_url: String,
     /// Forms, notices and tables: account pages and the admin.
     pub forms_css_url: String,
@@ -74,6 +76,7 @@ impl Site {
             comment_link_limit: crate::domain::spam::LINK_LIMIT_DEFAULT,
             comment_blocklist: Arc::default(),
             comment_blocklist_text: String::new(),
+            newsletter_digest: settings.newsletter.digest_word(),
             css_url: assets::url("css/site.css"),
             forms_css_url: assets::url("css/forms.css"),
             admin_css_url: assets::url("css/admin.css"),

@@ -85,6 +85,7 @@ pub fn input_of(post: &EditPost) -> PostInput {
         publish_at: post.published_at.map(datetime_local).unwrap_or_default(),
         author: post.author_id.to_string(),
         comment_policy: post.comment_policy.clone().unwrap_or_default(),
+        newsletter: post.newsletter.clone(),
     }
 }
 
@@ -172,6 +173,12 @@ pub async fn write(
         return Err(AppError::forbidden());
     }
     let loaded = existing.as_ref().map_or(0, |p| p.version);
+    let mut input = input;
+    // Mailing a post to every subscriber is publishing it: whoever may not publish it keeps the
+    // choice as saved (the admin shows them no control; the API's value is ignored).
+    if !writer.may_change(facts, PostChange::Publish) {
+        input.newsletter = existing.as_ref().map(|p| p.newsletter.clone()).unwrap_or_default();
+    }
     let attempt = Attempt { input, version: version.unwrap_or(loaded), intent, existing };
     if mode == Mode::Autosave && !roles::autosaves(attempt.existing.as_ref().map(|p| p.status)) {
         return Ok((attempt, Outcome::NotAutosaved));
@@ -182,8 +189,11 @@ pub async fn write(
         Mode::Button => chosen_author(db, writer, &attempt.input, facts.author_id, &mut errors).await?,
         Mode::Autosave => None,
     };
-    let current =
-        attempt.existing.as_ref().map(|p| Current { status: p.status, published_at: p.published_at });
+    let current = attempt.existing.as_ref().map(|p| Current {
+        status: p.status,
+        published_at: p.published_at,
+        newsletter_at: p.newsletter_at,
+    });
     let draft = match check_post(&attempt.input, intent, current, now) {
         Ok(draft) if errors.is_empty() => draft,
         Ok(_) => return Ok((attempt, Outcome::Invalid(errors))),

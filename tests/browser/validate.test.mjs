@@ -101,7 +101,8 @@ test('the Nu HTML Checker finds no errors in public and admin pages', { skip: NO
     for (const path of ['/', '/?page=2', '/search?q=rust', post, tag, author, '/series/rust-from-scratch', '/about', '/sign-up', '/account', '/account/tokens', '/api',
       '/admin', '/admin/posts', '/admin/posts/new', edit, '/admin/pages', '/admin/tags', '/admin/series', '/admin/media',
       '/admin/users', '/admin/settings', '/admin/audit', '/admin/comments', '/admin/corrections',
-      `${post}/comment`, `${post}/correction`]) {
+      `${post}/comment`, `${post}/correction`, '/subscribe', '/subscribe?email=a%40example.org&source=home',
+      '/admin/subscribers', '/admin/subscribers/mailings']) {
       await get(path);
     }
     // Signed out, the sign-in page (signed in, it sends you on).

@@ -1,8 +1,9 @@
 //! A real SMTP server for tests (mailin-embedded on a free port) that keeps what it receives.
-//! It can be told to refuse mail with a temporary error, to test retries.
+//! It can be told to refuse mail with a temporary error, to test retries; to refuse some
+//! recipients for good (550), to test bounces; and to take its time over each message.
 
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,16 @@ impl Received {
         self.data.replace("=\r\n", "").replace("=3D", "=")
     }
 
+    /// The value of the header `name` (unfolded, RFC 5322 section 2.2.3), if the message has it.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let unfolded = self.data.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let head = unfolded.split("\r\n\r\n").next().unwrap_or("");
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        head.split("\r\n")
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+            .map(|line| line[prefix.len()..].trim().to_owned())
+    }
+
     /// The first URL in the message that starts with `prefix`.
     pub fn link(&self, prefix: &str) -> Option<String> {
         let text = self.text();
@@ -36,10 +47,17 @@ impl Received {
 struct Sink {
     inbox: Arc<Mutex<Vec<Received>>>,
     refuse: Arc<AtomicBool>,
+    bounce: Arc<Mutex<Vec<String>>>,
+    delay_ms: Arc<AtomicU64>,
     current: Option<Received>,
 }
 
 impl Handler for Sink {
+    fn rcpt(&mut self, to: &str) -> Response {
+        let to = to.trim_matches(['<', '>']);
+        if self.bounce.lock().unwrap().iter().any(|b| b == to) { response::NO_MAILBOX } else { response::OK }
+    }
+
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
         if self.refuse.load(Ordering::SeqCst) {
             return response::INTERNAL_ERROR;
@@ -56,6 +74,10 @@ impl Handler for Sink {
     }
 
     fn data_end(&mut self) -> Response {
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            std::thread::sleep(Duration::from_millis(delay));
+        }
         if let Some(done) = self.current.take() {
             self.inbox.lock().unwrap().push(done);
         }
@@ -68,6 +90,8 @@ pub struct SmtpSink {
     pub port: u16,
     inbox: Arc<Mutex<Vec<Received>>>,
     refuse: Arc<AtomicBool>,
+    bounce: Arc<Mutex<Vec<String>>>,
+    delay_ms: Arc<AtomicU64>,
 }
 
 impl SmtpSink {
@@ -76,13 +100,31 @@ impl SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let refuse = Arc::new(AtomicBool::new(false));
-        let sink = Sink { inbox: Arc::clone(&inbox), refuse: Arc::clone(&refuse), current: None };
+        let bounce = Arc::new(Mutex::new(Vec::new()));
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let sink = Sink {
+            inbox: Arc::clone(&inbox),
+            refuse: Arc::clone(&refuse),
+            bounce: Arc::clone(&bounce),
+            delay_ms: Arc::clone(&delay_ms),
+            current: None,
+        };
         let mut server = Server::new(sink);
         server.with_name("sink.test").with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve().map_err(|e| e.to_string());
         });
-        SmtpSink { port, inbox, refuse }
+        SmtpSink { port, inbox, refuse, bounce, delay_ms }
+    }
+
+    /// Refuses mail to `address` for good (550 at RCPT TO), as a server whose mailbox is gone.
+    pub fn bounce(&self, address: &str) {
+        self.bounce.lock().unwrap().push(address.to_owned());
+    }
+
+    /// Waits `ms` milliseconds before accepting each message's data.
+    pub fn delay(&self, ms: u64) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     pub fn url(&self) -> String {

@@ -12,7 +12,7 @@ use rocket_db_pools::Connection;
 use crate::db::admin_content::{self, Vocabulary};
 use crate::db::editing::{self, EditPost};
 use crate::db::{Db, FolioDb, media, users};
-use crate::domain::editor::{self, PostInput};
+use crate::domain::editor::{self, PostInput, datetime_local};
 use crate::domain::roles::{Action, PostChange};
 use crate::domain::state::PostState;
 use crate::domain::validation::FieldErrors;
@@ -53,6 +53,9 @@ pub struct EditorPage<'a> {
     authors: Vec<(i64, String)>,
     updated: String,
     may_publish: bool,
+    /// What the newsletter did with this post: "Mailed to 120 subscribers on …" once its
+    /// mailing was made, or for a scheduled mail-only post when it goes.
+    newsletter_note: Option<String>,
 }
 
 form_fragment!(EditorPage);
@@ -112,6 +115,8 @@ pub struct EditorForm {
     author: String,
     #[field(default = String::new())]
     comment_policy: String,
+    #[field(default = String::new())]
+    newsletter: String,
 }
 
 impl EditorForm {
@@ -131,6 +136,7 @@ impl EditorForm {
             publish_at: self.publish_at.clone(),
             author: self.author.clone(),
             comment_policy: self.comment_policy.clone(),
+            newsletter: self.newsletter.clone(),
         }
     }
 }
@@ -186,6 +192,13 @@ async fn page<'a>(
         updated: post.map(|p| dates::human(p.updated_at)).unwrap_or_default(),
         may_publish: desk
             .may_change(post.map_or_else(|| desk.writer().new_post(), ownership), PostChange::Publish),
+        newsletter_note: post.and_then(|p| match (p.mailed_at, p.newsletter_at) {
+            (Some(at), _) => Some(format!("Mailed to subscribers on {}.", dates::human(at))),
+            (None, Some(at)) => {
+                Some(format!("To be mailed (only) at {} UTC.", datetime_local(at).replace('T', " ")))
+            }
+            (None, None) => None,
+        }),
     })
 }
 

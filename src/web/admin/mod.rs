@@ -13,6 +13,7 @@ pub mod pages;
 pub mod posts;
 pub mod revisions;
 pub mod settings;
+pub mod subscribers;
 pub mod terms;
 pub mod users;
 pub mod webhooks;
@@ -191,6 +192,7 @@ impl Shell {
         items.push(("media", "Media", "/admin/media"));
         if self.role.can(Action::ManageUsers) {
             items.push(("users", "Users", "/admin/users"));
+            items.push(("subscribers", "Subscribers", "/admin/subscribers"));
         }
         if self.role.can(Action::ManageSettings) {
             items.push(("settings", "Settings", "/admin/settings"));
@@ -241,6 +243,7 @@ pub fn routes() -> Vec<Route> {
         settings::routes(),
         audit::routes(),
         webhooks::routes(),
+        subscribers::routes(),
     ]
     .concat()
 }

@@ -95,7 +95,8 @@ async fn restore(db: Connection<FolioDb>, desk: Desk, id: i64, revision: i64) ->
     input.body.clone_from(&revision.body_md);
     input.excerpt.clone_from(&revision.excerpt);
     let now = now();
-    let current = Current { status: post.status, published_at: post.published_at };
+    let current =
+        Current { status: post.status, published_at: post.published_at, newsletter_at: post.newsletter_at };
     let Ok(draft) = check_post(&input, Intent::Save, Some(current), now) else {
         return Ok(failed(
             desk.hx,

@@ -63,6 +63,13 @@ pub struct DraftPost {
     /// Who may comment: `open`, `members` or `closed`; `null` follows the site's setting.
     #[schema(value_type = Option<String>, pattern = "^(open|members|closed)$")]
     pub comment_policy: Option<String>,
+    /// The newsletter choice: `""` (publish only), `send` (mailed to every-post subscribers
+    /// when it goes live) or `only` (mailed, never on the site).
+    #[schema(pattern = "^(|send|only)$")]
+    pub newsletter: String,
+    /// When its mailing was made (RFC 3339), `null` while it was not mailed.
+    #[schema(format = DateTime)]
+    pub mailed_at: Option<String>,
 }
 
 fn draft_post(site: &Site, post: &EditPost, now: Timestamp) -> DraftPost {
@@ -87,6 +94,8 @@ fn draft_post(site: &Site, post: &EditPost, now: Timestamp) -> DraftPost {
         updated_at: dates::iso(post.updated_at),
         version: post.version,
         comment_policy: post.comment_policy.clone(),
+        newsletter: post.newsletter.clone(),
+        mailed_at: post.mailed_at.map(dates::iso),
     }
 }
 
@@ -134,6 +143,10 @@ pub struct PostFields {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "^(open|members|closed)$")]
     pub comment_policy: Option<Option<String>>,
+    /// The newsletter choice: `""`, `send` or `only` (see the post's `newsletter`). Ignored
+    /// from a token whose owner may not publish the post.
+    #[schema(pattern = "^(|send|only)$")]
+    pub newsletter: Option<String>,
 }
 
 /// The editor's names for the API's members, where they differ.
@@ -176,6 +189,7 @@ impl PostFields {
         if let Some(policy) = self.comment_policy {
             input.comment_policy = policy.unwrap_or_default();
         }
+        text(&mut input.newsletter, self.newsletter);
         if let Some(series) = self.series_id {
             input.series_id = series.map(|id| id.to_string()).unwrap_or_default();
         }

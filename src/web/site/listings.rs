@@ -38,6 +38,13 @@ pub struct ListingPage<'a> {
     fragment: bool,
 }
 
+impl ListingPage<'_> {
+    /// The first page of the home page, which carries the newsletter sign-up.
+    fn is_home(&self) -> bool {
+        matches!(self.intro, Intro::Home) && self.paging.previous().is_none()
+    }
+}
+
 /// `?page=N`: absent means 1; anything but a page number that can exist is not found.
 fn page_number(raw: Option<&str>) -> AppResult<PageNumber> {
     PageNumber::parse(raw).ok_or_else(AppError::not_found)

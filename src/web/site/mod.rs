@@ -6,6 +6,7 @@ pub mod comments;
 mod corrections;
 mod feeds;
 mod listings;
+mod newsletter;
 mod own_comments;
 mod pages;
 mod posts;
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = comments::routes();
     all.extend(own_comments::routes());
     all.extend(corrections::routes());
+    all.extend(newsletter::routes());
     all.extend(routes![
         listings::index,
         listings::tag,
