@@ -6,7 +6,9 @@
 -- `cadence`: 'post' (every post sent) or 'digest'. The address is stored lowercased
 -- (domain::email::Email), so it is unique whatever its case.
 CREATE TABLE subscribers (
-    id               INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never given again, so a removed subscriber's queued mail can
+    -- never carry a later subscriber's links.
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     email            TEXT    NOT NULL UNIQUE,
     status           TEXT    NOT NULL CHECK (status IN ('unconfirmed', 'subscribed', 'unsubscribed', 'bounced')),
     cadence          TEXT    NOT NULL DEFAULT 'post' CHECK (cadence IN ('post', 'digest')),
@@ -16,6 +18,9 @@ CREATE TABLE subscribers (
     -- address of the confirming click.
     source           TEXT    NOT NULL,
     created_at       BIGINT  NOT NULL,
+    -- The pending sign-up the confirmation link names (signed into it); a new sign-up of a
+    -- known address changes only this until its link is followed.
+    confirm_sent_at  BIGINT,
     consent_at       BIGINT,
     consent_how      TEXT    NOT NULL DEFAULT '',
     consent_addr     TEXT    NOT NULL DEFAULT '',
@@ -38,6 +43,8 @@ CREATE TABLE mailings (
     period_from   BIGINT,
     period_until  BIGINT,
     subject       TEXT    NOT NULL,
+    -- The site's title when it was made, for List-Id.
+    site_title    TEXT    NOT NULL,
     text_body     TEXT    NOT NULL,
     html_body     TEXT    NOT NULL,
     created_at    BIGINT  NOT NULL,
@@ -65,10 +72,10 @@ ALTER TABLE posts ADD COLUMN newsletter TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN newsletter_at BIGINT;
 
 -- The newsletter's pace, shared by every process (one row): the generic cell rate algorithm's
--- "theoretical arrival time" in Unix milliseconds. A process may send when it is not too far
--- ahead of now, and moves it on by one interval (60,000 ms / newsletter_rate).
+-- "theoretical arrival time" in Unix microseconds. A process may send when it is not too far
+-- ahead of now, and moves it on by one interval (60,000,000 us / newsletter_rate).
 CREATE TABLE newsletter_pace (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
-    tat_ms  BIGINT  NOT NULL
+    tat_us  BIGINT  NOT NULL
 );
-INSERT INTO newsletter_pace (id, tat_ms) VALUES (1, 0);
+INSERT INTO newsletter_pace (id, tat_us) VALUES (1, 0);

@@ -306,7 +306,8 @@ pub async fn bulk(
         change.push("WHERE id IN ");
         push_ids(&mut change, &chosen);
         change.push(match action {
-            Bulk::Publish => " AND status = 'draft'",
+            // A mail-only post stays off the site (it is published by mail, at its moment).
+            Bulk::Publish => " AND status = 'draft' AND newsletter <> 'only'",
             Bulk::Unpublish => " AND status = 'published'",
             Bulk::Delete | Bulk::Tag(..) => "",
         });

@@ -43,14 +43,19 @@ pub async fn due_posts(db: &Db, now: Timestamp) -> sqlx::Result<Vec<MailPost>> {
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).fetch_all(pool).await)
 }
 
-/// The posts a digest between `from` (excluded) and `until` (included) lists, oldest first.
+/// The posts a digest between `from` (excluded) and `until` (included) lists, oldest first:
+/// [`DIGEST_MAX`] at most, and one more if there are more (the mail then points to the site).
 pub async fn digest_posts(db: &Db, from: Timestamp, until: Timestamp) -> sqlx::Result<Vec<MailPost>> {
     let sql = format!(
         "{POST} WHERE p.status = 'published' AND p.published_at > $1 AND p.published_at <= $2
-         ORDER BY p.published_at, p.id LIMIT 100"
+         ORDER BY p.published_at, p.id LIMIT {}",
+        DIGEST_MAX + 1
     );
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(from).bind(until).fetch_all(pool).await)
 }
+
+/// Posts one digest lists at most.
+pub const DIGEST_MAX: usize = 100;
 
 /// Where the next digest's posts begin: the end of the last digest's, if any was made.
 pub async fn last_digest_until(db: &Db) -> sqlx::Result<Option<Timestamp>> {
@@ -68,6 +73,8 @@ pub async fn digest_exists(db: &Db, key: &str) -> sqlx::Result<bool> {
 #[derive(Debug, Clone)]
 pub struct NewMailing<'a> {
     pub post_id: Option<i64>,
+    /// The site's title now, for `List-Id`.
+    pub site_title: &'a str,
     /// For a digest: its key and the period of its posts.
     pub digest: Option<(&'a str, Timestamp, Timestamp)>,
     pub subject: &'a str,
@@ -91,8 +98,8 @@ pub async fn create(
 ) -> sqlx::Result<Option<(i64, u64)>> {
     const INSERT: &str =
         "INSERT INTO mailings (kind, post_id, digest_key, period_from, period_until, subject,
-                          text_body, html_body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                          ON CONFLICT DO NOTHING RETURNING id";
+                          text_body, html_body, created_at, site_title)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id";
     const FAN_OUT: &str =
         "INSERT INTO outbox (recipient, subject, text_body, html_body, created_at, next_attempt_at,
                            mailing_id, subscriber_id)
@@ -112,6 +119,7 @@ pub async fn create(
             .bind(m.text_body)
             .bind(m.html_body)
             .bind(now)
+            .bind(m.site_title)
             .fetch_optional(&mut *tx)
             .await?;
         match id {
@@ -145,29 +153,30 @@ pub async fn create(
 pub struct Bodies {
     pub id: i64,
     pub subject: String,
+    pub site_title: String,
     pub text_body: String,
     pub html_body: String,
 }
 
 pub async fn bodies(db: &Db, id: i64) -> sqlx::Result<Option<Bodies>> {
-    const SQL: &str = "SELECT id, subject, text_body, html_body FROM mailings WHERE id = $1";
+    const SQL: &str = "SELECT id, subject, site_title, text_body, html_body FROM mailings WHERE id = $1";
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)
 }
 
 /// Takes one slot of the newsletter's shared pace (the generic cell rate algorithm, with the
-/// theoretical arrival time `tat` in milliseconds): allowed when `tat` is at most `burst_ms`
-/// ahead of `now_ms`, and then moved on by `interval_ms`. `None` when allowed; otherwise how
-/// many milliseconds to wait.
-pub async fn take_slot(db: &Db, now_ms: i64, interval_ms: i64, burst_ms: i64) -> sqlx::Result<Option<i64>> {
+/// theoretical arrival time `tat` in microseconds): allowed when `tat` is at most `burst_us`
+/// ahead of `now_us`, and then moved on by `interval_us`. `None` when allowed; otherwise how
+/// many microseconds to wait.
+pub async fn take_slot(db: &Db, now_us: i64, interval_us: i64, burst_us: i64) -> sqlx::Result<Option<i64>> {
     const TAKE: &str =
-        "UPDATE newsletter_pace SET tat_ms = (CASE WHEN tat_ms > $1 THEN tat_ms ELSE $1 END) + $2
-                        WHERE id = 1 AND tat_ms <= $1 + $3";
-    const READ: &str = "SELECT tat_ms FROM newsletter_pace WHERE id = 1";
+        "UPDATE newsletter_pace SET tat_us = (CASE WHEN tat_us > $1 THEN tat_us ELSE $1 END) + $2
+                        WHERE id = 1 AND tat_us <= $1 + $3";
+    const READ: &str = "SELECT tat_us FROM newsletter_pace WHERE id = 1";
     on_pool!(db, |pool| {
         let taken = sqlx::query(TAKE)
-            .bind(now_ms)
-            .bind(interval_ms)
-            .bind(burst_ms)
+            .bind(now_us)
+            .bind(interval_us)
+            .bind(burst_us)
             .execute(pool)
             .await?
             .rows_affected();
@@ -175,13 +184,15 @@ pub async fn take_slot(db: &Db, now_ms: i64, interval_ms: i64, burst_ms: i64) ->
             Ok(None)
         } else {
             let tat: i64 = sqlx::query_scalar(READ).fetch_one(pool).await?;
-            Ok(Some((tat - burst_ms - now_ms).max(1)))
+            Ok(Some((tat - burst_us - now_us).max(1)))
         }
     })
 }
 
-/// One mailing in the admin's list, with its report: queued (waiting or being sent), sent,
-/// failed (given up on after retries, or skipped because the subscriber left) and bounced.
+/// One mailing in the admin's list, with its report: queued (waiting), being sent (claimed by
+/// a process; one left so by a process that stopped mid-message is never sent again on its
+/// own, since it may have gone: "retry" sends it), sent, failed (given up on after retries,
+/// without an answer, or skipped because the subscriber left) and bounced.
 #[derive(Debug, Clone, FromRow)]
 pub struct Report {
     pub id: i64,
@@ -190,6 +201,7 @@ pub struct Report {
     pub created_at: Timestamp,
     pub recipients: i64,
     pub queued: i64,
+    pub sending: i64,
     pub sent: i64,
     pub failed: i64,
     pub bounced: i64,
@@ -198,7 +210,8 @@ pub struct Report {
 /// The latest mailings, newest first, each with its report.
 pub async fn reports(db: &Db, limit: i64) -> sqlx::Result<Vec<Report>> {
     const SQL: &str = "SELECT m.id, m.kind, m.subject, m.created_at, m.recipients,
-        COUNT(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL) AS queued,
+        COUNT(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.claimed_until = 0) AS queued,
+        COUNT(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.claimed_until > 0) AS sending,
         COUNT(o.id) FILTER (WHERE o.sent_at IS NOT NULL) AS sent,
         COUNT(o.id) FILTER (WHERE o.failed_at IS NOT NULL AND NOT o.bounced) AS failed,
         COUNT(o.id) FILTER (WHERE o.bounced) AS bounced
@@ -207,12 +220,14 @@ pub async fn reports(db: &Db, limit: i64) -> sqlx::Result<Vec<Report>> {
     on_pool!(db, |pool| sqlx::query_as(SQL).bind(limit).fetch_all(pool).await)
 }
 
-/// Queues again a mailing's failed messages (not bounced ones, nor to subscribers who left):
-/// "retry" in the report. Returns how many.
+/// Queues again a mailing's failed messages, and those a stopped process left claimed (their
+/// lease, `now`, is over), but not bounced ones nor those to subscribers who left: "retry" in
+/// the report. Returns how many.
 pub async fn retry_failed(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<u64> {
     const SQL: &str =
         "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $2, claimed_until = 0,
-                       last_error = '' WHERE mailing_id = $1 AND failed_at IS NOT NULL AND NOT bounced
+                       last_error = '' WHERE mailing_id = $1 AND sent_at IS NULL AND NOT bounced
+                       AND (failed_at IS NOT NULL OR (claimed_until > 0 AND claimed_until <= $2))
                        AND subscriber_id IN (SELECT id FROM subscribers WHERE status = 'subscribed')";
     on_pool!(db, |pool| Ok(sqlx::query(SQL).bind(id).bind(now).execute(pool).await?.rows_affected()))
 }

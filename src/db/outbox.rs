@@ -83,18 +83,28 @@ pub enum Queue {
 
 /// Claims the next due message of `queue` until `now + lease`: one at a time, so the lease
 /// covers one delivery, not a batch that a slow server could stretch past it (then another
-/// process would send the rest again). The claim condition is repeated in the outer WHERE so
-/// that PostgreSQL re-checks it on a row another process claimed meanwhile.
+/// process would send the rest again). The conditions are repeated in the outer WHERE so that
+/// PostgreSQL re-checks them on a row another process claimed, or sent, meanwhile (it re-checks
+/// the outer WHERE on the row's new version, not the subquery).
+///
+/// A personal message whose lease ran out (its process stopped) is claimed again: sending a
+/// password reset twice is better than never. A newsletter message is claimed only if no claim
+/// is on it (`claimed_until = 0`: never taken, or given back by [`release`] or [`mark_failed`]):
+/// one left claimed by a process that stopped mid-message may have gone, and each subscriber
+/// gets a mailing at most once, so it waits for the admin's "retry".
 pub async fn claim_next(db: &Db, queue: Queue, now: Timestamp, lease: i64) -> sqlx::Result<Option<Mail>> {
     let which = match queue {
-        Queue::Personal => "mailing_id IS NULL",
-        Queue::Newsletter => "mailing_id IS NOT NULL",
+        Queue::Personal => {
+            "mailing_id IS NULL AND sent_at IS NULL AND failed_at IS NULL AND claimed_until <= $1"
+        }
+        Queue::Newsletter => {
+            "mailing_id IS NOT NULL AND sent_at IS NULL AND failed_at IS NULL AND claimed_until = 0"
+        }
     };
     let sql = format!(
         "UPDATE outbox SET claimed_until = $2
-         WHERE claimed_until <= $1 AND id IN (
-             SELECT id FROM outbox WHERE {which} AND sent_at IS NULL AND failed_at IS NULL
-             AND next_attempt_at <= $1 AND claimed_until <= $1 ORDER BY id LIMIT 1)
+         WHERE {which} AND id IN (
+             SELECT id FROM outbox WHERE {which} AND next_attempt_at <= $1 ORDER BY id LIMIT 1)
          RETURNING {COLUMNS}"
     );
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(now + lease).fetch_optional(pool).await)
@@ -102,8 +112,9 @@ pub async fn claim_next(db: &Db, queue: Queue, now: Timestamp, lease: i64) -> sq
 
 /// Whether a newsletter message is due (so a paced sender knows whether to take a slot).
 pub async fn newsletter_due(db: &Db, now: Timestamp) -> sqlx::Result<bool> {
-    const SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE mailing_id IS NOT NULL AND sent_at IS NULL
-                       AND failed_at IS NULL AND next_attempt_at <= $1 AND claimed_until <= $1 LIMIT 1) AS due";
+    const SQL: &str =
+        "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE mailing_id IS NOT NULL AND sent_at IS NULL
+                       AND failed_at IS NULL AND claimed_until = 0 AND next_attempt_at <= $1 LIMIT 1) AS due";
     on_pool!(db, |pool| Ok(sqlx::query_scalar::<_, i64>(SQL).bind(now).fetch_one(pool).await? > 0))
 }
 
@@ -162,14 +173,17 @@ pub const KEEP_SECS: Timestamp = 30 * 86_400;
 
 /// Housekeeping: deletes messages sent or given up on more than [`KEEP_SECS`] ago, and blanks
 /// the bodies of any finished message that still has them (rows from before bodies were
-/// blanked at once). Returns how many rows went.
+/// blanked at once). A newsletter message's row stays, since its mailing's report counts it,
+/// but its address goes after the same time. Returns how many rows went.
 pub async fn prune(db: &Db, now: Timestamp) -> sqlx::Result<u64> {
-    // A newsletter message's row stays: the mailing's report counts it (it holds no body).
     const OLD: &str = "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) <= $1 AND mailing_id IS NULL";
+    const FORGET: &str = "UPDATE outbox SET recipient = '' WHERE mailing_id IS NOT NULL
+                          AND COALESCE(sent_at, failed_at) <= $1 AND recipient <> ''";
     const BLANK: &str = "UPDATE outbox SET text_body = '', html_body = ''
                          WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) AND text_body <> ''";
     Ok(super::in_tx!(db, |tx| {
         let gone = sqlx::query(OLD).bind(now - KEEP_SECS).execute(&mut *tx).await?.rows_affected();
+        sqlx::query(FORGET).bind(now - KEEP_SECS).execute(&mut *tx).await?;
         sqlx::query(BLANK).execute(&mut *tx).await?;
         gone
     }))

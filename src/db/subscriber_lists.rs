@@ -105,20 +105,36 @@ pub async fn counts(db: &Db) -> sqlx::Result<Vec<(Show, i64)>> {
     Ok(Show::ALL.into_iter().zip(n).collect())
 }
 
-/// Deletes the subscribers `ids` (their outbox rows stay, for the mailings' reports, and are
-/// skipped if unsent). Returns how many went.
-pub async fn remove(db: &Db, ids: &[i64]) -> sqlx::Result<u64> {
+/// Subscribers one removal takes at most (a page of the list is 50); more are refused.
+pub const REMOVE_MAX: usize = 500;
+
+/// Deletes the subscribers `ids` (at most [`REMOVE_MAX`]). Their outbox rows stay, for the
+/// mailings' reports, but without their address, and unsent ones are dropped. Returns how many
+/// went.
+pub async fn remove(db: &Db, ids: &[i64], now: Timestamp) -> sqlx::Result<u64> {
+    let ids = &ids[..ids.len().min(REMOVE_MAX)];
     if ids.is_empty() {
         return Ok(0);
     }
-    let sql = format!("DELETE FROM subscribers WHERE id IN ({})", super::placeholders(ids.len(), 1));
-    on_pool!(db, |pool| {
-        let mut q = sqlx::query(&sql);
+    let list = super::placeholders(ids.len(), 2);
+    let forget = format!(
+        "UPDATE outbox SET recipient = '', failed_at = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN $1
+         ELSE failed_at END, last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 'subscriber removed'
+         ELSE last_error END WHERE subscriber_id IN ({list})"
+    );
+    let delete = format!("DELETE FROM subscribers WHERE id IN ({})", super::placeholders(ids.len(), 1));
+    Ok(in_tx!(db, |tx| {
+        let mut q = sqlx::query(&forget).bind(now);
         for id in ids {
             q = q.bind(id);
         }
-        Ok(q.execute(pool).await?.rows_affected())
-    })
+        q.execute(&mut *tx).await?;
+        let mut q = sqlx::query(&delete);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(&mut *tx).await?.rows_affected()
+    }))
 }
 
 /// Every subscriber, oldest first, for the CSV export.
@@ -138,9 +154,20 @@ pub struct Imported {
     pub confirmed: bool,
 }
 
-/// Adds `rows` in one transaction; an address already on the list is left as it is. Returns,
-/// per row, whether it was added.
+/// Rows one import transaction adds: short transactions, so that on SQLite sign-ups and the
+/// sender are not kept waiting for the database's write lock by a long import.
+const IMPORT_CHUNK: usize = 500;
+
+/// Adds `rows`, [`IMPORT_CHUNK`] to a transaction; an address already on the list is left as it
+/// is. Returns, per row, whether it was added.
 pub async fn import(db: &Db, rows: &[Imported], file: &str, now: Timestamp) -> sqlx::Result<Vec<bool>> {
+    let mut added = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(IMPORT_CHUNK) {
+        added.extend(import_chunk(db, chunk, file, now).await?);
+    }
+    Ok(added)
+}
+async fn import_chunk(db: &Db, rows: &[Imported], file: &str, now: Timestamp) -> sqlx::Result<Vec<bool>> {
     const SQL: &str = "INSERT INTO subscribers (email, status, cadence, source, created_at, consent_at, consent_how,
                        changed_at) VALUES ($1, $2, $3, 'import', $4, $5, $6, $4) ON CONFLICT (email) DO NOTHING";
     let how = format!("import of {file}: the file says confirmed");

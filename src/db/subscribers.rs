@@ -62,70 +62,86 @@ pub enum Joined {
 }
 
 /// Adds or renews a sign-up. An address already subscribed stays as it is (its cadence too: a
-/// stranger must not change it); any other is (again) unconfirmed, from this form, now, unless
-/// a member signs up with their own confirmed address.
+/// stranger must not change it). Any other known address keeps its row as it is (an
+/// unsubscribed one stays so, with its record of leaving) and gets a new pending sign-up, which
+/// its confirmation link names; an unconfirmed one also takes this form's cadence and source.
+/// A member's own confirmed address is subscribed at once.
 pub async fn sign_up(db: &Db, s: &SignUp<'_>, now: Timestamp) -> sqlx::Result<Joined> {
     const FIND: &str = "SELECT id, status FROM subscribers WHERE email = $1";
-    const INSERT: &str = "INSERT INTO subscribers (email, status, cadence, user_id, source, created_at, consent_at,
-                          consent_how, consent_addr, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $6)
-                          RETURNING id";
-    const RENEW: &str = "UPDATE subscribers SET status = $2, cadence = $3, user_id = COALESCE($4, user_id),
-                         source = $5, created_at = $6, consent_at = $7, consent_how = $8, consent_addr = $9,
-                         unsubscribed_at = NULL, changed_at = $6 WHERE id = $1";
-    let (status, consent_at, how) = match s.member {
-        Some(_) => (Status::Subscribed, Some(now), "signed-in member"),
-        None => (Status::Unconfirmed, None, ""),
+    // ON CONFLICT: two sign-ups of a new address at once (PostgreSQL) find the row instead.
+    const INSERT: &str = "INSERT INTO subscribers (email, status, cadence, user_id, source, created_at,
+                          confirm_sent_at, consent_at, consent_how, consent_addr, changed_at)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6)
+                          ON CONFLICT (email) DO NOTHING RETURNING id";
+    const PENDING: &str = "UPDATE subscribers SET confirm_sent_at = $2, changed_at = $2,
+                           cadence = CASE WHEN status = 'unconfirmed' THEN $3 ELSE cadence END,
+                           source = CASE WHEN status = 'unconfirmed' THEN $4 ELSE source END WHERE id = $1";
+    const MEMBER: &str = "UPDATE subscribers SET status = 'subscribed', cadence = $2, user_id = $3, source = $4,
+                          consent_at = $5, consent_how = 'signed-in member', consent_addr = $6,
+                          unsubscribed_at = NULL, bounces = 0, last_bounce = '', changed_at = $5 WHERE id = $1";
+    let (status, confirm_sent_at, consent_at, how, addr) = match s.member {
+        Some(_) => (Status::Subscribed, None, Some(now), "signed-in member", s.addr),
+        None => (Status::Unconfirmed, Some(now), None, "", ""),
     };
-    let addr = if s.member.is_some() { s.addr } else { "" };
     Ok(in_tx!(db, |tx| {
-        let found: Option<(i64, String)> =
+        let mut found: Option<(i64, String)> =
             sqlx::query_as(FIND).bind(s.email).fetch_optional(&mut *tx).await?;
-        match found {
-            Some((id, was)) if was == Status::Subscribed.as_str() => Joined::Subscribed { id, new: false },
-            Some((id, _)) => {
-                sqlx::query(RENEW)
+        let inserted: Option<i64> = if found.is_none() {
+            sqlx::query_scalar(INSERT)
+                .bind(s.email)
+                .bind(status.as_str())
+                .bind(s.cadence.as_str())
+                .bind(s.member)
+                .bind(s.source)
+                .bind(now)
+                .bind(confirm_sent_at)
+                .bind(consent_at)
+                .bind(how)
+                .bind(addr)
+                .fetch_optional(&mut *tx)
+                .await?
+        } else {
+            None
+        };
+        if inserted.is_none() && found.is_none() {
+            found = sqlx::query_as(FIND).bind(s.email).fetch_optional(&mut *tx).await?;
+        }
+        match (inserted, found) {
+            (Some(id), _) if s.member.is_some() => Joined::Subscribed { id, new: true },
+            (Some(id), _) => Joined::Unconfirmed { id, signed_up_at: now },
+            (None, Some((id, was))) if was == Status::Subscribed.as_str() => {
+                Joined::Subscribed { id, new: false }
+            }
+            (None, Some((id, _))) if s.member.is_some() => {
+                sqlx::query(MEMBER)
                     .bind(id)
-                    .bind(status.as_str())
                     .bind(s.cadence.as_str())
                     .bind(s.member)
                     .bind(s.source)
                     .bind(now)
-                    .bind(consent_at)
-                    .bind(how)
-                    .bind(addr)
+                    .bind(s.addr)
                     .execute(&mut *tx)
                     .await?;
-                joined(id, status, now)
+                Joined::Subscribed { id, new: true }
             }
-            None => {
-                let id: i64 = sqlx::query_scalar(INSERT)
-                    .bind(s.email)
-                    .bind(status.as_str())
-                    .bind(s.cadence.as_str())
-                    .bind(s.member)
-                    .bind(s.source)
+            (None, Some((id, _))) => {
+                sqlx::query(PENDING)
+                    .bind(id)
                     .bind(now)
-                    .bind(consent_at)
-                    .bind(how)
-                    .bind(addr)
-                    .fetch_one(&mut *tx)
+                    .bind(s.cadence.as_str())
+                    .bind(s.source)
+                    .execute(&mut *tx)
                     .await?;
-                joined(id, status, now)
+                Joined::Unconfirmed { id, signed_up_at: now }
             }
+            (None, None) => return Err(sqlx::Error::RowNotFound),
         }
     }))
 }
 
-fn joined(id: i64, status: Status, now: Timestamp) -> Joined {
-    if status == Status::Subscribed {
-        Joined::Subscribed { id, new: true }
-    } else {
-        Joined::Unconfirmed { id, signed_up_at: now }
-    }
-}
-
-/// Follows a confirmation link: subscribes `id` if it is still the sign-up of `signed_up_at`.
-/// `true` when the subscriber is subscribed afterwards (a second click is as good as the first).
+/// Follows a confirmation link: subscribes `id` if `signed_up_at` is still its pending sign-up
+/// (whatever it was before: unconfirmed, unsubscribed or bounced). `true` when the subscriber is
+/// subscribed afterwards (a second click is as good as the first).
 pub async fn confirm(
     db: &Db,
     id: i64,
@@ -133,11 +149,10 @@ pub async fn confirm(
     addr: &str,
     now: Timestamp,
 ) -> sqlx::Result<bool> {
-    const SQL: &str =
-        "UPDATE subscribers SET status = 'subscribed', consent_at = $3, consent_how = 'confirmed by mail',
-                       consent_addr = $4, bounces = 0, last_bounce = '', changed_at = $3
-                       WHERE id = $1 AND created_at = $2 AND status = 'unconfirmed'";
-    const NOW: &str = "SELECT status FROM subscribers WHERE id = $1 AND created_at = $2";
+    const SQL: &str = "UPDATE subscribers SET status = 'subscribed', consent_at = $3, consent_how = 'confirmed by mail',
+                       consent_addr = $4, unsubscribed_at = NULL, bounces = 0, last_bounce = '', changed_at = $3
+                       WHERE id = $1 AND confirm_sent_at = $2 AND status <> 'subscribed'";
+    const NOW: &str = "SELECT status FROM subscribers WHERE id = $1 AND confirm_sent_at = $2";
     on_pool!(db, |pool| {
         sqlx::query(SQL).bind(id).bind(signed_up_at).bind(now).bind(addr).execute(pool).await?;
         let status: Option<String> =
@@ -149,11 +164,6 @@ pub async fn confirm(
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Subscriber>> {
     let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE id = $1");
     on_pool!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
-}
-
-pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<Subscriber>> {
-    let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE email = $1");
-    on_pool!(db, |pool| sqlx::query_as(&sql).bind(email).fetch_optional(pool).await)
 }
 
 pub async fn set_cadence(db: &Db, id: i64, cadence: Cadence, now: Timestamp) -> sqlx::Result<()> {
@@ -182,6 +192,13 @@ pub async fn resubscribe(db: &Db, id: i64, addr: &str, now: Timestamp) -> sqlx::
                        consent_how = 'rejoined from a mailed link', consent_addr = $3, bounces = 0, last_bounce = '',
                        changed_at = $2 WHERE id = $1 AND status = 'unsubscribed'";
     on_pool!(db, |pool| sqlx::query(SQL).bind(id).bind(now).bind(addr).execute(pool).await.map(|_| ()))
+}
+
+/// A message reached `id`: earlier refusals were passing (a full mailbox since emptied), so
+/// they no longer count towards the bounce limit.
+pub async fn delivered(db: &Db, id: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE subscribers SET bounces = 0, last_bounce = '' WHERE id = $1 AND bounces > 0";
+    on_pool!(db, |pool| sqlx::query(SQL).bind(id).execute(pool).await.map(|_| ()))
 }
 
 /// Counts a permanent refusal of mail to `id`; at `limit` refusals the address is marked

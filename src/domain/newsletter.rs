@@ -155,6 +155,35 @@ pub fn digest_due(period: DigestPeriod, hour: u32, now: Timestamp) -> Option<Dig
     }
 }
 
+/// What a permanent SMTP refusal (5xx) of a newsletter message means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The recipient's mailbox: counts towards the subscriber's bounce limit.
+    Bounce,
+    /// Our side (authentication, the sender's address): not the reader's fault; try again later.
+    OurSide,
+    /// Anything else (policy, size): this message is given up on, with a retry in the report.
+    Message,
+}
+
+/// Reads a 5xx reply: `code` and its text, which may start with an enhanced status code
+/// (RFC 3463: `5.1.1` bad mailbox, `5.2.x` mailbox status, `5.7.x` security or policy).
+/// Authentication replies (530, 534, 535, 538; RFC 4954) are [`Refusal::OurSide`]; 550, 551
+/// and 553 (RFC 5321 section 4.2.3: mailbox unavailable, not local, name not allowed) and
+/// `5.1.x` or `5.2.x` are bounces, unless the text says `5.7.x` (refused by policy).
+pub fn refusal(code: u16, text: &str) -> Refusal {
+    let enhanced = text.split_whitespace().find(|w| w.starts_with("5.") && w.split('.').count() == 3);
+    let policy = enhanced.is_some_and(|e| e.starts_with("5.7."));
+    let mailbox = enhanced.is_some_and(|e| e.starts_with("5.1.") || e.starts_with("5.2."));
+    match code {
+        530 | 534 | 535 | 538 => Refusal::OurSide,
+        _ if policy => Refusal::Message,
+        550 | 551 | 553 => Refusal::Bounce,
+        _ if mailbox => Refusal::Bounce,
+        _ => Refusal::Message,
+    }
+}
+
 /// The signed text behind a subscriber's links (manage, one-click unsubscribe). The address is
 /// part of it, so the links die if the row is ever given to another address.
 pub fn link_text(subscriber_id: i64, email: &str) -> String {
@@ -229,6 +258,18 @@ mod tests {
         );
         let monday_early = digest_due(DigestPeriod::Weekly, 6, ts(2026, 11, 30, 5)).expect("due");
         assert_eq!(monday_early.key, "2026-W48");
+    }
+
+    #[test]
+    fn only_mailbox_refusals_are_bounces() {
+        assert_eq!(refusal(550, "Mailbox unavailable"), Refusal::Bounce);
+        assert_eq!(refusal(550, "5.1.1 <x@example.org>: user unknown"), Refusal::Bounce);
+        assert_eq!(refusal(552, "5.2.2 mailbox full"), Refusal::Bounce);
+        assert_eq!(refusal(535, "5.7.8 Authentication credentials invalid"), Refusal::OurSide);
+        assert_eq!(refusal(530, "Authentication required"), Refusal::OurSide);
+        assert_eq!(refusal(550, "5.7.1 Sender address rejected: not owned by user"), Refusal::Message);
+        assert_eq!(refusal(554, "Transaction failed"), Refusal::Message);
+        assert_eq!(refusal(552, "Message size exceeds fixed limit"), Refusal::Message);
     }
 
     #[test]

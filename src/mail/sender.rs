@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::db::mailings::{self, Bodies};
 use crate::db::outbox::{self, Mail, Queue};
 use crate::db::subscribers;
+use crate::domain::newsletter::{Refusal, refusal};
 use crate::domain::now;
 use crate::metrics::Metrics;
 use crate::newsletter::delivery::{Newsletter, Skip};
@@ -92,19 +93,19 @@ async fn claim(db: &Db, newsletter: Option<&Newsletter>) -> sqlx::Result<Result<
     if !outbox::newsletter_due(db, now()).await? {
         return Ok(Ok(None));
     }
-    let interval = newsletter.interval_ms();
+    let interval = newsletter.interval_us();
     // A burst of up to a second's worth of messages (at least one) may go at once.
-    let burst = (1000 - interval).max(0);
-    if let Some(wait) = mailings::take_slot(db, now_ms(), interval, burst).await? {
-        return Ok(Err(Duration::from_millis(u64::try_from(wait).unwrap_or(1))));
+    let burst = (1_000_000 - interval).max(0);
+    if let Some(wait) = mailings::take_slot(db, now_us(), interval, burst).await? {
+        return Ok(Err(Duration::from_micros(u64::try_from(wait).unwrap_or(1))));
     }
     Ok(Ok(outbox::claim_next(db, Queue::Newsletter, now(), LEASE_SECS).await?))
 }
 
-fn now_ms() -> i64 {
+fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// One round: send every due message, each claimed on its own, recording each outcome, until
@@ -136,7 +137,10 @@ pub async fn deliver_due(
         };
         let mut delivery = std::pin::pin!(async {
             rocket::tokio::time::timeout(SEND_TIMEOUT, deliver(mailer, message)).await.unwrap_or_else(|_| {
-                Err(Failure::Temporary(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
+                Err(Failure::NoAnswer(format!(
+                    "no answer within {} s: it may have been delivered",
+                    SEND_TIMEOUT.as_secs()
+                )))
             })
         });
         rocket::tokio::select! {
@@ -163,10 +167,14 @@ pub async fn deliver_due(
 /// Why a delivery failed.
 #[derive(Debug)]
 enum Failure {
-    /// Worth another try later (4xx, no answer, a connection that failed).
+    /// Worth another try later (4xx, a connection that failed, our own credentials refused).
     Temporary(String),
     /// The server refused the message for good (5xx, RFC 5321 section 4.2.1).
     Permanent(String),
+    /// Refused for good because of the recipient's mailbox ([`Refusal::Bounce`]).
+    Bounce(String),
+    /// The server did not answer in time: the message may or may not have gone.
+    NoAnswer(String),
 }
 
 /// Why a message was not built.
@@ -177,34 +185,47 @@ enum Built {
     Bad(Failure),
 }
 
-/// Records one delivery's outcome; `true` when the message went. A newsletter message refused
-/// for good counts as a bounce of its subscriber and is not tried again.
+/// Records one delivery's outcome; `true` when the message went. A newsletter message is
+/// tried again only when it surely did not go (a temporary refusal or a failed connection):
+/// refused for good, it is given up on (and counts as a bounce when the mailbox was at fault);
+/// without an answer, it may have gone, so it waits for the admin's retry. Mail to one person is
+/// tried again in every case but success, up to [`MAX_ATTEMPTS`].
 async fn record(
     db: &Db,
     mail: &Mail,
     delivered: Result<(), Failure>,
     newsletter: Option<&Newsletter>,
 ) -> sqlx::Result<bool> {
-    let error = match delivered {
-        Ok(()) => {
-            outbox::mark_sent(db, mail.id, now()).await?;
+    let now = now();
+    let error = match (delivered, mail.subscriber_id) {
+        (Ok(()), subscriber) => {
+            outbox::mark_sent(db, mail.id, now).await?;
+            if let Some(subscriber) = subscriber {
+                subscribers::delivered(db, subscriber).await?;
+            }
             return Ok(true);
         }
-        Err(Failure::Permanent(error)) if mail.subscriber_id.is_some() => {
+        (Err(Failure::Bounce(error)), Some(subscriber)) => {
             let limit = newsletter.map_or(1, |n| i64::from(n.settings.newsletter_bounce_limit));
-            if let Some(subscriber) = mail.subscriber_id {
-                subscribers::bounced(db, subscriber, &error, limit, now()).await?;
-            }
+            subscribers::bounced(db, subscriber, &error, limit, now).await?;
             rocket::warn!("mail #{} to {}: refused for good: {error}", mail.id, mail.recipient);
-            outbox::mark_dropped(db, mail.id, &error, true, now()).await?;
+            outbox::mark_dropped(db, mail.id, &error, true, now).await?;
             return Ok(false);
         }
-        Err(Failure::Permanent(error) | Failure::Temporary(error)) => error,
+        (Err(Failure::Permanent(error) | Failure::NoAnswer(error)), Some(_)) => {
+            rocket::warn!("mail #{} to {}: given up: {error}", mail.id, mail.recipient);
+            outbox::mark_dropped(db, mail.id, &error, false, now).await?;
+            return Ok(false);
+        }
+        (
+            Err(Failure::Temporary(e) | Failure::Permanent(e) | Failure::Bounce(e) | Failure::NoAnswer(e)),
+            _,
+        ) => e,
     };
     let attempts = mail.attempts + 1;
-    let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
+    let retry_at = (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
     rocket::warn!("mail #{} to {}: attempt {attempts} failed: {error}", mail.id, mail.recipient);
-    outbox::mark_failed(db, mail.id, &error, retry_at, now()).await?;
+    outbox::mark_failed(db, mail.id, &error, retry_at, now).await?;
     Ok(false)
 }
 
@@ -255,7 +276,15 @@ async fn deliver(mailer: &Mailer, message: Message) -> Result<(), Failure> {
         return Err(Failure::Temporary("no SMTP server configured".into()));
     };
     transport.send(message).await.map(|_| ()).map_err(|e| {
-        if e.is_permanent() { Failure::Permanent(e.to_string()) } else { Failure::Temporary(e.to_string()) }
+        let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+        match code.filter(|_| e.is_permanent()) {
+            None => Failure::Temporary(e.to_string()),
+            Some(code) => match refusal(code, &e.to_string()) {
+                Refusal::Bounce => Failure::Bounce(e.to_string()),
+                Refusal::OurSide => Failure::Temporary(e.to_string()),
+                Refusal::Message => Failure::Permanent(e.to_string()),
+            },
+        }
     })
 }
 

@@ -134,7 +134,12 @@ impl Newsletter {
             let web_url = (post.newsletter == "send").then(|| format!("{base}/posts/{}", post.slug));
             let why = format!("You get this because you subscribed to every post of {title}.");
             let issue = self.issue(&title, post.title.clone(), true, vec![item(&post, base)], web_url, &why);
-            made += usize::from(self.make(db, &issue, Some(post.id), None, now).await?);
+            // One post that cannot be made into mail (logged, and tried again each scan) must
+            // not hold up the others nor the digest.
+            match self.make(db, &issue, Some(post.id), None, now).await {
+                Ok(new) => made += usize::from(new),
+                Err(e) => rocket::warn!("newsletter: cannot mail post #{}: {e}", post.id),
+            }
         }
         Ok(made)
     }
@@ -151,10 +156,16 @@ impl Newsletter {
             return Ok(false);
         }
         let from = mailings::last_digest_until(db).await.map_err(|e| e.to_string())?.unwrap_or(due.previous);
-        let posts = mailings::digest_posts(db, from, due.at).await.map_err(|e| e.to_string())?;
+        let mut posts = mailings::digest_posts(db, from, due.at).await.map_err(|e| e.to_string())?;
+        let more = posts.len() > mailings::DIGEST_MAX;
+        posts.truncate(mailings::DIGEST_MAX);
         let base = self.site_url.trim_end_matches('/');
         let title = self.title(db).await?;
-        let count = if posts.len() == 1 { "1 post".to_owned() } else { format!("{} posts", posts.len()) };
+        let count = match posts.len() {
+            1 => "1 post".to_owned(),
+            n if more => format!("more than {n} posts"),
+            n => format!("{n} posts"),
+        };
         let heading = format!("New on {title}: {count}");
         let why =
             format!("You get this because you subscribed to the {} digest of {title}.", s.digest_word());
@@ -176,7 +187,14 @@ impl Newsletter {
     ) -> Result<bool, String> {
         let html = inline_css(&HtmlIssue { m: issue }.render().map_err(|e| e.to_string())?)?;
         let text = TextIssue { m: issue }.render().map_err(|e| e.to_string())?;
-        let new = NewMailing { post_id, digest, subject: &issue.heading, text_body: &text, html_body: &html };
+        let new = NewMailing {
+            post_id,
+            site_title: &issue.site_title,
+            digest,
+            subject: &issue.heading,
+            text_body: &text,
+            html_body: &html,
+        };
         let cadence = if digest.is_some() { "digest" } else { "post" };
         let send = !issue.items.is_empty();
         let made = mailings::create(db, &new, cadence, send, now).await.map_err(|e| e.to_string())?;
@@ -196,15 +214,17 @@ pub async fn run(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let now = clock.now();
-        let made = async {
-            let posts = newsletter.send_due_posts(&db, now).await?;
-            let digest = newsletter.send_due_digest(&db, now).await?;
-            Ok::<_, String>(posts > 0 || digest)
-        };
-        match made.await {
-            Ok(true) => wake.wake(),
-            Ok(false) => {}
-            Err(e) => rocket::warn!("newsletter: cannot make mailings: {e}"),
+        // Each step on its own: a failure of one does not hold up the other.
+        let posts = newsletter.send_due_posts(&db, now).await.unwrap_or_else(|e| {
+            rocket::warn!("newsletter: cannot mail due posts: {e}");
+            0
+        });
+        let digest = newsletter.send_due_digest(&db, now).await.unwrap_or_else(|e| {
+            rocket::warn!("newsletter: cannot make the digest: {e}");
+            false
+        });
+        if posts > 0 || digest {
+            wake.wake();
         }
         rocket::tokio::select! {
             _ = &mut shutdown => return,

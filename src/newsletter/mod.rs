@@ -28,7 +28,7 @@ pub struct NewsletterSettings {
     /// Empty: no signature (a mail service usually signs for you).
     pub dkim_selector: String,
     pub dkim_domain: String,
-    /// The PEM file of the DKIM private key (RSA, PKCS#1 or PKCS#8).
+    /// The DKIM private key's file: RSA in PKCS#1 PEM, or Ed25519 as base64.
     pub dkim_private_key: String,
 }
 

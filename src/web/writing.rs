@@ -89,9 +89,12 @@ pub fn input_of(post: &EditPost) -> PostInput {
     }
 }
 
-/// The facts of `post` that [`may_change_post`] decides by.
+/// The facts of `post` that [`may_change_post`] decides by. A mail-only post with its sending
+/// moment set counts as published: it goes to every subscriber, so whoever may not publish may
+/// no longer change it.
 pub fn ownership(post: &EditPost) -> PostOwnership {
-    PostOwnership { author_id: post.author_id, published: post.status != Publication::Draft }
+    let mailing = post.newsletter == "only" && post.newsletter_at.is_some();
+    PostOwnership { author_id: post.author_id, published: post.status != Publication::Draft || mailing }
 }
 
 /// Loads post `id` for a `change` by `writer`: 404 if missing, 403 if the role rule refuses.

@@ -124,7 +124,7 @@ struct RemoveForm {
 async fn remove(db: Connection<FolioDb>, desk: Desk, form: SmallForm<RemoveForm>) -> AppResult<Answer> {
     desk.require(Action::ManageUsers)?;
     let ids: Vec<i64> = form.ids.iter().filter_map(|id| parse_id(Some(id))).collect();
-    let gone = lists::remove(&db, &ids).await?;
+    let gone = lists::remove(&db, &ids, now()).await?;
     if gone > 0 {
         desk.audit(&db, "removed", &format!("{gone} subscriber(s)"), "").await?;
     }
