@@ -338,6 +338,62 @@ async fn the_rate_is_kept(backend: Backend) {
     assert_eq!(to(&sink.received(), "r5@example.org", "Paced"), 1);
 }
 
+/// dkimpy's verdict on `raw` (a message as received), with `public` (base64 DER) as the
+/// selector's DNS record, so no DNS is asked.
+const VERIFY: &str = r#"
+import sys, dkim
+raw, public = sys.stdin.buffer.read(), sys.argv[1].encode()
+ok = dkim.verify(raw, dnsfunc=lambda name, timeout=5: b"v=DKIM1; k=rsa; p=" + public)
+print("verified" if ok else "refused")
+"#;
+
+/// With a DKIM key configured, a newsletter message carries a signature that a verifier other
+/// than the signer (dkimpy, Debian's python3-dkim, which .ci/run installs) accepts.
+async fn messages_are_dkim_signed_so_that_a_verifier_accepts_them(backend: Backend) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("dkim.pem");
+    let made =
+        Command::new("openssl").args(["genrsa", "-traditional", "-out"]).arg(&key).arg("2048").output();
+    assert!(made.as_ref().is_ok_and(|o| o.status.success()), "openssl genrsa: {made:?}");
+    let public = Command::new("sh")
+        .arg("-c")
+        .arg(format!("openssl rsa -in {} -pubout -outform DER 2>/dev/null | base64 -w0", key.display()))
+        .output()
+        .unwrap();
+    let public = String::from_utf8(public.stdout).unwrap();
+    let dkim = Figment::new()
+        .merge(("dkim_selector", "folio"))
+        .merge(("dkim_domain", "example.org"))
+        .merge(("dkim_private_key", key.display().to_string()));
+    let (app, sink) = site(backend, dkim).await;
+    subscribe(&app, &sink, READER, "post").await;
+    let (_, editor) = app.browser_as(Role::Editor).await;
+    write_post(&editor, "Signed news", "publish", "send", "").await;
+    let mail = sink.wait_for_text(READER, "Signed news").await;
+    let signature = mail.header("DKIM-Signature").expect("a DKIM-Signature header");
+    assert!(signature.contains("d=example.org") && signature.contains("s=folio"), "{signature}");
+    let python =
+        if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let mut child = Command::new(python)
+        .args(["-c", VERIFY, public.trim()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(mail.data.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        said.trim(),
+        "verified",
+        "dkimpy: {} (apt install python3-dkim, as .ci/run does)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 both_backends!(
     double_opt_in_then_each_post_once_with_list_headers_and_one_click_unsubscribe,
     the_manage_page_changes_the_cadence_and_leaves_and_rejoins,
@@ -348,4 +404,5 @@ both_backends!(
     a_scheduled_post_is_mailed_when_it_goes_live,
     each_subscriber_gets_a_mailing_exactly_once_across_processes_and_a_stop,
     the_rate_is_kept,
+    messages_are_dkim_signed_so_that_a_verifier_accepts_them,
 );
