@@ -2,6 +2,7 @@
 //! the actions (approve, spam, trash, restore, delete for good), each limited to the posts of
 //! one author when the moderator is an author.
 
+use super::admin_posts::like_pattern;
 use super::comments::Comment;
 use super::outbox::NewMail;
 use super::{Db, in_tx, on_pool};
@@ -21,12 +22,6 @@ pub struct ModQuery {
     pub offset: i64,
 }
 
-/// `LIKE` pattern for `text` anywhere, with `\` escaping the pattern characters.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
-}
-
 /// The conditions every list and count shares: `$1` status, `$2` post (or NULL), `$3` pattern
 /// (or NULL), `$4` post author (or NULL).
 const FILTER: &str = "c.status = $1 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.post_id = $2)
@@ -42,7 +37,7 @@ pub async fn list(db: &Db, query: &ModQuery) -> sqlx::Result<(Vec<Comment>, i64)
         "{} WHERE {FILTER} ORDER BY c.created_at DESC, c.id DESC LIMIT $5 OFFSET $6",
         super::comments::FULL
     );
-    let pattern = (!query.search.trim().is_empty()).then(|| contains_pattern(query.search.trim()));
+    let pattern = (!query.search.trim().is_empty()).then(|| like_pattern(&query.search));
     on_pool!(db, |pool| {
         let total: i64 = sqlx::query_scalar(&count_sql)
             .bind(query.status.as_str())

@@ -1,6 +1,7 @@
 //! The admin's side of the subscribers: the filtered, searched list with its counts, removal,
 //! the rows an export writes, and adding rows from an import.
 
+use super::admin_posts::like_pattern;
 use super::subscribers::{COLUMNS, Subscriber};
 use super::{Db, in_tx, on_pool};
 use crate::domain::Timestamp;
@@ -61,14 +62,6 @@ impl Show {
     }
 }
 
-fn pattern(search: &str) -> Option<String> {
-    let search = search.trim();
-    (!search.is_empty()).then(|| {
-        let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        format!("%{}%", escaped.to_lowercase())
-    })
-}
-
 /// One page of subscribers `show` and `search` (in the address) select, newest first, and how
 /// many there are in all.
 pub async fn list(
@@ -82,7 +75,7 @@ pub async fn list(
     let count = format!("SELECT COUNT(*) FROM subscribers WHERE {filter}");
     let rows =
         format!("SELECT {COLUMNS} FROM subscribers WHERE {filter} ORDER BY id DESC LIMIT $2 OFFSET $3");
-    let pattern = pattern(search);
+    let pattern = (!search.trim().is_empty()).then(|| like_pattern(search));
     on_pool!(db, |pool| {
         let total: i64 = sqlx::query_scalar(&count).bind(pattern.as_deref()).fetch_one(pool).await?;
         let rows =

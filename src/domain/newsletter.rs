@@ -190,6 +190,17 @@ pub fn link_text(subscriber_id: i64, email: &str) -> String {
     format!("newsletter\n{subscriber_id}\n{email}")
 }
 
+/// The subscriber's own page (cadence, leave, come back), `/newsletter/<id>/<signature>`, where
+/// `signature` signs [`link_text`].
+pub fn manage_path(subscriber_id: i64, signature: &str) -> String {
+    format!("/newsletter/{subscriber_id}/{signature}")
+}
+
+/// RFC 8058's one-click address, `/unsubscribe/<id>/<signature>`, with the same signature.
+pub fn unsubscribe_path(subscriber_id: i64, signature: &str) -> String {
+    format!("/unsubscribe/{subscriber_id}/{signature}")
+}
+
 /// The signed text behind a confirmation link: it names the sign-up it confirms (`created_at`),
 /// and holds for [`CONFIRM_DAYS`] from then.
 pub fn confirm_text(subscriber_id: i64, email: &str, signed_up_at: Timestamp) -> String {

@@ -98,8 +98,8 @@ impl Newsletter {
         };
         let signature = form_stamp::sign(&self.link_key, &rules::link_text(subscriber.id, &subscriber.email));
         let base = self.site_url.trim_end_matches('/');
-        let manage = format!("{base}/newsletter/{}/{signature}", subscriber.id);
-        let unsubscribe = format!("{base}/unsubscribe/{}/{signature}", subscriber.id);
+        let manage = format!("{base}{}", rules::manage_path(subscriber.id, &signature));
+        let unsubscribe = format!("{base}{}", rules::unsubscribe_path(subscriber.id, &signature));
         let fill = |body: &str| {
             body.replace(MANAGE_PLACEHOLDER, &manage).replace(UNSUBSCRIBE_PLACEHOLDER, &unsubscribe)
         };

@@ -198,7 +198,7 @@ fn check_inbox(site: SiteRef, mailer: &State<Mailer>) -> AppResult<Html> {
 
 /// The page a subscriber's mail links to, `/newsletter/<id>/<signature>`.
 pub fn manage_path(stamper: &Stamper, id: i64, email: &str) -> String {
-    format!("/newsletter/{id}/{}", stamper.sign(&rules::link_text(id, email)))
+    rules::manage_path(id, &stamper.sign(&rules::link_text(id, email)))
 }
 
 /// The subscriber a mailed link names, if its signature holds for them.
@@ -305,7 +305,7 @@ async fn manage(
     id: i64,
     signature: &str,
 ) -> AppResult<Html> {
-    let path = format!("/newsletter/{id}/{signature}");
+    let path = rules::manage_path(id, signature);
     let Some(s) = linked(&db, &stamper, id, signature).await? else { return dead(&visit.site, &path) };
     show(&ManagePage {
         meta: private_meta(&visit.site, "Your newsletter", &path),
@@ -337,7 +337,7 @@ async fn change(
     signature: &str,
     form: Form<ManageForm>,
 ) -> AppResult<Answer> {
-    let path = format!("/newsletter/{id}/{signature}");
+    let path = rules::manage_path(id, signature);
     let Some(s) = linked(&db, &stamper, id, signature).await? else {
         return Ok(dead(&visit.site, &path)?.into());
     };
@@ -378,7 +378,7 @@ async fn one_click_page(
     id: i64,
     signature: &str,
 ) -> AppResult<Html> {
-    let path = format!("/unsubscribe/{id}/{signature}");
+    let path = rules::unsubscribe_path(id, signature);
     let Some(s) = linked(&db, &stamper, id, signature).await? else { return dead(&visit.site, &path) };
     let text = format!("Stop sending the newsletter of {} to {}?", visit.site.title, s.email);
     button_page(visit, "Unsubscribe", text, path, "Unsubscribe")
@@ -392,7 +392,7 @@ async fn one_click(
     id: i64,
     signature: &str,
 ) -> AppResult<Html> {
-    let path = format!("/unsubscribe/{id}/{signature}");
+    let path = rules::unsubscribe_path(id, signature);
     let Some(s) = linked(&db, &stamper, id, signature).await? else { return dead(&site, &path) };
     subscribers::unsubscribe(&db, s.id, stamper.now()).await?;
     let manage = manage_path(&stamper, s.id, &s.email);
