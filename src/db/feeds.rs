@@ -122,3 +122,17 @@ pub async fn newest(db: &Db, scope: Scope, now: Timestamp, limit: i64) -> sqlx::
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::plans::assert_plan_bounded;
+
+    /// Each feed reads one page of an index and its posts' rows, however large the archive.
+    #[rocket::async_test]
+    async fn feeds_read_no_more_rows_as_the_site_grows() {
+        for scope in [Scope::Site, Scope::Tag(1), Scope::Author(1), Scope::Series(1)] {
+            assert_plan_bounded(sql(scope)).await;
+        }
+    }
+}

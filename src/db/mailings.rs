@@ -34,13 +34,24 @@ const POST: &str =
 /// Posts due to be mailed at `now` that have no mailing yet: published ones marked `send` once
 /// they are visible, mail-only ones at their moment. Oldest first.
 pub async fn due_posts(db: &Db, now: Timestamp) -> sqlx::Result<Vec<MailPost>> {
-    let sql = format!(
-        "{POST} WHERE ((p.newsletter = 'send' AND p.status = 'published' AND p.published_at <= $1)
+    let sql = due_posts_sql();
+    on_pool!(db, |pool| sqlx::query_as(sql).bind(now).fetch_all(pool).await)
+}
+
+/// [`due_posts`]' statement (`$1`: now). Every process runs it every second, so it reads only
+/// the posts marked for the newsletter: `newsletter <> ''` is the condition of the partial
+/// index `posts_newsletter` (migration 0017), which SQLite uses only when the query repeats it.
+fn due_posts_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{POST} WHERE p.newsletter <> '' AND p.newsletter IN ('send', 'only')
+           AND ((p.newsletter = 'send' AND p.status = 'published' AND p.published_at <= $1)
                     OR (p.newsletter = 'only' AND p.newsletter_at <= $1))
            AND NOT EXISTS (SELECT 1 FROM mailings m WHERE m.post_id = p.id)
          ORDER BY p.id LIMIT 20"
-    );
-    on_pool!(db, |pool| sqlx::query_as(&sql).bind(now).fetch_all(pool).await)
+        )
+    });
+    &SQL
 }
 
 /// The posts a digest between `from` (excluded) and `until` (included) lists, oldest first:
@@ -230,4 +241,17 @@ pub async fn retry_failed(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<u64>
                        AND (failed_at IS NOT NULL OR (claimed_until > 0 AND claimed_until <= $2))
                        AND subscriber_id IN (SELECT id FROM subscribers WHERE status = 'subscribed')";
     on_pool!(db, |pool| Ok(sqlx::query(SQL).bind(id).bind(now).execute(pool).await?.rows_affected()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::plans::assert_plan_bounded;
+
+    /// The scan for posts to mail runs every second in every process: it reads the posts marked
+    /// for the newsletter, not the archive (it read every post: 14 ms a second at 10,000 posts).
+    #[rocket::async_test]
+    async fn the_scan_for_posts_to_mail_reads_only_posts_marked_for_it() {
+        assert_plan_bounded(due_posts_sql()).await;
+    }
 }

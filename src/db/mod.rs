@@ -23,6 +23,8 @@ pub mod moderation;
 pub mod old_slugs;
 pub mod outbox;
 pub mod pages;
+#[cfg(test)]
+pub(crate) mod plans;
 pub mod posts;
 pub mod rendering;
 pub mod revisions;
