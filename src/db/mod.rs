@@ -68,6 +68,34 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Runs `$body` with `$conn` bound to the backend's native connection inside a [`Held`] (given as
+/// `&mut Held`); pasted like [`on_pool!`]'s body, so `?` and `return` leave the enclosing function.
+macro_rules! on_held {
+    ($held:expr, |$conn:ident| $body:expr) => {
+        match $held {
+            $crate::db::Held::Sqlite(held) => {
+                let $conn = &mut **held;
+                $body
+            }
+            $crate::db::Held::Postgres(held) => {
+                let $conn = &mut **held;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_held;
+
+/// One connection taken from the pool ([`Db::hold`]) and kept for several statements, given back
+/// when dropped. Each statement run on the pool takes a connection and gives it back, and sqlx
+/// pings a connection as it goes back: a round trip to SQLite's worker thread (two thread
+/// switches) or to PostgreSQL's server. A page that runs several statements in a row (an
+/// article: the post, then what surrounds it) pays that once on a held connection.
+pub enum Held {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it; an early return (`?`)
 /// rolls back. As with [`on_pool!`], the body is pasted in, not called: `return x` and `?` leave
 /// the enclosing function (dropping, so rolling back, the transaction), and the macro's value is
@@ -164,21 +192,40 @@ pub fn is_storage_fault(e: &sqlx::Error) -> bool {
     }
 }
 
-/// Refuses a pooled connection that still counts a transaction when it is taken from the pool.
+/// How long a pooled connection may sit idle before it is pinged when taken again.
+///
+/// sqlx pings every connection it takes from the pool by default (`test_before_acquire`) and
+/// again when one goes back: with one query per acquisition that is three round trips to the
+/// connection (SQLite's worker thread, PostgreSQL's server) for every query, and the thread
+/// hand-offs were the largest cost of a rendered page (`perf`, bench/README.md). A connection
+/// in steady use was pinged when it was last given back, so only one that has waited longer
+/// than this is pinged first (what sqlx's own documentation of `before_acquire` suggests).
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
+/// Checks a connection as it is taken from the pool: one idle for longer than
+/// [`IDLE_BEFORE_PING`] must answer a ping (a server that restarted meanwhile has closed it),
+/// and none may still count a transaction.
+///
 /// After a failed COMMIT (a full disk), SQLite may already have rolled the transaction back, so
 /// the ROLLBACK sqlx sends when the transaction is dropped fails and sqlx's own count stays at
 /// one: every later transaction on that connection failed with "begin_with at non-zero
 /// transaction depth", and Folio never recovered once space was back (scripts/storage-faults).
-/// The count is read from memory; such a connection is closed and another one opened.
+/// The count is read from memory; such a connection is closed and another one opened, as is one
+/// whose ping fails (`Err`).
 fn sound<C: sqlx::Connection>(
     conn: &mut C,
-    _: sqlx::pool::PoolConnectionMetadata,
+    meta: sqlx::pool::PoolConnectionMetadata,
 ) -> std::pin::Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
-    let sound = !conn.is_in_transaction();
-    if !sound {
-        rocket::warn!("closing a database connection left inside a failed transaction");
-    }
-    Box::pin(std::future::ready(Ok(sound)))
+    Box::pin(async move {
+        if meta.idle_for > IDLE_BEFORE_PING {
+            conn.ping().await?;
+        }
+        let sound = !conn.is_in_transaction();
+        if !sound {
+            rocket::warn!("closing a database connection left inside a failed transaction");
+        }
+        Ok(sound)
+    })
 }
 
 /// A connection pool to whichever database the configured URL names.
@@ -252,6 +299,7 @@ impl Db {
                 .busy_timeout(BUSY_TIMEOUT);
             let filename = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(config.max_connections.unwrap_or(8))
                 .before_acquire(sound)
                 .acquire_timeout(timeout)
@@ -266,6 +314,7 @@ impl Db {
                 .map_err(DbError::Connect)?
                 .options([("lock_timeout", format!("{}ms", BUSY_TIMEOUT.as_millis()))]);
             let pool = PgPoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(config.max_connections.unwrap_or(16))
                 .before_acquire(sound)
                 .acquire_timeout(timeout)
@@ -289,6 +338,15 @@ impl Db {
         rendering::claim_if_empty(self, crate::domain::markdown::VERSION)
             .await
             .map_err(|e| DbError::Migrate(sqlx::migrate::MigrateError::Execute(e)))
+    }
+
+    /// Takes a connection from the pool to run several statements on ([`Held`]); errors as any
+    /// statement's would when none comes free within the pool's timeout.
+    pub async fn hold(&self) -> sqlx::Result<Held> {
+        Ok(match self {
+            Db::Sqlite(pool) => Held::Sqlite(pool.acquire().await?),
+            Db::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+        })
     }
 
     /// Whether the database answers a trivial query.

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, on_pool};
+use super::{Db, Held, on_held, on_pool};
 use crate::domain::Timestamp;
 
 /// A tag as shown on a post: its name and where it links.
@@ -247,12 +247,13 @@ WHERE {condition}"
     )
 }
 
-/// The visible post at `slug`, if any.
-pub async fn find_visible(db: &Db, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
+/// The visible post at `slug`, if any, read on a held connection: its page goes on to read
+/// [`surroundings`] on the same one.
+pub async fn find_visible(db: &mut Held, slug: &str, now: Timestamp) -> sqlx::Result<Option<PostPage>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         post_page_sql("p.slug = $1 AND p.status = 'published' AND p.published_at <= $2")
     });
-    on_pool!(db, |pool| sqlx::query_as(SQL.as_str()).bind(slug).bind(now).fetch_optional(pool).await)
+    on_held!(db, |conn| sqlx::query_as(SQL.as_str()).bind(slug).bind(now).fetch_optional(conn).await)
 }
 
 /// The post, whatever its state, that the private preview link `token` shows.
@@ -291,7 +292,7 @@ const RELATED_SHOWN: usize = 3;
 /// Finds everything around `post` in one round trip; every branch reads one bounded index range.
 /// `tag_ids` are the post's tags, primary first.
 pub async fn surroundings(
-    db: &Db,
+    db: &mut Held,
     post: &PostPage,
     tag_ids: &[i64],
     now: Timestamp,
@@ -299,7 +300,7 @@ pub async fn surroundings(
     static SQL: std::sync::LazyLock<Vec<String>> =
         std::sync::LazyLock::new(|| (0..=RELATED_TAGS).map(surroundings_sql).collect());
     let tag_ids = &tag_ids[..tag_ids.len().min(RELATED_TAGS)];
-    let rows: Vec<(String, String, String, Timestamp, i64)> = on_pool!(db, |pool| {
+    let rows: Vec<(String, String, String, Timestamp, i64)> = on_held!(db, |conn| {
         let mut query = sqlx::query_as(SQL[tag_ids.len()].as_str())
             .bind(now)
             .bind(post.published_at)
@@ -309,7 +310,7 @@ pub async fn surroundings(
         for id in tag_ids {
             query = query.bind(*id);
         }
-        query.fetch_all(pool).await?
+        query.fetch_all(conn).await?
     });
     let mut found = Surroundings::default();
     let mut related = Vec::new();

@@ -206,7 +206,7 @@ pub fn stamp_purpose(post_id: i64) -> String {
 
 /// The visible post at `slug`, or 404.
 pub async fn visible_post(db: &Db, slug: &str, now: Timestamp) -> AppResult<PostPage> {
-    posts::find_visible(db, slug, now).await?.ok_or_else(AppError::not_found)
+    posts::find_visible(&mut db.hold().await?, slug, now).await?.ok_or_else(AppError::not_found)
 }
 
 /// Everything the form page shows, given the post and what was typed.

@@ -53,11 +53,15 @@ pub async fn show(
     let site: &Site = &site;
     let now = clock.now();
     let slug = slug.get()?;
-    let Some(post) = posts::find_visible(&db, slug, now).await? else {
+    // Both statements on one connection: one release to the pool instead of two.
+    let mut held = db.hold().await?;
+    let Some(post) = posts::find_visible(&mut held, slug, now).await? else {
+        drop(held);
         return super::moved(&db, Kind::Post, slug, now, "").await;
     };
     let (tag_ids, tags): (Vec<i64>, Vec<TagRef>) = post.tags().into_iter().unzip();
-    let around = posts::surroundings(&db, &post, &tag_ids, now).await?;
+    let around = posts::surroundings(&mut held, &post, &tag_ids, now).await?;
+    drop(held);
     // Pages of comments are counted from 1; a number no thread reaches is not found (and never
     // reaches arithmetic that could overflow).
     let page = comments.unwrap_or(1);
