@@ -1,6 +1,8 @@
 //! Full page or fragment: one guard to tell them apart, one responder that renders either and
 //! always sends `Vary: HX-Request` so caches keep the two apart.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use askama::Template;
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{self, FromRequest, Request};
@@ -52,15 +54,31 @@ pub struct Html {
     expires: Option<i64>,
 }
 
+/// The length of the last whole page rendered, in bytes: the next page's buffer starts that large
+/// (and a little more), so rendering a page does not grow its `String` from askama's estimate by
+/// doubling, copying what it wrote each time (issue 15's "a buffer sized from the last render").
+/// Pages differ, but a buffer a few kilobytes too large costs nothing; one too small costs copies.
+static LAST_PAGE_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Renders `template` whole into a buffer sized from [`LAST_PAGE_LEN`] (at least askama's
+/// `SIZE_HINT`), then records its length.
+fn render_page<T: Template + ?Sized>(template: &T) -> askama::Result<String> {
+    let last = LAST_PAGE_LEN.load(Ordering::Relaxed);
+    let mut body = String::with_capacity(T::SIZE_HINT.max(last + last / 8));
+    template.render_into(&mut body)?;
+    LAST_PAGE_LEN.store(body.len(), Ordering::Relaxed);
+    Ok(body)
+}
+
 impl Html {
     /// Renders a whole page.
     pub fn page<T: Template>(template: &T) -> AppResult<Html> {
-        Ok(Html { status: Status::Ok, body: template.render()?, last_modified: None, expires: None })
+        Ok(Html { status: Status::Ok, body: render_page(template)?, last_modified: None, expires: None })
     }
 
     /// Renders the whole page for a plain request, or just its fragment for an htmx one.
     pub fn page_or_fragment<T: Fragment>(hx: HxRequest, view: &T) -> AppResult<Html> {
-        let body = if hx.wants_fragment() { view.render_fragment()? } else { view.render()? };
+        let body = if hx.wants_fragment() { view.render_fragment()? } else { render_page(view)? };
         Ok(Html { status: Status::Ok, body, last_modified: None, expires: None })
     }
 

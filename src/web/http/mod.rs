@@ -32,6 +32,7 @@ use std::time::SystemTime;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
+use rocket::tokio::io::AsyncReadExt;
 use rocket::{Request, Response};
 
 use crate::web::headers;
@@ -117,10 +118,12 @@ impl Fairing for HttpCaching {
 }
 
 /// The body of `res`, read whole; `None` after turning the answer into a 500 when it cannot be
-/// read.
+/// read. A body of known size is read into a buffer of that size: Rocket's `to_bytes` grows an
+/// empty one by doubling, about ten reallocations and copies for a 13.7 KB page.
 pub(crate) async fn read_whole(res: &mut Response<'_>) -> Option<Vec<u8>> {
-    match res.body_mut().to_bytes().await {
-        Ok(body) => Some(body),
+    let mut body = Vec::with_capacity(res.body().preset_size().unwrap_or(0));
+    match res.body_mut().read_to_end(&mut body).await {
+        Ok(_) => Some(body),
         Err(e) => {
             rocket::error!("cannot read a response body: {e}");
             res.set_status(Status::InternalServerError);
