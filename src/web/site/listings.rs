@@ -17,7 +17,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::htmx::{Fragment, Html, HxRequest};
 use crate::web::params::SlugParam;
 use crate::web::redirect::Shown;
-use crate::web::view::{Dated, Meta, Paging, Site, SiteRef, breadcrumbs};
+use crate::web::view::{Dated, Meta, Paging, Site, SiteRef, breadcrumbs, json_ld_graph};
 
 /// What the top of a listing introduces.
 pub enum Intro {
@@ -161,26 +161,20 @@ pub async fn author(
     let mut meta =
         Meta::new(site, &author.display_name, &description, &path).with_feed(&author.display_name, &path);
     meta.og_type = "profile";
-    let meta = meta.with_json_ld(json!({
-        "@context": "https://schema.org",
-        "@graph": [
-            {"@type": "ProfilePage", "url": site.url(&path),
-             "mainEntity": {"@type": "Person", "name": author.display_name, "description": author.bio}},
-            breadcrumbs(site, &[(&author.display_name, &path)]),
-        ],
-    }));
+    let meta = meta.with_json_ld(json_ld_graph(vec![
+        json!({"@type": "ProfilePage", "url": site.url(&path),
+               "mainEntity": {"@type": "Person", "name": author.display_name, "description": author.bio}}),
+        breadcrumbs(site, &[(&author.display_name, &path)]),
+    ]));
     Ok(render(site, hx, Intro::Author(author), data, meta)?.into())
 }
 
 /// Head metadata of a page that collects posts (a tag, a series), with its feeds.
 pub(super) fn collection_meta(site: &Site, name: &str, description: &str, path: &str) -> Meta {
-    Meta::new(site, name, description, path).with_feed(name, path).with_json_ld(json!({
-        "@context": "https://schema.org",
-        "@graph": [
-            {"@type": "CollectionPage", "name": name, "description": description, "url": site.url(path)},
-            breadcrumbs(site, &[(name, path)]),
-        ],
-    }))
+    Meta::new(site, name, description, path).with_feed(name, path).with_json_ld(json_ld_graph(vec![
+        json!({"@type": "CollectionPage", "name": name, "description": description, "url": site.url(path)}),
+        breadcrumbs(site, &[(name, path)]),
+    ]))
 }
 
 impl Fragment for ListingPage<'_> {

@@ -13,7 +13,7 @@ use crate::web::error::AppResult;
 use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::redirect::Shown;
-use crate::web::view::{Meta, Site, SiteRef, breadcrumbs};
+use crate::web::view::{Meta, Site, SiteRef, breadcrumbs, json_ld_graph};
 
 #[derive(Template)]
 #[template(path = "site/page.html")]
@@ -41,12 +41,9 @@ pub async fn show(
         page.seo_description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| site.description.clone());
     let mut meta = Meta::new(site, &headline, &description, &path);
     meta.noindex = page.noindex;
-    let meta = meta.with_json_ld(json!({
-        "@context": "https://schema.org",
-        "@graph": [
-            {"@type": "WebPage", "name": page.title, "url": site.url(&path)},
-            breadcrumbs(site, &[(&page.title, &path)]),
-        ],
-    }));
+    let meta = meta.with_json_ld(json_ld_graph(vec![
+        json!({"@type": "WebPage", "name": page.title, "url": site.url(&path)}),
+        breadcrumbs(site, &[(&page.title, &path)]),
+    ]));
     Ok(Html::page(&PageView { site, meta, page })?.into())
 }

@@ -18,7 +18,7 @@ use crate::web::htmx::Html;
 use crate::web::params::SlugParam;
 use crate::web::redirect::Shown;
 use crate::web::site::comments::Discussion;
-use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs};
+use crate::web::view::{Dated, Meta, Site, SiteRef, breadcrumbs, json_ld_graph};
 
 #[derive(Template)]
 #[template(path = "site/post.html")]
@@ -160,8 +160,5 @@ fn post_meta(site: &Site, post: &PostPage, tags: &[TagRef]) -> Meta {
         "timeRequired": format!("PT{}M", post.reading_minutes),
         "commentCount": post.comment_count,
     });
-    meta.with_json_ld(json!({
-        "@context": "https://schema.org",
-        "@graph": [article, breadcrumbs(site, &trail)],
-    }))
+    meta.with_json_ld(json_ld_graph(vec![article, breadcrumbs(site, &trail)]))
 }
